@@ -1,0 +1,15 @@
+// Verbs of the `tunggal` command-line tool; each registers itself on the
+// CLI11 app and returns the process exit code through `run`.
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <functional>
+
+namespace tunggal::cli {
+
+using Runner = std::function<int()>;
+
+Runner add_convert(CLI::App& app);
+Runner add_info(CLI::App& app);
+
+}  // namespace tunggal::cli

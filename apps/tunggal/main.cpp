@@ -1,0 +1,34 @@
+#include <iostream>
+#include <map>
+
+#include "commands.h"
+#include "tunggal/error.h"
+#include "tunggal/version.h"
+
+int main(int argc, char** argv) {
+  CLI::App app{"tunggal: biometric deduplication engine and SDK (one person, one NIK)"};
+  app.set_version_flag("--version", std::string(tunggal::version()));
+  app.require_subcommand(1);
+  std::map<CLI::App*, tunggal::cli::Runner> runners;
+  auto add = [&](tunggal::cli::Runner (*adder)(CLI::App&)) {
+    auto run = adder(app);
+    runners[app.get_subcommands({}).back()] = std::move(run);
+  };
+  add(&tunggal::cli::add_convert);
+  add(&tunggal::cli::add_info);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  }
+  try {
+    for (auto* sub : app.get_subcommands()) return runners.at(sub)();
+  } catch (const tunggal::Error& e) {
+    std::cerr << "tunggal: " << e.what() << '\n';
+    return 2;
+  } catch (const std::exception& e) {
+    std::cerr << "tunggal: internal error: " << e.what() << '\n';
+    return 3;
+  }
+  return 1;
+}

@@ -1,0 +1,132 @@
+// Bounds-checked big/little-endian readers and writers for the codecs. Every
+// read names the field, so a truncated record says which field ran short.
+#pragma once
+
+#include <cmath>
+#include <cstdint>
+#include <cstring>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "tunggal/error.h"
+
+namespace tunggal::detail {
+
+[[noreturn]] inline void throw_malformed(std::string_view format, std::size_t offset,
+                                         const std::string& what) {
+  throw Error(ErrorCode::malformed_data,
+              std::string(format) + ": " + what + " (at byte " + std::to_string(offset) + ")");
+}
+
+class ByteReader {
+ public:
+  ByteReader(std::span<const std::uint8_t> bytes, std::string_view format)
+      : bytes_(bytes), format_(format) {}
+
+  std::size_t offset() const noexcept { return offset_; }
+  std::size_t remaining() const noexcept { return bytes_.size() - offset_; }
+  std::string_view format() const noexcept { return format_; }
+
+  void need(std::size_t n, std::string_view field) const {
+    if (remaining() < n) {
+      throw_malformed(format_, offset_,
+                      "truncated: " + std::string(field) + " needs " + std::to_string(n) +
+                          " bytes, " + std::to_string(remaining()) + " left");
+    }
+  }
+  std::uint8_t u8(std::string_view field) {
+    need(1, field);
+    return bytes_[offset_++];
+  }
+  std::uint16_t be16(std::string_view field) {
+    need(2, field);
+    const auto v = static_cast<std::uint16_t>((bytes_[offset_] << 8) | bytes_[offset_ + 1]);
+    offset_ += 2;
+    return v;
+  }
+  std::uint32_t be32(std::string_view field) {
+    const std::uint32_t hi = be16(field);
+    return (hi << 16) | be16(field);
+  }
+  std::uint16_t le16(std::string_view field) {
+    need(2, field);
+    const auto v = static_cast<std::uint16_t>(bytes_[offset_] | (bytes_[offset_ + 1] << 8));
+    offset_ += 2;
+    return v;
+  }
+  std::uint32_t le32(std::string_view field) {
+    const std::uint32_t lo = le16(field);
+    return lo | (static_cast<std::uint32_t>(le16(field)) << 16);
+  }
+  float lef32(std::string_view field) {
+    const std::uint32_t bits = le32(field);
+    float f;
+    std::memcpy(&f, &bits, sizeof f);
+    return f;
+  }
+  std::span<const std::uint8_t> take(std::size_t n, std::string_view field) {
+    need(n, field);
+    auto s = bytes_.subspan(offset_, n);
+    offset_ += n;
+    return s;
+  }
+
+ private:
+  std::span<const std::uint8_t> bytes_;
+  std::string_view format_;
+  std::size_t offset_ = 0;
+};
+
+class ByteWriter {
+ public:
+  std::vector<std::uint8_t>& bytes() noexcept { return out_; }
+  void u8(std::uint8_t v) { out_.push_back(v); }
+  void be16(std::uint16_t v) {
+    out_.push_back(static_cast<std::uint8_t>(v >> 8));
+    out_.push_back(static_cast<std::uint8_t>(v));
+  }
+  void be32(std::uint32_t v) {
+    be16(static_cast<std::uint16_t>(v >> 16));
+    be16(static_cast<std::uint16_t>(v));
+  }
+  void le16(std::uint16_t v) {
+    out_.push_back(static_cast<std::uint8_t>(v));
+    out_.push_back(static_cast<std::uint8_t>(v >> 8));
+  }
+  void le32(std::uint32_t v) {
+    le16(static_cast<std::uint16_t>(v));
+    le16(static_cast<std::uint16_t>(v >> 16));
+  }
+  void lef32(float f) {
+    std::uint32_t bits;
+    std::memcpy(&bits, &f, sizeof f);
+    le32(bits);
+  }
+  void append(std::span<const std::uint8_t> s) { out_.insert(out_.end(), s.begin(), s.end()); }
+  void put_be32_at(std::size_t at, std::uint32_t v) {
+    out_[at] = static_cast<std::uint8_t>(v >> 24);
+    out_[at + 1] = static_cast<std::uint8_t>(v >> 16);
+    out_[at + 2] = static_cast<std::uint8_t>(v >> 8);
+    out_[at + 3] = static_cast<std::uint8_t>(v);
+  }
+
+ private:
+  std::vector<std::uint8_t> out_;
+};
+
+// Angles: the internal unit is radians; records store quantised units.
+inline constexpr double kTwoPi = 6.283185307179586476925286766559;
+
+inline float angle_from_units(unsigned units, unsigned units_per_turn) {
+  return static_cast<float>(static_cast<double>(units) * kTwoPi / units_per_turn);
+}
+inline unsigned angle_to_units(float radians, unsigned units_per_turn) {
+  const double u = static_cast<double>(radians) * units_per_turn / kTwoPi;
+  long r = std::lround(u) % static_cast<long>(units_per_turn);
+  if (r < 0) r += units_per_turn;
+  return static_cast<unsigned>(r);
+}
+
+}  // namespace tunggal::detail
