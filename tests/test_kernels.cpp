@@ -1,0 +1,54 @@
+// Every SIMD kernel equals its scalar reference bit for bit.
+#include <gtest/gtest.h>
+
+#include <random>
+
+#include "../engine/src/kernels/crc32c.h"
+#include "tunggal/simd.h"
+
+namespace tunggal {
+namespace {
+
+TEST(Crc32c, KnownVectors) {
+  const std::string check = "123456789";
+  const std::span<const std::uint8_t> s(reinterpret_cast<const std::uint8_t*>(check.data()),
+                                        check.size());
+  EXPECT_EQ(kernels::crc32c_scalar(0, s), 0xE3069283u);  // the standard check value
+  EXPECT_EQ(kernels::crc32c(s), 0xE3069283u);
+  EXPECT_EQ(kernels::crc32c_scalar(0, {}), 0u);
+}
+
+TEST(Crc32c, SimdEqualsScalarAtEveryLengthAndAlignment) {
+  if (detected_simd_level() < SimdLevel::sse42) GTEST_SKIP() << "CPU lacks SSE4.2";
+  std::mt19937 rng(42);
+  std::vector<std::uint8_t> buf(4096 + 16);
+  for (auto& b : buf) b = static_cast<std::uint8_t>(rng());
+  for (std::size_t offset = 0; offset < 16; ++offset) {
+    for (std::size_t len = 0; len <= 300; ++len) {
+      const std::span<const std::uint8_t> s(buf.data() + offset, len);
+      ASSERT_EQ(kernels::crc32c_sse42(0, s), kernels::crc32c_scalar(0, s))
+          << "offset " << offset << " length " << len;
+    }
+  }
+  const std::span<const std::uint8_t> all(buf);
+  EXPECT_EQ(kernels::crc32c_sse42(0x12345678u, all), kernels::crc32c_scalar(0x12345678u, all));
+}
+
+TEST(Crc32c, IncrementalEqualsWhole) {
+  std::vector<std::uint8_t> buf(1000);
+  for (std::size_t i = 0; i < buf.size(); ++i) buf[i] = static_cast<std::uint8_t>(i * 7);
+  const std::span<const std::uint8_t> all(buf);
+  for (SimdLevel level : {SimdLevel::scalar, SimdLevel::sse42}) {
+    const auto part = kernels::crc32c(all.first(333), 0, level);
+    EXPECT_EQ(kernels::crc32c(all.subspan(333), part, level), kernels::crc32c(all, 0, level));
+  }
+}
+
+TEST(Simd, LevelsAreOrderedAndNamed) {
+  EXPECT_EQ(usable_simd_level(SimdLevel::scalar), SimdLevel::scalar);
+  EXPECT_LE(usable_simd_level(SimdLevel::avx512), detected_simd_level());
+  EXPECT_EQ(to_string(SimdLevel::avx2), "avx2");
+}
+
+}  // namespace
+}  // namespace tunggal

@@ -1,0 +1,117 @@
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+
+#include <fstream>
+#include <random>
+
+#include "test_support.h"
+#include "tunggal/sdk.h"
+#include "tunggal/workflow/sop.h"
+
+namespace tunggal {
+namespace {
+
+class TempDir : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = std::filesystem::temp_directory_path() /
+           (std::string("tunggal_sdk_") +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    std::filesystem::remove_all(dir_);
+    std::filesystem::create_directories(dir_);
+  }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+  std::filesystem::path dir_;
+};
+
+TEST_F(TempDir, SaveThenLoadEveryFormat) {
+  std::mt19937 rng(5);
+  FingerTemplate t = test::random_template(rng, 25);
+  for (auto& m : t.minutiae) {  // multiples of 90 degrees lie on every format's grid
+    m.angle = static_cast<float>((m.x % 4) * 64 * 6.283185307179586 / 256.0);
+  }
+  for (TemplateFormat f : {TemplateFormat::iso19794_2_2005, TemplateFormat::ansi378_2004,
+                           TemplateFormat::native}) {
+    const auto path = dir_ / ("t." + std::string(to_string(f)));
+    sdk::save_template_file(path, {&t, 1}, f);
+    const auto loaded = sdk::load_template_file(path);
+    EXPECT_EQ(loaded.format, f);
+    ASSERT_EQ(loaded.views.size(), 1u);
+    EXPECT_EQ(loaded.views[0], t) << to_string(f);
+    // Biometric data: owner-only permissions.
+    struct stat st{};
+    ASSERT_EQ(::stat(path.c_str(), &st), 0);
+    EXPECT_EQ(st.st_mode & 0777, 0600u);
+  }
+}
+
+TEST_F(TempDir, DurableWriteReplacesAtomicallyAndLeavesNoTemporaries) {
+  const auto path = dir_ / "record.bin";
+  const std::vector<std::uint8_t> a(1000, 0xAA), b(10, 0xBB);
+  sdk::write_file_durably(path, a);
+  sdk::write_file_durably(path, b);
+  EXPECT_EQ(read_file(path), b);
+  std::size_t entries = 0;
+  for ([[maybe_unused]] const auto& e : std::filesystem::directory_iterator(dir_)) ++entries;
+  EXPECT_EQ(entries, 1u);
+}
+
+TEST_F(TempDir, ErrorsNameTheFile) {
+  try {
+    sdk::load_template_file(dir_ / "missing.iso");
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::not_found);
+    EXPECT_NE(std::string(e.what()).find("missing.iso"), std::string::npos);
+  }
+  const auto junk = dir_ / "junk.iso";
+  std::ofstream(junk) << "FMR\0garbage";
+  try {
+    sdk::load_template_file(junk);
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::malformed_data);
+    EXPECT_NE(std::string(e.what()).find("junk.iso"), std::string::npos);
+  }
+  try {
+    sdk::write_file_durably(dir_ / "no" / "such" / "dir" / "x", std::vector<std::uint8_t>{1});
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::io);
+  }
+}
+
+TEST(Image, NonImagesAndEmptyInputAreTypedErrors) {
+  const std::string text = "this is not an image";
+  try {
+    decode_gray_image({reinterpret_cast<const std::uint8_t*>(text.data()), text.size()});
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::malformed_data);
+  }
+  try {
+    decode_gray_image({});
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::malformed_data);
+  }
+}
+
+TEST(Workflow, TwelveStepsInOrder) {
+  using workflow::SopStep;
+  int count = 1;
+  SopStep s = SopStep::apply_online;
+  while (auto n = workflow::next_step(s)) {
+    EXPECT_EQ(static_cast<int>(*n), static_cast<int>(s) + 1);
+    s = *n;
+    ++count;
+  }
+  EXPECT_EQ(count, workflow::kSopStepCount);
+  EXPECT_EQ(s, SopStep::done);
+  EXPECT_EQ(workflow::to_string(SopStep::deduplicate), "deduplicate");
+}
+
+TEST(Version, MatchesTheProject) { EXPECT_EQ(version(), TUNGGAL_VERSION_STRING); }
+
+}  // namespace
+}  // namespace tunggal
