@@ -1,0 +1,46 @@
+// Writes a small seed corpus for the fuzzers with our own encoders, so the
+// build needs no data files (shared ISO templates are added when present).
+#include <filesystem>
+#include <fstream>
+#include <random>
+
+#include "tunggal/formats.h"
+
+using namespace tunggal;
+
+int main(int argc, char** argv) {
+  if (argc != 2) return 2;
+  const std::filesystem::path dir = argv[1];
+  std::filesystem::create_directories(dir);
+  std::mt19937 rng(7);
+  auto write = [&](const std::string& name, const std::vector<std::uint8_t>& b) {
+    std::ofstream(dir / name, std::ios::binary).write(reinterpret_cast<const char*>(b.data()),
+                                                      static_cast<std::streamsize>(b.size()));
+  };
+  for (int k = 0; k < 4; ++k) {
+    FingerTemplate t;
+    t.width = 300;
+    t.height = 400;
+    t.position = static_cast<FingerPosition>(k);
+    t.quality = static_cast<std::uint8_t>(20 * k);
+    for (int i = 0; i < 5 + 10 * k; ++i) {
+      Minutia m;
+      m.x = static_cast<std::uint16_t>(rng() % 300);
+      m.y = static_cast<std::uint16_t>(rng() % 400);
+      m.angle = static_cast<float>((rng() % 90) * 6.283185307179586 / 90.0);
+      m.type = static_cast<MinutiaType>(rng() % 3);
+      m.quality = static_cast<std::uint8_t>(rng() % 101);
+      t.minutiae.push_back(m);
+    }
+    if (k == 3) t.extended_data = {0, 1, 0, 6, 9, 9};
+    std::vector<FingerTemplate> views{t};
+    if (k == 2) views.push_back(t);
+    write("seed" + std::to_string(k) + ".iso", encode_iso19794_2(views));
+    write("seed" + std::to_string(k) + ".ansi", encode_ansi378(views));
+    write("seed" + std::to_string(k) + ".tgt", encode_native(views));
+    EncodeOptions o;
+    o.xyt_convention = XytConvention::m1;
+    write("seed" + std::to_string(k) + ".xyt", encode_xyt(t, o));
+  }
+  return 0;
+}
