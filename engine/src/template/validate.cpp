@@ -35,23 +35,24 @@ void validate(const FingerTemplate& view, const DecodeOptions& options, std::str
   }
   for (std::size_t i = 0; i < n; ++i) {
     const Minutia& m = view.minutiae[i];
-    const std::string id = "minutia " + std::to_string(i + 1);
+    // Built only on failure: validation runs on every gallery load.
+    auto id = [i] { return "minutia " + std::to_string(i + 1); };
     if (view.width != 0 && m.x >= view.width) {
-      fail(where, id + " x=" + std::to_string(m.x) + " outside image width " +
+      fail(where, id() + " x=" + std::to_string(m.x) + " outside image width " +
                       std::to_string(view.width));
     }
     if (view.height != 0 && m.y >= view.height) {
-      fail(where, id + " y=" + std::to_string(m.y) + " outside image height " +
+      fail(where, id() + " y=" + std::to_string(m.y) + " outside image height " +
                       std::to_string(view.height));
     }
     if (!std::isfinite(m.angle) || m.angle < 0.0f || m.angle >= static_cast<float>(detail::kTwoPi)) {
-      fail(where, id + " angle is not in [0, 2*pi)");
+      fail(where, id() + " angle is not in [0, 2*pi)");
     }
     if (static_cast<unsigned>(m.type) > 2) {
-      fail(where, id + " type " + std::to_string(static_cast<int>(m.type)) + " is reserved");
+      fail(where, id() + " type " + std::to_string(static_cast<int>(m.type)) + " is reserved");
     }
     if (m.quality > 100) {
-      fail(where, id + " quality " + std::to_string(m.quality) + " exceeds 100");
+      fail(where, id() + " quality " + std::to_string(m.quality) + " exceeds 100");
     }
   }
 }
