@@ -58,7 +58,7 @@ int main(void) {
   CHECK(t == NULL);
   CHECK(strstr(tg_last_error(), "truncated") != NULL);
   CHECK(tg_template_decode(NULL, 5, TG_FORMAT_AUTO, &t) == TG_INVALID_ARGUMENT);
-  CHECK(tg_template_decode(iso, sizeof iso, (tg_format)42, &t) == TG_INVALID_ARGUMENT);
+  CHECK(tg_template_decode(iso, sizeof iso, 42, &t) == TG_INVALID_ARGUMENT);
 
   printf("%d passed, %d failed\n", passed, failed);
   return failed == 0 ? 0 : 1;

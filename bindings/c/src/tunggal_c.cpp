@@ -44,7 +44,7 @@ void require(bool ok, const char* what) {
   if (!ok) throw tunggal::Error(tunggal::ErrorCode::invalid_argument, what);
 }
 
-tunggal::TemplateFormat to_format(tg_format f) {
+tunggal::TemplateFormat to_format(std::int32_t f) {
   require(f >= TG_FORMAT_ISO19794_2 && f <= TG_FORMAT_NATIVE, "unknown tg_format");
   return static_cast<tunggal::TemplateFormat>(f);
 }
@@ -55,7 +55,7 @@ extern "C" {
 const char* tg_version(void) { return TUNGGAL_VERSION_STRING; }
 const char* tg_last_error(void) { return g_last_error.c_str(); }
 
-tg_status tg_template_decode(const uint8_t* data, size_t size, tg_format format,
+tg_status tg_template_decode(const uint8_t* data, size_t size, int32_t format,
                              tg_template** out) {
   return guarded([&] {
     require(out != nullptr, "out is NULL");
@@ -103,7 +103,7 @@ tg_status tg_template_minutiae(const tg_template* t, size_t view, tg_minutia* ou
   });
 }
 
-tg_status tg_template_encode(const tg_template* t, tg_format format, uint8_t** data,
+tg_status tg_template_encode(const tg_template* t, int32_t format, uint8_t** data,
                              size_t* size) {
   return guarded([&] {
     require(t && data && size, "NULL argument");

@@ -51,9 +51,12 @@ TG_API const char* tg_version(void);
 /* Message of the last failed call on this thread ("" if none). */
 TG_API const char* tg_last_error(void);
 
+/* Enumerations cross the ABI as int32_t (a tg_format value): an
+ * out-of-range value is then a checked error, not undefined behaviour. */
+
 /* Decodes `size` bytes. TG_FORMAT_AUTO detects the format (.xyt is read in
  * the M1 convention, since it carries no image height). */
-TG_API tg_status tg_template_decode(const uint8_t* data, size_t size, tg_format format,
+TG_API tg_status tg_template_decode(const uint8_t* data, size_t size, int32_t format,
                                     tg_template** out);
 TG_API void tg_template_free(tg_template* t);
 TG_API tg_status tg_template_view_count(const tg_template* t, size_t* out);
@@ -62,7 +65,7 @@ TG_API tg_status tg_template_minutia_count(const tg_template* t, size_t view, si
 TG_API tg_status tg_template_minutiae(const tg_template* t, size_t view, tg_minutia* out,
                                       size_t capacity, size_t* written);
 /* Encodes into a buffer allocated by the library; free it with tg_buffer_free. */
-TG_API tg_status tg_template_encode(const tg_template* t, tg_format format, uint8_t** data,
+TG_API tg_status tg_template_encode(const tg_template* t, int32_t format, uint8_t** data,
                                     size_t* size);
 TG_API void tg_buffer_free(uint8_t* data);
 
