@@ -327,6 +327,11 @@ TEST(Detect, RecognisesEachFormatAndRejectsTheRest) {
   expect_error([&] { detect_format({reinterpret_cast<const std::uint8_t*>(junk.data()), junk.size()}); },
                ErrorCode::malformed_data, "unrecognised");
   expect_error([&] { detect_format({}); }, ErrorCode::malformed_data, "empty");
+  // A truncated ISO record is still recognised, and decoding names the problem.
+  const Bytes iso = encode_iso19794_2({&t, 1});
+  const std::span<const std::uint8_t> cut(iso.data(), 30);
+  EXPECT_EQ(detect_format(cut), TemplateFormat::iso19794_2_2005);
+  expect_error([&] { decode(cut, detect_format(cut)); }, ErrorCode::malformed_data, "truncated");
   EXPECT_EQ(format_from_name("iso"), TemplateFormat::iso19794_2_2005);
   EXPECT_EQ(format_from_extension("a/b/101_1.XYT"), TemplateFormat::nist_xyt);
   EXPECT_FALSE(format_from_name("wsq").has_value());

@@ -73,7 +73,9 @@ std::vector<FingerTemplate> decode_native(std::span<const std::uint8_t> bytes,
 std::vector<std::uint8_t> encode_native(std::span<const FingerTemplate> views);
 
 // Recognise a format from content (magic bytes and length fields), throwing
-// ErrorCode::malformed_data or unsupported when nothing fits.
+// ErrorCode::malformed_data or unsupported when nothing fits. A damaged
+// ISO/ANSI record is still recognised (by the closer header layout) so that
+// decoding it reports the precise problem.
 TemplateFormat detect_format(std::span<const std::uint8_t> bytes);
 
 std::vector<FingerTemplate> decode(std::span<const std::uint8_t> bytes, TemplateFormat format,

@@ -54,9 +54,11 @@ TemplateFormat detect_format(std::span<const std::uint8_t> b) {
     if (iso && !ansi) return TemplateFormat::iso19794_2_2005;
     if (ansi && !iso) return TemplateFormat::ansi378_2004;
     if (iso && ansi) return TemplateFormat::iso19794_2_2005;
-    throw Error(ErrorCode::malformed_data,
-                "FMR record: its length field fits neither the ISO 19794-2 nor the ANSI 378 "
-                "header for " + std::to_string(b.size()) + " bytes (truncated or corrupt)");
+    // Neither length fits: the record is damaged. Name the closer dialect so
+    // its decoder reports exactly what is wrong (ISO records under 64 KiB
+    // start their 4-byte length with two zero bytes; ANSI's 2-byte length
+    // is non-zero there).
+    return short_len == 0 ? TemplateFormat::iso19794_2_2005 : TemplateFormat::ansi378_2004;
   }
   if (looks_like_xyt(b)) return TemplateFormat::nist_xyt;
   throw Error(ErrorCode::malformed_data,
