@@ -2,7 +2,7 @@
 # every tunggal target gets the same flags and outside consumers get none.
 add_library(tunggal_build_flags INTERFACE)
 target_compile_options(tunggal_build_flags INTERFACE
-  $<$<COMPILE_LANGUAGE:CXX>:-Wall -Wextra -Wpedantic -Wshadow -Wconversion -Wno-sign-conversion>
+  $<$<COMPILE_LANGUAGE:CXX>:-Wall -Wextra -Wpedantic -Wshadow>
   $<$<COMPILE_LANGUAGE:C>:-Wall -Wextra -Wpedantic>)
 if(TUNGGAL_WERROR)
   target_compile_options(tunggal_build_flags INTERFACE -Werror)

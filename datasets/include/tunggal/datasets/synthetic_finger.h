@@ -1,0 +1,144 @@
+// Synthetic fingerprints by the SFinGe method (Cappelli, Maio, Maltoni):
+// a master fingerprint per finger (pattern class, singular points, an
+// orientation field from the zero-pole model with per-singularity
+// corrections, a ridge-period map, a silhouette, ridges grown by iterative
+// space-variant Gabor filtering, ground-truth minutiae from the thinned
+// master), then impressions of it (rigid motion, plastic distortion, partial
+// contact, dry/wet skin, noise, scratches, background).
+//
+// Deterministic: the same seed gives byte-identical output on any machine
+// (integer arithmetic where results are quantised, no std distributions).
+// Every function is pure and thread-safe; parallelism is the caller's
+// (tunggal gen uses oneTBB over fingers).
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <string_view>
+#include <vector>
+
+#include "tunggal/finger_template.h"
+#include "tunggal/image.h"
+
+namespace tunggal::datasets {
+
+enum class PatternClass : std::uint8_t { arch, tented_arch, left_loop, right_loop, whorl };
+inline constexpr int kPatternClassCount = 5;
+std::string_view to_string(PatternClass c) noexcept;
+
+struct SingularPoint {
+  float x = 0, y = 0;  // canvas pixels
+  bool core = true;    // core (loop) or delta
+};
+
+// Tunables of the master fingerprint, with their defaults.
+struct MasterParams {
+  int width = 352;   // canvas at 500 dpi, larger than any impression frame
+  int height = 448;
+  // Natural class frequencies: arch, tented arch, left loop, right loop, whorl.
+  std::array<double, kPatternClassCount> class_frequencies{0.037, 0.029, 0.338, 0.317, 0.279};
+  // Ridge period in pixels at 500 dpi: per-finger mean ~ N(mean, sd), varying
+  // smoothly across the finger by +-variation (relative).
+  double ridge_period_mean = 9.0;
+  double ridge_period_sd = 0.6;
+  double ridge_period_variation = 0.10;
+  // Amplitude (radians) of the piecewise-linear corrections applied around
+  // each singular point (Vizcaya-Gerhardt style) so fields look natural.
+  double orientation_correction = 0.25;
+  // Ridge growth: iterations of the Gabor filter bank, and initial seeds per
+  // pixel of the silhouette.
+  int growth_iterations = 14;
+  double seed_density = 1.0 / 500.0;
+  // Ground-truth minutiae closer than this to the silhouette border are
+  // dropped (ridges there are cut by the shape, not by nature).
+  int border_margin = 10;
+  // Template-only mode: minutiae are sampled (no rendering) with this density
+  // (per pixel of silhouette) and minimum spacing.
+  double sampled_minutiae_density = 1.0 / 1900.0;
+  double sampled_min_distance = 11.0;
+  double sampled_bifurcation_share = 0.35;
+};
+
+struct MasterFinger {
+  PatternClass pattern = PatternClass::left_loop;
+  std::vector<SingularPoint> singular_points;
+  int width = 0, height = 0;
+  double mean_period = 9.0;
+  std::vector<float> orientation;         // ridge direction per pixel, radians in [0, pi)
+  std::vector<float> period;              // ridge period per pixel
+  std::vector<std::uint8_t> silhouette;   // 1 inside the finger
+  std::vector<std::int8_t> ridges;        // >0 on ridges; empty when not rendered
+  std::vector<Minutia> minutiae;          // ground truth, canvas coordinates, ISO angles
+
+  float orientation_at(float x, float y) const;
+  bool inside(int x, int y) const {
+    return x >= 0 && y >= 0 && x < width && y < height && silhouette[y * width + x] != 0;
+  }
+};
+
+PatternClass draw_pattern_class(std::uint64_t seed, const MasterParams& params);
+
+// Renders the master (ridges grown by Gabor filtering, minutiae from its
+// skeleton) when `render`, else samples its minutiae from the orientation
+// field (template-only mode, thousands of times faster).
+MasterFinger generate_master(std::uint64_t seed, const MasterParams& params = {},
+                             bool render = true);
+
+// Tunables of an impression, with their defaults.
+struct ImpressionParams {
+  int width = 288;  // output frame, FVC2002 DB4 size
+  int height = 384;
+  double max_rotation_deg = 30.0;  // uniform in +-max
+  double translation_sd = 14.0;    // pixels, of the finger centre in the frame
+  // Plastic distortion (Cappelli, Maio, Maltoni 2001): a close-contact
+  // ellipse that does not move, a transitional band of width `brake_width`,
+  // and outside it a rigid displacement of up to these amounts.
+  double distortion_rotation_deg = 4.0;
+  double distortion_shift = 7.0;
+  double brake_width = 90.0;
+  // Contact area: fraction of the silhouette's half-axes pressed (partial
+  // prints below 1).
+  double contact_min = 0.62;
+  double contact_max = 1.0;
+  // Skin: dryness uniform in [-wet, +dry] (negative wet: ridges merge;
+  // positive dry: ridges break).
+  double max_wet = 0.6;
+  double max_dry = 0.6;
+  double noise_sd = 10.0;  // grey levels
+  double scratch_probability = 0.25;
+  int background_min = 200, background_max = 240;
+  // Template-only perturbations applied to ground truth, as an extractor
+  // would see it.
+  double position_jitter = 2.0;   // pixels, sd
+  double angle_jitter_deg = 6.0;  // sd
+  double drop_rate = 0.10;
+  double spurious_rate = 0.06;    // per true minutia
+  double type_flip_rate = 0.08;
+  // Minutiae closer than this to the contact border are not visible.
+  double contact_margin = 8.0;
+};
+
+struct ImpressionTransform {
+  double rotation = 0;             // radians, counter-clockwise on screen
+  double tx = 0, ty = 0;           // where the master centre lands in the frame
+  double distortion_rotation = 0;  // radians
+  double distortion_dx = 0, distortion_dy = 0;
+  double contact_cx = 0, contact_cy = 0;  // master coordinates
+  double contact_rx = 0, contact_ry = 0;  // close-contact ellipse half-axes
+  double dryness = 0;                     // <0 wet, >0 dry
+};
+
+struct Impression {
+  ImpressionTransform transform;
+  GrayImage image;         // empty when not rendered
+  FingerTemplate truth;    // ground-truth minutiae in the frame (exact transform)
+  FingerTemplate observed; // truth with extractor-like perturbations (template-only use)
+};
+
+// Maps a master point into the impression frame (distortion, then rigid).
+void map_to_impression(const ImpressionTransform& t, double mx, double my, double& ix, double& iy);
+
+Impression make_impression(const MasterFinger& master, std::uint64_t seed,
+                           const ImpressionParams& params = {}, bool render = true);
+
+}  // namespace tunggal::datasets
