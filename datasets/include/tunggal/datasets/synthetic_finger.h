@@ -119,12 +119,16 @@ struct ImpressionParams {
 };
 
 struct ImpressionTransform {
+  double master_cx = 0, master_cy = 0;  // centre of rotation (silhouette centre)
   double rotation = 0;             // radians, counter-clockwise on screen
   double tx = 0, ty = 0;           // where the master centre lands in the frame
   double distortion_rotation = 0;  // radians
   double distortion_dx = 0, distortion_dy = 0;
   double contact_cx = 0, contact_cy = 0;  // master coordinates
   double contact_rx = 0, contact_ry = 0;  // close-contact ellipse half-axes
+  double brake_width = 90;                // transition band of the distortion
+  double visible_cx = 0, visible_cy = 0;  // visible (pressed) area: an ellipse,
+  double visible_rx = 0, visible_ry = 0;  // intersected with the silhouette
   double dryness = 0;                     // <0 wet, >0 dry
 };
 
