@@ -185,6 +185,30 @@ TEST(Iso19794, EncoderRefusesWhatItCannotWrite) {
   expect_error([&] { encode_iso19794_2({&big, 1}); }, ErrorCode::limit_exceeded, "256 minutiae");
 }
 
+TEST(Iso19794, UsualResolutionsSurviveTheCentimetreUnits) {
+  for (std::uint16_t dpi : {250, 300, 500, 600, 1000, 1200, 2000}) {
+    FingerTemplate t = sample(30, 5);
+    t.dpi_x = t.dpi_y = dpi;
+    EXPECT_EQ(decode_iso19794_2(encode_iso19794_2({&t, 1})).at(0).dpi_x, dpi);
+  }
+  FingerTemplate tiny = sample(31, 5);
+  tiny.dpi_x = 1;  // 0 pixels per centimetre: not writable
+  expect_error([&] { encode_iso19794_2({&tiny, 1}); }, ErrorCode::invalid_argument, "resolution");
+}
+
+TEST(Formats, WhatAnEncoderWritesItsDecoderReads) {
+  // Extended data that is not a sequence of areas is refused everywhere.
+  FingerTemplate t = sample(32, 5);
+  t.extended_data = {0x05, 0x00, 0x10};
+  expect_error([&] { encode_native({&t, 1}); }, ErrorCode::invalid_argument, "extended data");
+  expect_error([&] { encode_iso19794_2({&t, 1}); }, ErrorCode::invalid_argument, "extended data");
+  // View and minutiae limits are the same in both directions.
+  std::vector<FingerTemplate> many(kMaxViewsPerRecord + 1, sample(33, 3));
+  expect_error([&] { encode_iso19794_2(many); }, ErrorCode::invalid_argument, "finger views");
+  FingerTemplate big = sample(34, 300);
+  expect_error([&] { encode_native({&big, 1}); }, ErrorCode::limit_exceeded, "300 minutiae");
+}
+
 TEST(Ansi378, RoundTripOnTheTwoDegreeGrid) {
   for (std::uint32_t seed = 1; seed <= 30; ++seed) {
     FingerTemplate t = sample(seed);
@@ -235,7 +259,7 @@ TEST(Xyt, M1RoundTrip) {
   FingerTemplate t = sample(17);
   for (auto& m : t.minutiae) {
     m.type = MinutiaType::other;  // .xyt carries no type
-    m.angle = static_cast<float>((m.x % 360) * 6.283185307179586 / 360.0);
+    m.angle = static_cast<float>((m.x % 180) * 6.283185307179586 / 180.0);  // M1: 2-degree units
   }
   EncodeOptions eo;
   eo.xyt_convention = XytConvention::m1;
@@ -248,6 +272,15 @@ TEST(Xyt, M1RoundTrip) {
   back.position = t.position;  // not stored in .xyt
   back.quality = t.quality;
   EXPECT_EQ(back, t);
+}
+
+TEST(Xyt, M1ThetaIsInTwoDegreeUnits) {
+  // mindtct -m1 writes theta = direction / 2 (NBIS lfs2m1_minutia_XYT).
+  const std::string text = "10 20 45\n";
+  DecodeOptions o;
+  o.xyt_convention = XytConvention::m1;
+  const FingerTemplate t = decode_xyt({reinterpret_cast<const std::uint8_t*>(text.data()), text.size()}, o);
+  EXPECT_NEAR(t.minutiae[0].angle, M_PI / 2, 1e-5);  // 45 units = 90 degrees
 }
 
 TEST(Xyt, NistConventionFlipsYAndDirection) {
@@ -276,7 +309,7 @@ TEST(Xyt, MalformedLinesAreNamed) {
   };
   expect_error([&] { parse("1 2\n"); }, ErrorCode::malformed_data, "line 1");
   expect_error([&] { parse("1 2 3\n1 2 x\n"); }, ErrorCode::malformed_data, "line 2 field 3");
-  expect_error([&] { parse("1 2 360\n"); }, ErrorCode::malformed_data, "theta=360");
+  expect_error([&] { parse("1 2 180\n"); }, ErrorCode::malformed_data, "theta=180");
   expect_error([&] { parse("-1 2 3\n"); }, ErrorCode::malformed_data, "x=-1");
   expect_error([&] { parse("1 2 3 4 5\n"); }, ErrorCode::malformed_data, "more than 4 fields");
   expect_error([&] { parse("1 2 3 101\n"); }, ErrorCode::malformed_data, "quality=101");
@@ -293,7 +326,7 @@ TEST(Native, RoundTripKeepsEverything) {
   std::vector<FingerTemplate> views{sample(20), sample(21, 7)};
   views[0].minutiae[0].angle = 1.2345678f;  // off any grid
   views[1].product_id = 0xDEADBEEF;
-  views[1].extended_data = {1, 2, 3};
+  views[1].extended_data = {0x00, 0x07, 0x00, 0x05, 0x42};
   const Bytes b = encode_native(views);
   EXPECT_EQ(detect_format(b), TemplateFormat::native);
   EXPECT_EQ(decode_native(b), views);
@@ -327,6 +360,9 @@ TEST(Detect, RecognisesEachFormatAndRejectsTheRest) {
   expect_error([&] { detect_format({reinterpret_cast<const std::uint8_t*>(junk.data()), junk.size()}); },
                ErrorCode::malformed_data, "unrecognised");
   expect_error([&] { detect_format({}); }, ErrorCode::malformed_data, "empty");
+  const std::string plus = "+1 2 3\n";
+  expect_error([&] { detect_format({reinterpret_cast<const std::uint8_t*>(plus.data()), plus.size()}); },
+               ErrorCode::malformed_data, "unrecognised");
   // A truncated ISO record is still recognised, and decoding names the problem.
   const Bytes iso = encode_iso19794_2({&t, 1});
   const std::span<const std::uint8_t> cut(iso.data(), 30);

@@ -19,6 +19,16 @@ struct tg_template {
 namespace {
 thread_local std::string g_last_error;
 
+// Keeping the message may itself fail to allocate; the status still returns.
+void set_error(const char* a, const char* b = "") noexcept {
+  try {
+    g_last_error.assign(a);
+    g_last_error.append(b);
+  } catch (...) {
+    g_last_error.clear();
+  }
+}
+
 template <typename F>
 tg_status guarded(F&& f) noexcept {
   try {
@@ -26,16 +36,16 @@ tg_status guarded(F&& f) noexcept {
     f();
     return TG_OK;
   } catch (const tunggal::Error& e) {
-    g_last_error = e.what();
+    set_error(e.what());
     return static_cast<tg_status>(e.code());
   } catch (const std::bad_alloc&) {
-    g_last_error = "out of memory";
+    set_error("out of memory");
     return TG_LIMIT_EXCEEDED;
   } catch (const std::exception& e) {
-    g_last_error = std::string("internal error: ") + e.what();
+    set_error("internal error: ", e.what());
     return TG_INTERNAL;
   } catch (...) {
-    g_last_error = "internal error";
+    set_error("internal error");
     return TG_INTERNAL;
   }
 }

@@ -8,28 +8,13 @@
 
 namespace tunggal::datasets::synth {
 
-// Smooth value noise in [-1, 1] over a w x h canvas, `cells` cells across.
-class SmoothNoise {
- public:
-  SmoothNoise(Rng& rng, int w, int h, int cells);
-  double at(double x, double y) const;
-
- private:
-  int gw_, gh_;
-  double sx_, sy_;
-  std::vector<double> grid_;
-};
-
-// Piecewise-linear warp of an angle in (-pi, pi] with fixed end points: the
-// per-singularity correction of the zero-pole model.
-struct AngleCorrection {
-  static constexpr int kKnots = 8;
-  double offset[kKnots + 1] = {};
-  double apply(double alpha) const;
-};
+// Smooth value noise over a w x h canvas, `cells` cells across.
+ValueNoise make_noise(Rng& rng, int w, int h, int cells);
 
 std::vector<SingularPoint> place_singular_points(PatternClass c, int w, int h, Rng& rng);
-std::vector<std::uint8_t> make_silhouette(int w, int h, Rng& rng);
+Silhouette make_silhouette(int w, int h, Rng& rng);
+// The silhouette rasterised: 1 inside.
+std::vector<std::uint8_t> silhouette_mask(const MasterFinger& m);
 
 // Ridges grown by iterative space-variant Gabor filtering (ridge_growth.cpp).
 std::vector<std::int8_t> grow_ridges(const MasterFinger& m, const MasterParams& p, Rng& rng);

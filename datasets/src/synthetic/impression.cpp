@@ -86,8 +86,7 @@ void backward(const Geometry& g, double ix, double iy, double& mx, double& my) {
 }
 
 bool visible(const Geometry& g, const MasterFinger& m, double x, double y) {
-  const int ix = static_cast<int>(std::floor(x)), iy = static_cast<int>(std::floor(y));
-  if (!m.inside(ix, iy)) return false;
+  if (!m.inside(x, y)) return false;
   const double ex = (x - g.vis_cx) / g.vis_rx, ey = (y - g.vis_cy) / g.vis_ry;
   return ex * ex + ey * ey <= 1.0;
 }
@@ -111,18 +110,9 @@ double wrap_angle(double a) {
 }
 
 Geometry make_geometry(const MasterFinger& m, synth::Rng& rng, const ImpressionParams& p) {
-  // Silhouette bounding box.
-  int x0 = m.width, x1 = 0, y0 = m.height, y1 = 0;
-  for (int y = 0; y < m.height; ++y) {
-    for (int x = 0; x < m.width; ++x) {
-      if (m.silhouette[static_cast<std::size_t>(y) * m.width + x]) {
-        x0 = std::min(x0, x);
-        x1 = std::max(x1, x);
-        y0 = std::min(y0, y);
-        y1 = std::max(y1, y);
-      }
-    }
-  }
+  const Silhouette& sil = m.silhouette;
+  const double x0 = sil.cx - sil.half_width, x1 = sil.cx + sil.half_width;
+  const double y0 = sil.cy - sil.top, y1 = sil.cy + sil.bottom;
   Geometry g;
   g.mcx = (x0 + x1) / 2.0;
   g.mcy = (y0 + y1) / 2.0;
@@ -161,9 +151,9 @@ void render(const MasterFinger& m, const Geometry& g, synth::Rng& rng, const Imp
   const double bg = rng.uniform(p.background_min, p.background_max);
   const double contrast = rng.uniform(150, 215);
   const double grad_x = rng.uniform(-0.06, 0.06), grad_y = rng.uniform(-0.06, 0.06);
-  synth::SmoothNoise blotch(rng, m.width, m.height, 40);   // skin texture ~ ridge scale
-  synth::SmoothNoise pores(rng, m.width, m.height, 70);    // breaks and pores along ridges
-  synth::SmoothNoise pressure(rng, m.width, m.height, 3);  // uneven pressure
+  const ValueNoise blotch = synth::make_noise(rng, m.width, m.height, 40);   // skin texture ~ ridge scale
+  const ValueNoise pores = synth::make_noise(rng, m.width, m.height, 70);    // breaks and pores along ridges
+  const ValueNoise pressure = synth::make_noise(rng, m.width, m.height, 3);  // uneven pressure
   const double dry = std::max(0.0, g.t.dryness), wet = std::max(0.0, -g.t.dryness);
   std::vector<double> value(img.pixels.size());
   for (int y = 0; y < p.height; ++y) {

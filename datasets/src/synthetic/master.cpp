@@ -7,6 +7,18 @@ namespace tunggal::datasets {
 
 using synth::Rng;
 
+namespace {
+constexpr double kPi = 3.14159265358979323846;
+constexpr int kKnots = 8;  // angle-correction knots over (-pi, pi]
+
+double corrected(const std::array<double, 9>& offset, double alpha) {
+  const double pos = (alpha + kPi) / (2 * kPi) * kKnots;
+  const int i = std::clamp(static_cast<int>(pos), 0, kKnots - 1);
+  const double f = pos - i;
+  return alpha + offset[i] * (1 - f) + offset[i + 1] * f;
+}
+}  // namespace
+
 std::string_view to_string(PatternClass c) noexcept {
   switch (c) {
     case PatternClass::arch: return "arch";
@@ -18,36 +30,64 @@ std::string_view to_string(PatternClass c) noexcept {
   return "invalid";
 }
 
-namespace synth {
-
-constexpr double kPi = 3.14159265358979323846;
-
-SmoothNoise::SmoothNoise(Rng& rng, int w, int h, int cells)
-    : gw_(cells + 2), gh_(cells * h / std::max(w, 1) + 2) {
-  sx_ = static_cast<double>(cells) / w;
-  sy_ = sx_;
-  grid_.resize(static_cast<std::size_t>(gw_) * gh_);
-  for (auto& g : grid_) g = rng.uniform(-1.0, 1.0);
-}
-
-double SmoothNoise::at(double x, double y) const {
-  const double gx = std::clamp(x * sx_, 0.0, gw_ - 1.001);
-  const double gy = std::clamp(y * sy_, 0.0, gh_ - 1.001);
+double ValueNoise::at(double x, double y) const {
+  const double gx = std::clamp(x * scale, 0.0, grid_width - 1.001);
+  const double gy = std::clamp(y * scale, 0.0, grid_height - 1.001);
   const int ix = static_cast<int>(gx), iy = static_cast<int>(gy);
   double fx = gx - ix, fy = gy - iy;
-  fx = fx * fx * (3 - 2 * fx);  // smoothstep: continuous derivative
+  fx = fx * fx * (3 - 2 * fx);
   fy = fy * fy * (3 - 2 * fy);
-  auto g = [&](int a, int b) { return grid_[static_cast<std::size_t>(b) * gw_ + a]; };
+  auto g = [&](int a, int b) { return grid[static_cast<std::size_t>(b) * grid_width + a]; };
   const double top = g(ix, iy) * (1 - fx) + g(ix + 1, iy) * fx;
   const double bot = g(ix, iy + 1) * (1 - fx) + g(ix + 1, iy + 1) * fx;
   return top * (1 - fy) + bot * fy;
 }
 
-double AngleCorrection::apply(double alpha) const {
-  const double pos = (alpha + kPi) / (2 * kPi) * kKnots;  // 0..kKnots
-  const int i = std::clamp(static_cast<int>(pos), 0, kKnots - 1);
-  const double f = pos - i;
-  return alpha + offset[i] * (1 - f) + offset[i + 1] * f;
+bool Silhouette::contains(double x, double y) const {
+  const double u = std::abs(x - cx) / half_width;
+  if (u > 1.0) return false;
+  if (y < cy) {
+    const double v = (cy - y) / top;
+    return u * u + v * v <= 1.0;
+  }
+  const double v = (y - cy) / bottom;
+  return u * u * u * u + v * v * v * v <= 1.0;
+}
+
+double MasterFinger::orientation_at(double x, double y) const {
+  double theta = 0;
+  if (pattern == PatternClass::arch) {
+    // No singular points: ridges rise over a bump, highest in the lower middle.
+    const double dx = (x - width / 2.0) / arch_width;
+    const double a = arch_amplitude * std::exp(-std::pow((y - arch_centre_y) / (height * 0.35), 2));
+    theta = std::atan(-a * 2.0 * dx * std::exp(-dx * dx / 2));
+  } else {
+    // Zero-pole model (Sherlock-Monro) in the math convention (y up): cores
+    // have index +1/2, deltas -1/2; each angle bent by its correction.
+    for (std::size_t k = 0; k < singular_points.size(); ++k) {
+      const double alpha = std::atan2(-(y - singular_points[k].y), x - singular_points[k].x);
+      theta += (singular_points[k].core ? 0.5 : -0.5) * corrected(corrections[k], alpha);
+    }
+  }
+  theta += wobble_amplitude * wobble.at(x, y);
+  theta = std::fmod(theta, kPi);
+  return theta < 0 ? theta + kPi : theta;
+}
+
+double MasterFinger::period_at(double x, double y) const {
+  return mean_period * (1.0 + period_variation * period_noise.at(x, y));
+}
+
+namespace synth {
+
+ValueNoise make_noise(Rng& rng, int w, int h, int cells) {
+  ValueNoise n;
+  n.grid_width = cells + 2;
+  n.grid_height = cells * h / std::max(w, 1) + 2;
+  n.scale = static_cast<double>(cells) / w;
+  n.grid.resize(static_cast<std::size_t>(n.grid_width) * n.grid_height);
+  for (auto& g : n.grid) g = rng.uniform(-1.0, 1.0);
+  return n;
 }
 
 std::vector<SingularPoint> place_singular_points(PatternClass c, int w, int h, Rng& rng) {
@@ -82,49 +122,27 @@ std::vector<SingularPoint> place_singular_points(PatternClass c, int w, int h, R
   return sp;
 }
 
-std::vector<std::uint8_t> make_silhouette(int w, int h, Rng& rng) {
-  // A fingertip: elliptical top, squarer bottom (SFinGe uses arcs and a
-  // rectangle; a superellipse gives the same outline with one parameter).
-  const double cx = w / 2.0, cy = h * 0.47;
-  const double a = w * rng.uniform(0.40, 0.47);
-  const double top = h * rng.uniform(0.40, 0.46), bottom = h * rng.uniform(0.45, 0.52);
-  std::vector<std::uint8_t> s(static_cast<std::size_t>(w) * h, 0);
-  for (int y = 0; y < h; ++y) {
-    for (int x = 0; x < w; ++x) {
-      const double u = std::abs(x - cx) / a;
-      bool in;
-      if (y < cy) {
-        const double v = (cy - y) / top;
-        in = u * u + v * v <= 1.0;
-      } else {
-        const double v = (y - cy) / bottom;
-        in = u * u * u * u + v * v * v * v <= 1.0;
-      }
-      s[static_cast<std::size_t>(y) * w + x] = in ? 1 : 0;
-    }
-  }
+Silhouette make_silhouette(int w, int h, Rng& rng) {
+  Silhouette s;
+  s.cx = w / 2.0;
+  s.cy = h * 0.47;
+  s.half_width = w * rng.uniform(0.40, 0.47);
+  s.top = h * rng.uniform(0.40, 0.46);
+  s.bottom = h * rng.uniform(0.45, 0.52);
   return s;
 }
 
-// Ridge orientation at (x, y) in radians [0, pi), counter-clockwise on screen.
-double zero_pole_orientation(const std::vector<SingularPoint>& sp,
-                             const std::vector<AngleCorrection>& corr, double x, double y) {
-  double theta = 0;
-  for (std::size_t k = 0; k < sp.size(); ++k) {
-    // Math convention (y up): cores have index +1/2, deltas -1/2.
-    const double alpha = std::atan2(-(y - sp[k].y), x - sp[k].x);
-    theta += (sp[k].core ? 0.5 : -0.5) * corr[k].apply(alpha);
+std::vector<std::uint8_t> silhouette_mask(const MasterFinger& m) {
+  std::vector<std::uint8_t> mask(static_cast<std::size_t>(m.width) * m.height);
+  for (int y = 0; y < m.height; ++y) {
+    for (int x = 0; x < m.width; ++x) {
+      mask[static_cast<std::size_t>(y) * m.width + x] = m.inside(x, y) ? 1 : 0;
+    }
   }
-  return theta;
+  return mask;
 }
 
 }  // namespace synth
-
-float MasterFinger::orientation_at(float x, float y) const {
-  const int ix = std::clamp(static_cast<int>(std::lround(x)), 0, width - 1);
-  const int iy = std::clamp(static_cast<int>(std::lround(y)), 0, height - 1);
-  return orientation[static_cast<std::size_t>(iy) * width + ix];
-}
 
 PatternClass draw_pattern_class(std::uint64_t seed, const MasterParams& params) {
   Rng rng(synth::splitmix64(seed ^ 0xC1A55ull));
@@ -140,40 +158,49 @@ PatternClass draw_pattern_class(std::uint64_t seed, const MasterParams& params) 
 
 namespace {
 
-// Template-only mode: minutiae by dart throwing inside the silhouette, with a
-// minimum spacing, directions from the orientation field.
+// Template-only mode: minutiae by dart throwing inside the silhouette, at
+// least `sampled_min_distance` apart (checked on a grid), directions from the
+// orientation field with a random sense.
 std::vector<Minutia> sample_minutiae(const MasterFinger& m, const MasterParams& p, Rng& rng) {
-  std::size_t area = 0;
-  for (auto v : m.silhouette) area += v;
-  const int target = static_cast<int>(std::lround(area * p.sampled_minutiae_density *
-                                                  rng.uniform(0.8, 1.2)));
+  const Silhouette& s = m.silhouette;
+  const double area = kPi / 4 * (2 * s.half_width) * (s.top + s.bottom) * 0.95;
+  const int target = static_cast<int>(std::lround(area * p.sampled_minutiae_density * rng.uniform(0.8, 1.2)));
+  const double cell = p.sampled_min_distance;
+  const int gw = static_cast<int>(m.width / cell) + 1, gh = static_cast<int>(m.height / cell) + 1;
+  std::vector<std::vector<int>> grid(static_cast<std::size_t>(gw) * gh);
   std::vector<Minutia> out;
-  const double min_d2 = p.sampled_min_distance * p.sampled_min_distance;
+  const double min_d2 = cell * cell, margin = p.border_margin;
   for (int attempt = 0; attempt < target * 30 && static_cast<int>(out.size()) < target; ++attempt) {
-    const int x = static_cast<int>(rng.below(m.width));
-    const int y = static_cast<int>(rng.below(m.height));
+    const double x = rng.uniform(s.cx - s.half_width, s.cx + s.half_width);
+    const double y = rng.uniform(s.cy - s.top, s.cy + s.bottom);
+    if (!m.inside(x - margin, y) || !m.inside(x + margin, y) || !m.inside(x, y - margin) ||
+        !m.inside(x, y + margin) || x < 0 || y < 0 || x >= m.width || y >= m.height) {
+      continue;
+    }
+    const int gx = static_cast<int>(x / cell), gy = static_cast<int>(y / cell);
     bool ok = true;
-    for (int dy = -p.border_margin; ok && dy <= p.border_margin; dy += p.border_margin) {
-      for (int dx = -p.border_margin; ok && dx <= p.border_margin; dx += p.border_margin) {
-        ok = m.inside(x + dx, y + dy);
+    for (int yy = std::max(0, gy - 1); ok && yy <= std::min(gh - 1, gy + 1); ++yy) {
+      for (int xx = std::max(0, gx - 1); ok && xx <= std::min(gw - 1, gx + 1); ++xx) {
+        for (int idx : grid[static_cast<std::size_t>(yy) * gw + xx]) {
+          const double dx = out[idx].x - x, dy = out[idx].y - y;
+          if (dx * dx + dy * dy < min_d2) {
+            ok = false;
+            break;
+          }
+        }
       }
     }
-    for (const auto& o : out) {
-      if (!ok) break;
-      const double ddx = o.x - x, ddy = o.y - y;
-      ok = ddx * ddx + ddy * ddy >= min_d2;
-    }
     if (!ok) continue;
-    double a = m.orientation[static_cast<std::size_t>(y) * m.width + x];
-    if (rng.chance(0.5)) a += synth::kPi;
+    double a = m.orientation_at(x, y);
+    if (rng.chance(0.5)) a += kPi;
     Minutia mi;
     mi.x = static_cast<std::uint16_t>(x);
     mi.y = static_cast<std::uint16_t>(y);
-    mi.angle = static_cast<float>(std::fmod(a + 2 * synth::kPi, 2 * synth::kPi));
-    if (mi.angle >= static_cast<float>(2 * synth::kPi)) mi.angle = 0.0f;
-    mi.type = rng.chance(p.sampled_bifurcation_share) ? MinutiaType::bifurcation
-                                                      : MinutiaType::ending;
+    mi.angle = static_cast<float>(a);
+    if (mi.angle >= static_cast<float>(2 * kPi)) mi.angle = 0.0f;
+    mi.type = rng.chance(p.sampled_bifurcation_share) ? MinutiaType::bifurcation : MinutiaType::ending;
     mi.quality = 100;
+    grid[static_cast<std::size_t>(gy) * gw + gx].push_back(static_cast<int>(out.size()));
     out.push_back(mi);
   }
   return out;
@@ -189,51 +216,20 @@ MasterFinger generate_master(std::uint64_t seed, const MasterParams& p, bool ren
   m.pattern = draw_pattern_class(seed, p);
   m.singular_points = synth::place_singular_points(m.pattern, m.width, m.height, rng);
   m.silhouette = synth::make_silhouette(m.width, m.height, rng);
-
-  std::vector<synth::AngleCorrection> corr(m.singular_points.size());
-  for (auto& c : corr) {
-    for (int k = 1; k < synth::AngleCorrection::kKnots; ++k) {
-      c.offset[k] = rng.uniform(-p.orientation_correction, p.orientation_correction);
-    }
+  m.corrections.resize(m.singular_points.size());
+  for (auto& c : m.corrections) {
+    c.fill(0.0);
+    for (int k = 1; k < kKnots; ++k) c[k] = rng.uniform(-p.orientation_correction, p.orientation_correction);
   }
-  // Arches have no singular points: ridges rise over a bump whose height
-  // grows towards the lower middle of the finger.
-  const double arch_amp = rng.uniform(0.35, 0.75), arch_s = m.width * rng.uniform(0.16, 0.24);
-  const double arch_cy = m.height * rng.uniform(0.5, 0.65);
-  synth::SmoothNoise wobble(rng, m.width, m.height, 4);
-  const double wobble_amp = 0.08;
-
-  m.orientation.resize(static_cast<std::size_t>(m.width) * m.height);
-  const double cx = m.width / 2.0;
-  for (int y = 0; y < m.height; ++y) {
-    for (int x = 0; x < m.width; ++x) {
-      double theta;
-      if (m.pattern == PatternClass::arch) {
-        const double dx = (x - cx) / arch_s;
-        const double a = arch_amp * std::exp(-std::pow((y - arch_cy) / (m.height * 0.35), 2));
-        theta = std::atan(-a * 2.0 * dx * std::exp(-dx * dx / 2));
-      } else {
-        theta = synth::zero_pole_orientation(m.singular_points, corr, x, y);
-      }
-      theta += wobble_amp * wobble.at(x, y);
-      theta = std::fmod(theta, synth::kPi);
-      if (theta < 0) theta += synth::kPi;
-      m.orientation[static_cast<std::size_t>(y) * m.width + x] = static_cast<float>(theta);
-    }
-  }
-
+  m.arch_amplitude = rng.uniform(0.35, 0.75);
+  m.arch_width = m.width * rng.uniform(0.16, 0.24);
+  m.arch_centre_y = m.height * rng.uniform(0.5, 0.65);
+  m.wobble = synth::make_noise(rng, m.width, m.height, 4);
   m.mean_period = std::clamp(rng.normal(p.ridge_period_mean, p.ridge_period_sd),
                              p.ridge_period_mean - 2.5 * p.ridge_period_sd,
                              p.ridge_period_mean + 2.5 * p.ridge_period_sd);
-  synth::SmoothNoise period_noise(rng, m.width, m.height, 3);
-  m.period.resize(m.orientation.size());
-  for (int y = 0; y < m.height; ++y) {
-    for (int x = 0; x < m.width; ++x) {
-      m.period[static_cast<std::size_t>(y) * m.width + x] = static_cast<float>(
-          m.mean_period * (1.0 + p.ridge_period_variation * period_noise.at(x, y)));
-    }
-  }
-
+  m.period_variation = p.ridge_period_variation;
+  m.period_noise = synth::make_noise(rng, m.width, m.height, 3);
   if (render) {
     m.ridges = synth::grow_ridges(m, p, rng);
     m.minutiae = synth::skeleton_minutiae(m, p);

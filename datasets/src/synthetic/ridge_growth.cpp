@@ -106,12 +106,14 @@ std::vector<std::int8_t> grow_ridges(const MasterFinger& m, const MasterParams& 
   std::vector<std::int16_t> a(padded, 0), b(padded, 0);
 
   std::vector<std::uint16_t> kernel_index(static_cast<std::size_t>(w) * h);
-  for (std::size_t i = 0; i < kernel_index.size(); ++i) {
-    int o = static_cast<int>(m.orientation[i] / kPi * kOrientations);
-    o = std::clamp(o, 0, kOrientations - 1);
-    int q = static_cast<int>(std::lround((m.period[i] - kPeriodMin) / kPeriodStep));
-    q = std::clamp(q, 0, kPeriods - 1);
-    kernel_index[i] = static_cast<std::uint16_t>(o * kPeriods + q);
+  for (int y = 0; y < h; ++y) {
+    for (int x = 0; x < w; ++x) {
+      int o = static_cast<int>(m.orientation_at(x, y) / kPi * kOrientations);
+      o = std::clamp(o, 0, kOrientations - 1);
+      int q = static_cast<int>(std::lround((m.period_at(x, y) - kPeriodMin) / kPeriodStep));
+      q = std::clamp(q, 0, kPeriods - 1);
+      kernel_index[static_cast<std::size_t>(y) * w + x] = static_cast<std::uint16_t>(o * kPeriods + q);
+    }
   }
 
   const auto seeds = static_cast<std::size_t>(w * h * p.seed_density);

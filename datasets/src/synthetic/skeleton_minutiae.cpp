@@ -78,7 +78,8 @@ std::vector<Minutia> skeleton_minutiae(const MasterFinger& m, const MasterParams
   cv::Mat skel;
   cv::ximgproc::thinning(binary, skel, cv::ximgproc::THINNING_ZHANGSUEN);
   cv::Mat inner(m.height, m.width, CV_8U);
-  std::memcpy(inner.data, m.silhouette.data(), m.silhouette.size());
+  const auto mask = silhouette_mask(m);
+  std::memcpy(inner.data, mask.data(), mask.size());
   const int k = 2 * p.border_margin + 1;
   cv::erode(inner, inner, cv::getStructuringElement(cv::MORPH_ELLIPSE, {k, k}));
 

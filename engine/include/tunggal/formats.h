@@ -28,8 +28,9 @@ std::optional<TemplateFormat> format_from_name(std::string_view name) noexcept;
 std::optional<TemplateFormat> format_from_extension(std::string_view path) noexcept;
 
 // How .xyt coordinates are written. mindtct's default is the NIST internal
-// convention: origin bottom-left, direction pointing away from the ridge
-// ending (180 degrees from ISO). mindtct -m1 writes the ISO/ANSI (M1) one.
+// convention: origin bottom-left, theta in degrees pointing away from the
+// ridge ending (180 degrees from ISO). mindtct -m1 writes the ANSI (M1) one:
+// origin top-left, theta in 2-degree units (0-179) in the ISO direction.
 enum class XytConvention : std::uint8_t { nist, m1 };
 
 struct DecodeOptions {

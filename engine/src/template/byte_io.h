@@ -116,6 +116,18 @@ class ByteWriter {
   std::vector<std::uint8_t> out_;
 };
 
+// Encoders validate their input like decoders do, but a bad template handed
+// to an encoder is the caller's error (invalid_argument), not bad data.
+template <typename Validate>
+void as_encoder_argument(Validate&& validate) {
+  try {
+    validate();
+  } catch (const Error& e) {
+    if (e.code() != ErrorCode::malformed_data) throw;
+    throw Error(ErrorCode::invalid_argument, e.what());
+  }
+}
+
 // Angles: the internal unit is radians; records store quantised units.
 inline constexpr double kTwoPi = 6.283185307179586476925286766559;
 

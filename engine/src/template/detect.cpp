@@ -26,7 +26,7 @@ bool looks_like_xyt(std::span<const std::uint8_t> b) {
   for (std::uint8_t c : b) {
     if (c >= '0' && c <= '9') {
       digit = true;
-    } else if (c != ' ' && c != '\t' && c != '\r' && c != '\n' && c != '-' && c != '+') {
+    } else if (c != ' ' && c != '\t' && c != '\r' && c != '\n' && c != '-') {
       return false;
     }
   }
@@ -44,8 +44,8 @@ TemplateFormat detect_format(std::span<const std::uint8_t> b) {
                   "supported");
     }
     if (b.size() < 26) {
-      throw Error(ErrorCode::malformed_data, "FMR record: truncated header (" +
-                                                 std::to_string(b.size()) + " bytes)");
+      throw Error(ErrorCode::malformed_data,
+                  "FMR record: truncated header (" + std::to_string(b.size()) + " bytes)");
     }
     const bool iso = plausible_length(b, be32_at(b, 8), 24);
     const std::uint32_t short_len = (std::uint32_t{b[8]} << 8) | b[9];
@@ -86,8 +86,7 @@ std::vector<std::uint8_t> encode(std::span<const FingerTemplate> views, Template
     case TemplateFormat::nist_xyt:
       if (views.size() != 1) {
         throw Error(ErrorCode::invalid_argument,
-                    ".xyt holds one finger view; this record has " +
-                        std::to_string(views.size()));
+                    ".xyt holds one finger view; this record has " + std::to_string(views.size()));
       }
       return encode_xyt(views.front(), options);
     case TemplateFormat::native: return encode_native(views);

@@ -15,13 +15,31 @@ enum class Dialect { iso, ansi };
 
 constexpr std::uint8_t kMagic[8] = {'F', 'M', 'R', 0, ' ', '2', '0', 0};
 
-std::string_view dialect_name(Dialect d) { return d == Dialect::iso ? "ISO 19794-2" : "ANSI 378"; }
-unsigned units_per_turn(Dialect d) { return d == Dialect::iso ? 256u : 180u; }
+std::string_view dialect_name(Dialect d) {
+  return d == Dialect::iso ? "ISO 19794-2" : "ANSI 378";
+}
+unsigned units_per_turn(Dialect d) {
+  return d == Dialect::iso ? 256u : 180u;
+}
 
-// ISO and ANSI store resolution in pixels per centimetre; we keep dpi. The
-// conversion ppcm -> dpi -> ppcm is exact for every 16-bit value.
+// ISO and ANSI store resolution in pixels per centimetre; we keep dpi. Several
+// dpi values share one ppcm (600 and 599 are both 236), so a ppcm decodes to
+// the roundest dpi that encodes back to it (600, not 599): ppcm -> dpi -> ppcm
+// is exact, and so is dpi -> ppcm -> dpi for the usual resolutions.
+std::uint16_t dpi_to_ppcm(std::uint16_t dpi);
 std::uint16_t ppcm_to_dpi(std::uint16_t ppcm) {
-  return static_cast<std::uint16_t>(std::min(65535L, std::lround(ppcm * 2.54)));
+  const long centre = std::lround(ppcm * 2.54);
+  long best = -1;
+  int best_rank = -1;
+  for (long d = std::max(1L, centre - 2); d <= std::min(65535L, centre + 2); ++d) {
+    if (dpi_to_ppcm(static_cast<std::uint16_t>(d)) != ppcm) continue;
+    const int rank = d % 100 == 0 ? 4 : d % 50 == 0 ? 3 : d % 10 == 0 ? 2 : d == centre ? 1 : 0;
+    if (rank > best_rank) {
+      best_rank = rank;
+      best = d;
+    }
+  }
+  return static_cast<std::uint16_t>(best < 0 ? std::min(65535L, centre) : best);
 }
 std::uint16_t dpi_to_ppcm(std::uint16_t dpi) {
   return static_cast<std::uint16_t>(std::lround(dpi / 2.54));
@@ -55,24 +73,26 @@ std::vector<FingerTemplate> decode_fmr(std::span<const std::uint8_t> bytes,
     if (length == 0) length = in.be32("extended record length");
     product_id = in.be32("CBEFF product identifier");
   }
-  const std::size_t header_len = in.offset() + 14;
+  const std::size_t header_len = in.offset() + 12;
   if (length < header_len) {
-    detail::throw_malformed(name, 8, "record length " + std::to_string(length) +
-                                         " is shorter than the header (" +
-                                         std::to_string(header_len) + " bytes)");
+    detail::throw_malformed(name, 8,
+                            "record length " + std::to_string(length) +
+                                " is shorter than the header (" + std::to_string(header_len) +
+                                " bytes)");
   }
   if (length > bytes.size()) {
-    detail::throw_malformed(name, 8, "truncated: record length says " + std::to_string(length) +
-                                         " bytes, only " + std::to_string(bytes.size()) +
-                                         " present");
+    detail::throw_malformed(name, 8,
+                            "truncated: record length says " + std::to_string(length) +
+                                " bytes, only " + std::to_string(bytes.size()) + " present");
   }
   // Some writers pad records to a fixed size with zeros; anything else after
   // the record is not ours to ignore.
   for (std::size_t i = length; i < bytes.size(); ++i) {
     if (bytes[i] != 0) {
-      detail::throw_malformed(name, i, std::to_string(bytes.size() - length) +
-                                           " unexpected non-zero bytes after the record's " +
-                                           std::to_string(length) + " bytes");
+      detail::throw_malformed(name, i,
+                              std::to_string(bytes.size() - length) +
+                                  " unexpected non-zero bytes after the record's " +
+                                  std::to_string(length) + " bytes");
     }
   }
   const std::uint16_t equipment = in.be16("capture equipment");
@@ -83,10 +103,12 @@ std::vector<FingerTemplate> decode_fmr(std::span<const std::uint8_t> bytes,
   const std::uint8_t view_count = in.u8("number of finger views");
   in.u8("reserved byte");
   if (width == 0 || height == 0) {
-    detail::throw_malformed(name, in.offset() - 10, "image size " + std::to_string(width) + "x" +
-                                                        std::to_string(height) + " is empty");
+    detail::throw_malformed(
+        name, in.offset() - 10,
+        "image size " + std::to_string(width) + "x" + std::to_string(height) + " is empty");
   }
-  if (res_x == 0 || res_y == 0) detail::throw_malformed(name, in.offset() - 6, "resolution is zero");
+  if (res_x == 0 || res_y == 0)
+    detail::throw_malformed(name, in.offset() - 6, "resolution is zero");
   if (view_count == 0) detail::throw_malformed(name, in.offset() - 2, "record has no finger views");
   if (view_count > kMaxViewsPerRecord) {
     throw Error(ErrorCode::limit_exceeded, std::string(name) + ": " + std::to_string(view_count) +
@@ -113,8 +135,9 @@ std::vector<FingerTemplate> decode_fmr(std::span<const std::uint8_t> bytes,
     t.quality = body.u8("finger quality");
     const std::uint8_t count = body.u8("number of minutiae");
     if (position > kMaxFingerPosition) {
-      detail::throw_malformed(where, view_at, "finger position " + std::to_string(position) +
-                                                  " is not a single-finger ISO code (0-10)");
+      detail::throw_malformed(where, view_at,
+                              "finger position " + std::to_string(position) +
+                                  " is not a single-finger ISO code (0-10)");
     }
     t.position = static_cast<FingerPosition>(position);
     t.view = view_impression >> 4;
@@ -129,16 +152,17 @@ std::vector<FingerTemplate> decode_fmr(std::span<const std::uint8_t> bytes,
       const std::uint8_t quality = body.u8("minutia quality");
       const unsigned type = tx >> 14;
       if (type == 3) {
-        detail::throw_malformed(where, at, "minutia " + std::to_string(i + 1) +
-                                               " has the reserved type code 3");
+        detail::throw_malformed(
+            where, at, "minutia " + std::to_string(i + 1) + " has the reserved type code 3");
       }
       if ((ry >> 14) != 0) {
-        detail::throw_malformed(where, at + 2, "minutia " + std::to_string(i + 1) +
-                                                   " sets the reserved bits of y");
+        detail::throw_malformed(
+            where, at + 2, "minutia " + std::to_string(i + 1) + " sets the reserved bits of y");
       }
       if (angle >= units_per_turn(dialect)) {
-        detail::throw_malformed(where, at + 4, "minutia " + std::to_string(i + 1) + " angle " +
-                                                   std::to_string(angle) + " exceeds 179");
+        detail::throw_malformed(where, at + 4,
+                                "minutia " + std::to_string(i + 1) + " angle " +
+                                    std::to_string(angle) + " exceeds 179");
       }
       Minutia& m = t.minutiae[i];
       m.x = tx & 0x3FFF;
@@ -147,26 +171,10 @@ std::vector<FingerTemplate> decode_fmr(std::span<const std::uint8_t> bytes,
       m.type = static_cast<MinutiaType>(type);
       m.quality = quality;
     }
-    // Extended data: a 2-byte block length, then areas of (type, length
-    // including its 4-byte header, data). Validated, kept verbatim.
-    const std::size_t ext_at = body.offset();
+    // Extended data: a 2-byte block length, then areas; validate() checks
+    // their structure (shared with the native format).
     const std::uint16_t ext_len = body.be16("extended data block length");
     const auto ext = body.take(ext_len, "extended data block");
-    std::size_t pos = 0;
-    while (pos < ext.size()) {
-      if (ext.size() - pos < 4) {
-        detail::throw_malformed(where, ext_at + 2 + pos,
-                                "extended data area header cut short by the block length");
-      }
-      const std::size_t area_len = (std::size_t{ext[pos + 2]} << 8) | ext[pos + 3];
-      if (area_len < 4 || area_len > ext.size() - pos) {
-        detail::throw_malformed(where, ext_at + 2 + pos,
-                                "extended data area length " + std::to_string(area_len) +
-                                    " does not fit the block of " + std::to_string(ext.size()) +
-                                    " bytes");
-      }
-      pos += area_len;
-    }
     t.extended_data.assign(ext.begin(), ext.end());
     validate(t, options, where);
     views.push_back(std::move(t));
@@ -185,14 +193,20 @@ std::vector<std::uint8_t> encode_fmr(std::span<const FingerTemplate> views, Dial
     throw Error(ErrorCode::invalid_argument, std::string(name) + " encoder: " + what);
   };
   if (views.empty()) invalid("no finger views to write");
-  if (views.size() > 255) invalid("more than 255 finger views");
+  if (views.size() > static_cast<std::size_t>(kMaxViewsPerRecord)) {
+    invalid("more than " + std::to_string(kMaxViewsPerRecord) + " finger views");
+  }
   const FingerTemplate& first = views.front();
   if (first.width == 0 || first.height == 0) invalid("image size unknown (0)");
+  if (dpi_to_ppcm(first.dpi_x) == 0 || dpi_to_ppcm(first.dpi_y) == 0) {
+    invalid("resolution below 1 pixel per centimetre");
+  }
   DecodeOptions rules;
   rules.allow_empty = true;
   for (std::size_t v = 0; v < views.size(); ++v) {
     const FingerTemplate& t = views[v];
-    validate(t, rules, std::string(name) + " encoder view " + std::to_string(v + 1));
+    detail::as_encoder_argument(
+        [&] { validate(t, rules, std::string(name) + " encoder view " + std::to_string(v + 1)); });
     if (t.width != first.width || t.height != first.height || t.dpi_x != first.dpi_x ||
         t.dpi_y != first.dpi_y || t.capture_equipment != first.capture_equipment ||
         t.product_id != first.product_id) {

@@ -40,8 +40,8 @@ std::vector<std::uint8_t> read_file(const std::filesystem::path& path, std::size
 GrayImage decode_gray_image(std::span<const std::uint8_t> bytes, int dpi) {
   if (bytes.empty()) throw Error(ErrorCode::malformed_data, "image: empty input");
   if (dpi < 100 || dpi > 5000) {
-    throw Error(ErrorCode::invalid_argument, "image: resolution " + std::to_string(dpi) +
-                                                 " dpi outside 100-5000");
+    throw Error(ErrorCode::invalid_argument,
+                "image: resolution " + std::to_string(dpi) + " dpi outside 100-5000");
   }
   cv::Mat decoded;
   try {
@@ -55,10 +55,9 @@ GrayImage decode_gray_image(std::span<const std::uint8_t> bytes, int dpi) {
     throw Error(ErrorCode::malformed_data, "image: not a readable image (PNG, TIFF, BMP, PGM...)");
   }
   if (decoded.cols > kMaxImageSide || decoded.rows > kMaxImageSide) {
-    throw Error(ErrorCode::limit_exceeded, "image: " + std::to_string(decoded.cols) + "x" +
-                                               std::to_string(decoded.rows) +
-                                               " exceeds the limit of " +
-                                               std::to_string(kMaxImageSide) + " pixels a side");
+    throw Error(ErrorCode::limit_exceeded,
+                "image: " + std::to_string(decoded.cols) + "x" + std::to_string(decoded.rows) +
+                    " exceeds the limit of " + std::to_string(kMaxImageSide) + " pixels a side");
   }
   if (decoded.depth() != CV_8U) decoded.convertTo(decoded, CV_8U);
   GrayImage image;

@@ -7,7 +7,9 @@
 
 namespace tunggal {
 
-std::string_view version() noexcept { return TUNGGAL_VERSION_STRING; }
+std::string_view version() noexcept {
+  return TUNGGAL_VERSION_STRING;
+}
 
 std::string_view to_string(ErrorCode code) noexcept {
   switch (code) {
@@ -35,8 +37,8 @@ std::string_view to_string(MinutiaType type) noexcept {
 
 std::string_view to_string(FingerPosition position) noexcept {
   static constexpr std::string_view kNames[] = {
-      "unknown",      "right thumb", "right index", "right middle", "right ring", "right little",
-      "left thumb",   "left index",  "left middle", "left ring",    "left little"};
+      "unknown",    "right thumb", "right index", "right middle", "right ring", "right little",
+      "left thumb", "left index",  "left middle", "left ring",    "left little"};
   const auto i = static_cast<unsigned>(position);
   return i < std::size(kNames) ? kNames[i] : "invalid";
 }

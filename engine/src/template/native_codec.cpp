@@ -24,9 +24,9 @@ constexpr std::size_t kHeaderBytes = 12;
 std::vector<FingerTemplate> decode_native(std::span<const std::uint8_t> bytes,
                                           const DecodeOptions& options) {
   if (bytes.size() > kMaxTemplateBytes) {
-    throw Error(ErrorCode::limit_exceeded,
-                std::string(kName) + ": " + std::to_string(bytes.size()) +
-                    " bytes exceed the 16 MiB limit");
+    throw Error(ErrorCode::limit_exceeded, std::string(kName) + ": " +
+                                               std::to_string(bytes.size()) +
+                                               " bytes exceed the 16 MiB limit");
   }
   detail::ByteReader in(bytes, kName);
   const auto magic = in.take(4, "magic");
@@ -35,16 +35,16 @@ std::vector<FingerTemplate> decode_native(std::span<const std::uint8_t> bytes,
   }
   const std::uint16_t version = in.le16("version");
   if (version == 0 || version > kVersion) {
-    throw Error(ErrorCode::unsupported,
-                std::string(kName) + ": version " + std::to_string(version) +
-                    " is not readable by this library (reads 1)");
+    throw Error(ErrorCode::unsupported, std::string(kName) + ": version " +
+                                            std::to_string(version) +
+                                            " is not readable by this library (reads 1)");
   }
   const std::uint16_t view_count = in.le16("view count");
   const std::uint32_t payload = in.le32("payload length");
   if (std::uint64_t{payload} + kHeaderBytes + 4 != bytes.size()) {
-    detail::throw_malformed(kName, 8, "payload length " + std::to_string(payload) +
-                                          " does not match the " + std::to_string(bytes.size()) +
-                                          "-byte input");
+    detail::throw_malformed(kName, 8,
+                            "payload length " + std::to_string(payload) + " does not match the " +
+                                std::to_string(bytes.size()) + "-byte input");
   }
   const auto body_span = bytes.first(kHeaderBytes + payload);
   detail::ByteReader tail(bytes.subspan(kHeaderBytes + payload), kName);
@@ -56,8 +56,7 @@ std::vector<FingerTemplate> decode_native(std::span<const std::uint8_t> bytes,
   }
   if (view_count == 0) detail::throw_malformed(kName, 6, "no views");
   if (view_count > kMaxViewsPerRecord) {
-    throw Error(ErrorCode::limit_exceeded, std::string(kName) + ": " +
-                                               std::to_string(view_count) +
+    throw Error(ErrorCode::limit_exceeded, std::string(kName) + ": " + std::to_string(view_count) +
                                                " views exceed the limit of " +
                                                std::to_string(kMaxViewsPerRecord));
   }
@@ -79,10 +78,10 @@ std::vector<FingerTemplate> decode_native(std::span<const std::uint8_t> bytes,
     const std::uint16_t count = body.le16("minutiae count");
     const std::uint16_t ext = body.le16("extended data length");
     if (count > options.max_minutiae) {
-      throw Error(ErrorCode::limit_exceeded,
-                  std::string(kName) + " view " + std::to_string(v + 1) + ": " +
-                      std::to_string(count) + " minutiae exceed the limit of " +
-                      std::to_string(options.max_minutiae));
+      throw Error(ErrorCode::limit_exceeded, std::string(kName) + " view " + std::to_string(v + 1) +
+                                                 ": " + std::to_string(count) +
+                                                 " minutiae exceed the limit of " +
+                                                 std::to_string(options.max_minutiae));
     }
     // One bounds check for the whole array, then plain loads: this loop is
     // what gallery loading spends its time in.
@@ -111,13 +110,11 @@ std::vector<FingerTemplate> decode_native(std::span<const std::uint8_t> bytes,
 
 std::vector<std::uint8_t> encode_native(std::span<const FingerTemplate> views) {
   if (views.empty() || views.size() > kMaxViewsPerRecord) {
-    throw Error(ErrorCode::invalid_argument,
-                std::string(kName) + " encoder: needs 1 to " +
-                    std::to_string(kMaxViewsPerRecord) + " views");
+    throw Error(ErrorCode::invalid_argument, std::string(kName) + " encoder: needs 1 to " +
+                                                 std::to_string(kMaxViewsPerRecord) + " views");
   }
-  DecodeOptions rules;
+  DecodeOptions rules;  // the decoder's default limits, so what we write reads back
   rules.allow_empty = true;
-  rules.max_minutiae = 65535;
   detail::ByteWriter out;
   out.append(kMagic);
   out.le16(kVersion);
@@ -125,7 +122,8 @@ std::vector<std::uint8_t> encode_native(std::span<const FingerTemplate> views) {
   out.le32(0);  // payload length, patched below
   for (std::size_t v = 0; v < views.size(); ++v) {
     const FingerTemplate& t = views[v];
-    validate(t, rules, std::string(kName) + " encoder view " + std::to_string(v + 1));
+    detail::as_encoder_argument(
+        [&] { validate(t, rules, std::string(kName) + " encoder view " + std::to_string(v + 1)); });
     if (t.extended_data.size() > 65535) {
       throw Error(ErrorCode::invalid_argument,
                   std::string(kName) + " encoder: extended data longer than 65535 bytes");

@@ -29,9 +29,22 @@ void validate(const FingerTemplate& view, const DecodeOptions& options, std::str
   const auto n = view.minutiae.size();
   if (n == 0 && !options.allow_empty) fail(where, "no minutiae");
   if (static_cast<long long>(n) > options.max_minutiae) {
-    throw Error(ErrorCode::limit_exceeded,
-                std::string(where) + ": " + std::to_string(n) + " minutiae exceed the limit of " +
-                    std::to_string(options.max_minutiae));
+    throw Error(ErrorCode::limit_exceeded, std::string(where) + ": " + std::to_string(n) +
+                                               " minutiae exceed the limit of " +
+                                               std::to_string(options.max_minutiae));
+  }
+  // Extended data: areas of (type u16, length u16 counting its 4-byte header,
+  // data) filling the block exactly (ISO/IEC 19794-2 and ANSI 378).
+  const auto& ext = view.extended_data;
+  for (std::size_t pos = 0; pos < ext.size();) {
+    if (ext.size() - pos < 4)
+      fail(where, "extended data area header cut short by the block length");
+    const std::size_t area_len = (std::size_t{ext[pos + 2]} << 8) | ext[pos + 3];
+    if (area_len < 4 || area_len > ext.size() - pos) {
+      fail(where, "extended data area length " + std::to_string(area_len) +
+                      " does not fit the block of " + std::to_string(ext.size()) + " bytes");
+    }
+    pos += area_len;
   }
   for (std::size_t i = 0; i < n; ++i) {
     const Minutia& m = view.minutiae[i];
@@ -45,7 +58,8 @@ void validate(const FingerTemplate& view, const DecodeOptions& options, std::str
       fail(where, id() + " y=" + std::to_string(m.y) + " outside image height " +
                       std::to_string(view.height));
     }
-    if (!std::isfinite(m.angle) || m.angle < 0.0f || m.angle >= static_cast<float>(detail::kTwoPi)) {
+    if (!std::isfinite(m.angle) || m.angle < 0.0f ||
+        m.angle >= static_cast<float>(detail::kTwoPi)) {
       fail(where, id() + " angle is not in [0, 2*pi)");
     }
     if (static_cast<unsigned>(m.type) > 2) {

@@ -1,7 +1,8 @@
-// NIST NBIS .xyt text: one minutia per line, "x y theta [quality]", integers,
-// theta in degrees counter-clockwise. mindtct writes the NIST internal
-// convention by default (origin bottom-left, direction 180 degrees from ISO);
-// with -m1 it writes ISO/ANSI (M1) coordinates.
+// NIST NBIS .xyt text: one minutia per line, "x y theta [quality]", integers.
+// mindtct writes the NIST internal convention by default (origin bottom-left,
+// theta in degrees 0-359, direction 180 degrees from ISO); with -m1 it writes
+// ANSI INCITS 378 (M1) values: origin top-left, theta in 2-degree units 0-179
+// (NBIS lfs2m1_minutia_XYT halves the angle, as the ANSI record does).
 #include <charconv>
 #include <cmath>
 #include <string>
@@ -15,7 +16,9 @@ namespace {
 constexpr std::string_view kName = "NIST .xyt";
 constexpr std::size_t kMaxXytBytes = 1u << 20;
 
-bool is_space(char c) { return c == ' ' || c == '\t' || c == '\r'; }
+bool is_space(char c) {
+  return c == ' ' || c == '\t' || c == '\r';
+}
 
 }  // namespace
 
@@ -70,13 +73,12 @@ FingerTemplate decode_xyt(std::span<const std::uint8_t> bytes, const DecodeOptio
     if (count == 0) continue;  // blank line
     if (count < 3) {
       detail::throw_malformed(kName, line_offset,
-                              "line " + std::to_string(line_no) +
-                                  " needs at least x, y and theta");
+                              "line " + std::to_string(line_no) + " needs at least x, y and theta");
     }
     if (static_cast<long>(t.minutiae.size()) >= options.max_minutiae) {
-      throw Error(ErrorCode::limit_exceeded,
-                  std::string(kName) + ": more than " + std::to_string(options.max_minutiae) +
-                      " minutiae");
+      throw Error(
+          ErrorCode::limit_exceeded,
+          std::string(kName) + ": more than " + std::to_string(options.max_minutiae) + " minutiae");
     }
     const long x = values[0], y = values[1], theta = values[2];
     const long quality = count == 4 ? values[3] : 0;
@@ -85,7 +87,10 @@ FingerTemplate decode_xyt(std::span<const std::uint8_t> bytes, const DecodeOptio
     };
     if (x < 0 || x > 0x3FFF) bad("x=" + std::to_string(x) + " is not a pixel coordinate");
     if (y < 0 || y > 0x3FFF) bad("y=" + std::to_string(y) + " is not a pixel coordinate");
-    if (theta < 0 || theta >= 360) bad("theta=" + std::to_string(theta) + " not in [0, 360)");
+    const long theta_units = nist ? 360 : 180;
+    if (theta < 0 || theta >= theta_units) {
+      bad("theta=" + std::to_string(theta) + " not in [0, " + std::to_string(theta_units) + ")");
+    }
     if (quality < 0 || quality > 100) bad("quality=" + std::to_string(quality) + " not in 0-100");
     Minutia m;
     m.x = static_cast<std::uint16_t>(x);
@@ -101,7 +106,8 @@ FingerTemplate decode_xyt(std::span<const std::uint8_t> bytes, const DecodeOptio
     } else {
       m.y = static_cast<std::uint16_t>(y);
     }
-    m.angle = detail::angle_from_units(static_cast<unsigned>(deg), 360);
+    m.angle =
+        detail::angle_from_units(static_cast<unsigned>(deg), static_cast<unsigned>(theta_units));
     m.type = MinutiaType::other;  // .xyt carries no type
     m.quality = static_cast<std::uint8_t>(quality);
     t.minutiae.push_back(m);
@@ -118,11 +124,11 @@ std::vector<std::uint8_t> encode_xyt(const FingerTemplate& view, const EncodeOpt
   }
   DecodeOptions rules;
   rules.allow_empty = true;
-  validate(view, rules, std::string(kName) + " encoder");
+  detail::as_encoder_argument([&] { validate(view, rules, std::string(kName) + " encoder"); });
   std::string text;
   text.reserve(view.minutiae.size() * 16);
   for (const Minutia& m : view.minutiae) {
-    unsigned deg = detail::angle_to_units(m.angle, 360);
+    unsigned deg = detail::angle_to_units(m.angle, nist ? 360 : 180);
     unsigned y = m.y;
     if (nist) {
       deg = (deg + 180) % 360;

@@ -59,21 +59,46 @@ struct MasterParams {
   double sampled_bifurcation_share = 0.35;
 };
 
+// Smooth value noise in [-1, 1]: a coarse grid of random values with
+// smoothstep interpolation (continuous first derivative).
+struct ValueNoise {
+  int grid_width = 0, grid_height = 0;
+  double scale = 1;  // grid cells per pixel
+  std::vector<double> grid;
+  double at(double x, double y) const;
+};
+
+// The finger's outline: an elliptical top and a squarer (superelliptic)
+// bottom, as SFinGe's arcs-and-rectangle model.
+struct Silhouette {
+  double cx = 0, cy = 0, half_width = 0, top = 0, bottom = 0;
+  bool contains(double x, double y) const;
+};
+
+// A master fingerprint. The fields that define it are analytic (evaluated at
+// any point, so template-only generation never rasterises); `ridges` is the
+// rendered ridge pattern, present only when rendered.
 struct MasterFinger {
   PatternClass pattern = PatternClass::left_loop;
-  std::vector<SingularPoint> singular_points;
   int width = 0, height = 0;
+  std::vector<SingularPoint> singular_points;
+  // Per singular point: offsets of the piecewise-linear angle correction at
+  // 9 knots over (-pi, pi] (ends fixed at 0).
+  std::vector<std::array<double, 9>> corrections;
+  double arch_amplitude = 0, arch_width = 1, arch_centre_y = 0;  // arches only
+  ValueNoise wobble;          // small smooth orientation noise
+  double wobble_amplitude = 0.08;
+  Silhouette silhouette;
   double mean_period = 9.0;
-  std::vector<float> orientation;         // ridge direction per pixel, radians in [0, pi)
-  std::vector<float> period;              // ridge period per pixel
-  std::vector<std::uint8_t> silhouette;   // 1 inside the finger
-  std::vector<std::int8_t> ridges;        // >0 on ridges; empty when not rendered
-  std::vector<Minutia> minutiae;          // ground truth, canvas coordinates, ISO angles
+  double period_variation = 0.10;
+  ValueNoise period_noise;
+  std::vector<std::int8_t> ridges;  // >0 on ridges; width*height; empty if not rendered
+  std::vector<Minutia> minutiae;    // ground truth, canvas coordinates, ISO angles
 
-  float orientation_at(float x, float y) const;
-  bool inside(int x, int y) const {
-    return x >= 0 && y >= 0 && x < width && y < height && silhouette[y * width + x] != 0;
-  }
+  // Ridge direction in radians [0, pi), counter-clockwise on screen.
+  double orientation_at(double x, double y) const;
+  double period_at(double x, double y) const;
+  bool inside(double x, double y) const { return silhouette.contains(x, y); }
 };
 
 PatternClass draw_pattern_class(std::uint64_t seed, const MasterParams& params);

@@ -1,0 +1,215 @@
+// Native person record, version 1, little-endian:
+//   magic "TGPR" | u16 version | u16 flags (bit 0: face present) |
+//   u32 payload bytes | payload | u32 CRC-32C of everything before it
+// payload: u8 id length, id | i64 enrolled_at | u8 finger count, then per
+//   finger u32 length + a native template ("TGFT", one view) | face: u8 model
+//   length, model, u8 quality, u16 dims, dims x f32 | u16 attribute count,
+//   per attribute u16 key length, key, u32 value length, value
+#include "tunggal/person_record.h"
+
+#include <cmath>
+#include <cstring>
+#include <string>
+
+#include "../kernels/crc32c.h"
+#include "byte_io.h"
+
+namespace tunggal {
+namespace {
+
+constexpr std::string_view kName = "person record";
+constexpr std::uint8_t kMagic[4] = {'T', 'G', 'P', 'R'};
+constexpr std::uint16_t kVersion = 1;
+constexpr std::size_t kHeader = 12;
+constexpr std::size_t kMaxAttributes = 256;
+constexpr std::size_t kMaxAttributeBytes = 64 * 1024;
+
+bool printable_id(std::string_view id) {
+  if (id.empty() || id.size() > kMaxRecordIdLength) return false;
+  for (char c : id) {
+    if (c <= ' ' || c > '~') return false;
+  }
+  return true;
+}
+
+void check_record(const PersonRecord& r, std::string_view where, ErrorCode code) {
+  auto fail = [&](const std::string& what) { throw Error(code, std::string(where) + ": " + what); };
+  if (!printable_id(r.id)) fail("record id must be 1-64 printable ASCII characters without spaces");
+  if (r.fingers.size() > 10) fail(std::to_string(r.fingers.size()) + " fingers (at most 10)");
+  bool seen[kMaxFingerPosition + 1] = {};
+  for (const auto& f : r.fingers) {
+    const int p = static_cast<int>(f.position);
+    if (p < 1 || p > kMaxFingerPosition)
+      fail("finger position " + std::to_string(p) + " is not 1-10");
+    if (seen[p]) fail("finger position " + std::to_string(p) + " appears twice");
+    seen[p] = true;
+  }
+  if (r.face) {
+    if (r.face->model.empty() || r.face->model.size() > 255)
+      fail("face model id must be 1-255 bytes");
+    if (r.face->embedding.empty() || r.face->embedding.size() > kMaxFaceDimensions) {
+      fail("face embedding has " + std::to_string(r.face->embedding.size()) + " dimensions (1-" +
+           std::to_string(kMaxFaceDimensions) + ")");
+    }
+    for (float v : r.face->embedding) {
+      if (!std::isfinite(v)) fail("face embedding holds a non-finite value");
+    }
+    if (r.face->quality > 100) fail("face quality exceeds 100");
+  }
+  if (r.attributes.size() > kMaxAttributes) fail("more than 256 attributes");
+  for (const auto& [k, v] : r.attributes) {
+    if (k.empty() || k.size() > 255) fail("attribute key must be 1-255 bytes");
+    if (v.size() > kMaxAttributeBytes) fail("attribute \"" + k + "\" longer than 64 KiB");
+  }
+}
+
+}  // namespace
+
+const FingerTemplate* PersonRecord::finger(FingerPosition p) const {
+  for (const auto& f : fingers) {
+    if (f.position == p) return &f;
+  }
+  return nullptr;
+}
+
+const std::string* PersonRecord::attribute(std::string_view key) const {
+  for (const auto& [k, v] : attributes) {
+    if (k == key) return &v;
+  }
+  return nullptr;
+}
+
+std::vector<std::uint8_t> encode_person_record(const PersonRecord& r) {
+  check_record(r, "person record encoder", ErrorCode::invalid_argument);
+  detail::ByteWriter out;
+  out.append(kMagic);
+  out.le16(kVersion);
+  out.le16(r.face ? 1 : 0);
+  out.le32(0);
+  out.u8(static_cast<std::uint8_t>(r.id.size()));
+  out.append({reinterpret_cast<const std::uint8_t*>(r.id.data()), r.id.size()});
+  out.le32(static_cast<std::uint32_t>(static_cast<std::uint64_t>(r.enrolled_at)));
+  out.le32(static_cast<std::uint32_t>(static_cast<std::uint64_t>(r.enrolled_at) >> 32));
+  out.u8(static_cast<std::uint8_t>(r.fingers.size()));
+  for (const auto& f : r.fingers) {
+    const auto bytes = encode_native({&f, 1});
+    out.le32(static_cast<std::uint32_t>(bytes.size()));
+    out.append(bytes);
+  }
+  if (r.face) {
+    out.u8(static_cast<std::uint8_t>(r.face->model.size()));
+    out.append({reinterpret_cast<const std::uint8_t*>(r.face->model.data()), r.face->model.size()});
+    out.u8(r.face->quality);
+    out.le16(static_cast<std::uint16_t>(r.face->embedding.size()));
+    for (float v : r.face->embedding) out.lef32(v);
+  }
+  out.le16(static_cast<std::uint16_t>(r.attributes.size()));
+  for (const auto& [k, v] : r.attributes) {
+    out.le16(static_cast<std::uint16_t>(k.size()));
+    out.append({reinterpret_cast<const std::uint8_t*>(k.data()), k.size()});
+    out.le32(static_cast<std::uint32_t>(v.size()));
+    out.append({reinterpret_cast<const std::uint8_t*>(v.data()), v.size()});
+  }
+  auto& bytes = out.bytes();
+  const auto payload = static_cast<std::uint32_t>(bytes.size() - kHeader);
+  for (int i = 0; i < 4; ++i) bytes[8 + i] = static_cast<std::uint8_t>(payload >> (8 * i));
+  out.le32(kernels::crc32c(bytes));
+  return std::move(bytes);
+}
+
+PersonRecord decode_person_record(std::span<const std::uint8_t> bytes,
+                                  const DecodeOptions& options) {
+  if (bytes.size() > kMaxTemplateBytes) {
+    throw Error(ErrorCode::limit_exceeded, std::string(kName) + ": " +
+                                               std::to_string(bytes.size()) +
+                                               " bytes exceed the 16 MiB limit");
+  }
+  detail::ByteReader in(bytes, kName);
+  const auto magic = in.take(4, "magic");
+  if (!std::equal(magic.begin(), magic.end(), kMagic)) {
+    detail::throw_malformed(kName, 0, "magic is not \"TGPR\"");
+  }
+  const std::uint16_t version = in.le16("version");
+  if (version == 0 || version > kVersion) {
+    throw Error(ErrorCode::unsupported, std::string(kName) + ": version " +
+                                            std::to_string(version) +
+                                            " is not readable by this library (reads 1)");
+  }
+  const std::uint16_t flags = in.le16("flags");
+  const std::uint32_t payload = in.le32("payload length");
+  if (std::uint64_t{payload} + kHeader + 4 != bytes.size()) {
+    detail::throw_malformed(kName, 8,
+                            "payload length " + std::to_string(payload) + " does not match the " +
+                                std::to_string(bytes.size()) + "-byte input");
+  }
+  const auto body_span = bytes.first(kHeader + payload);
+  detail::ByteReader tail(bytes.subspan(kHeader + payload), kName);
+  if (tail.le32("checksum") != kernels::crc32c(body_span)) {
+    throw Error(ErrorCode::checksum_mismatch,
+                std::string(kName) + ": CRC-32C mismatch, the data is corrupt");
+  }
+  if ((flags & ~1u) != 0) detail::throw_malformed(kName, 6, "unknown flags set");
+  detail::ByteReader body(body_span, kName);
+  body.take(kHeader, "header");
+  PersonRecord r;
+  const std::uint8_t id_len = body.u8("id length");
+  const auto id = body.take(id_len, "id");
+  r.id.assign(id.begin(), id.end());
+  const std::uint64_t lo = body.le32("enrolment time"), hi = body.le32("enrolment time");
+  r.enrolled_at = static_cast<std::int64_t>(lo | (hi << 32));
+  // A finger may hold no minutiae (a failed or damaged capture): allowed here.
+  DecodeOptions finger_options = options;
+  finger_options.allow_empty = true;
+  const std::uint8_t fingers = body.u8("finger count");
+  if (fingers > 10)
+    detail::throw_malformed(kName, body.offset() - 1,
+                            std::to_string(fingers) + " fingers (at most 10)");
+  for (unsigned i = 0; i < fingers; ++i) {
+    const std::uint32_t len = body.le32("finger template length");
+    const auto t = body.take(len, "finger template");
+    auto views = decode_native(t, finger_options);
+    if (views.size() != 1) {
+      detail::throw_malformed(kName, body.offset(),
+                              "finger " + std::to_string(i + 1) + " holds " +
+                                  std::to_string(views.size()) + " views, not 1");
+    }
+    r.fingers.push_back(std::move(views.front()));
+  }
+  if (flags & 1u) {
+    FaceTemplate face;
+    const std::uint8_t model_len = body.u8("face model length");
+    const auto model = body.take(model_len, "face model");
+    face.model.assign(model.begin(), model.end());
+    face.quality = body.u8("face quality");
+    const std::uint16_t dims = body.le16("face dimensions");
+    if (dims > kMaxFaceDimensions) {
+      throw Error(ErrorCode::limit_exceeded, std::string(kName) + ": face embedding of " +
+                                                 std::to_string(dims) +
+                                                 " dimensions exceeds the limit");
+    }
+    const std::uint8_t* p = body.take(std::size_t{dims} * 4, "face embedding").data();
+    face.embedding.resize(dims);
+    for (std::size_t i = 0; i < dims; ++i, p += 4) {
+      const std::uint32_t bits = std::uint32_t{p[0]} | (std::uint32_t{p[1]} << 8) |
+                                 (std::uint32_t{p[2]} << 16) | (std::uint32_t{p[3]} << 24);
+      std::memcpy(&face.embedding[i], &bits, 4);
+    }
+    r.face = std::move(face);
+  }
+  const std::uint16_t attributes = body.le16("attribute count");
+  for (unsigned i = 0; i < attributes; ++i) {
+    const std::uint16_t klen = body.le16("attribute key length");
+    const auto k = body.take(klen, "attribute key");
+    const std::uint32_t vlen = body.le32("attribute value length");
+    const auto v = body.take(vlen, "attribute value");
+    r.attributes.emplace_back(std::string(k.begin(), k.end()), std::string(v.begin(), v.end()));
+  }
+  if (body.remaining() != 0) {
+    detail::throw_malformed(kName, body.offset(),
+                            std::to_string(body.remaining()) + " bytes follow the record");
+  }
+  check_record(r, kName, ErrorCode::malformed_data);
+  return r;
+}
+
+}  // namespace tunggal
