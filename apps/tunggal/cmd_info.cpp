@@ -8,21 +8,66 @@
 #include <map>
 #include <numeric>
 #include <set>
+#include <fstream>
 #include <sstream>
 
 #include "commands.h"
 #include "tunggal/datasets/fvc.h"
+#include "tunggal/person_record.h"
 #include "tunggal/sdk.h"
 
 namespace tunggal::cli {
 namespace {
+
+std::string json_escape(const std::string& s);
 
 struct InfoArgs {
   std::vector<std::string> paths;
   std::string xyt_convention = "m1";
   int width = 0, height = 0, dpi = 500;
   bool json = false;
+  bool attributes = false;
 };
+
+bool is_person_record(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  char magic[4] = {};
+  in.read(magic, 4);
+  return in.gcount() == 4 && std::string_view(magic, 4) == "TGPR";
+}
+
+// Person records hold personal data: only counts are shown unless asked.
+void describe_record(const std::string& path, bool json, bool show_attributes) {
+  const auto bytes = read_file(path, kMaxTemplateBytes);
+  PersonRecord r;
+  try {
+    r = decode_person_record(bytes);
+  } catch (const Error& e) {
+    throw Error(e.code(), path + ": " + e.what());
+  }
+  std::size_t minutiae = 0;
+  for (const auto& f : r.fingers) minutiae += f.minutiae.size();
+  if (json) {
+    std::cout << "{\"path\":\"" << json_escape(path) << "\",\"format\":\"person record\",\"id\":\""
+              << json_escape(r.id) << "\",\"fingers\":" << r.fingers.size() << ",\"minutiae\":" << minutiae
+              << ",\"face_model\":\"" << (r.face ? json_escape(r.face->model) : "") << "\",\"attributes\":"
+              << r.attributes.size() << "}\n";
+    return;
+  }
+  std::cout << path << ": person record " << r.id << ", " << bytes.size() << " bytes, " << r.fingers.size()
+            << " fingers (" << minutiae << " minutiae), face "
+            << (r.face ? r.face->model + " (" + std::to_string(r.face->embedding.size()) + "-d, quality " +
+                             std::to_string(r.face->quality) + ")"
+                       : std::string("none"))
+            << ", " << r.attributes.size() << " attributes\n";
+  for (const auto& f : r.fingers) {
+    std::cout << "  " << to_string(f.position) << ": " << f.minutiae.size() << " minutiae, " << f.width << "x"
+              << f.height << " px\n";
+  }
+  if (show_attributes) {
+    for (const auto& [k, v] : r.attributes) std::cout << "  " << k << ": " << v << "\n";
+  }
+}
 
 struct FolderSurvey {
   std::string path;
@@ -179,6 +224,8 @@ Runner add_info(CLI::App& app) {
               "read every image");
   cmd->add_option("paths", args->paths, "Template files or folders")->required();
   cmd->add_flag("--json", args->json, "Print JSON instead of text");
+  cmd->add_flag("--attributes", args->attributes,
+                "Also print a person record's attributes (personal data: off by default)");
   cmd->add_option("--xyt-convention", args->xyt_convention,
                   "Convention of .xyt files: m1 (default here: no image height needed) or nist")
       ->check(CLI::IsMember({"nist", "m1"}));
@@ -212,6 +259,12 @@ Runner add_info(CLI::App& app) {
         if (ok != total) status = 1;
       } else {
         try {
+          if (is_person_record(p)) {
+            if (args->json && !first) std::cout << ",\n";
+            describe_record(p, args->json, args->attributes);
+            first = false;
+            continue;
+          }
           const auto f = sdk::load_template_file(p, std::nullopt, opts);
           if (args->json && !first) std::cout << ",\n";
           describe_file(f, p, args->json);

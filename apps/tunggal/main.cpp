@@ -16,6 +16,7 @@ int main(int argc, char** argv) {
   };
   add(&tunggal::cli::add_convert);
   add(&tunggal::cli::add_info);
+  add(&tunggal::cli::add_gen);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
