@@ -65,10 +65,10 @@ Demographics make_demographics(std::uint64_t seed, const NikKey& key, int serial
 // generator is calibrated to them (tests/test_population.cpp checks it).
 struct SyntheticFaceParams {
   int dimensions = 512;
-  double structure_share = 0.22;  // identity variance shared through a low-rank subspace
+  double structure_share = 0.25;  // identity variance shared through a low-rank subspace
   int structure_rank = 10;
-  double noise_scale = 0.72;      // capture noise relative to identity (median)
-  double noise_spread = 0.42;     // log-normal spread of the noise per capture
+  double noise_scale = 0.70;      // capture noise relative to identity (median)
+  double noise_spread = 0.30;     // log-normal spread of the noise per capture
 };
 inline constexpr const char* kSyntheticFaceModel = "synthetic-arcface512-v1";
 
