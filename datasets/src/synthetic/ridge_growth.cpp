@@ -8,17 +8,18 @@
 #include <cstring>
 
 #include "field.h"
+#include "gabor_kernel.h"
 
 namespace tunggal::datasets::synth {
 namespace {
 
-constexpr int kRadius = 7;
-constexpr int kSide = 2 * kRadius + 1;  // 15
-constexpr int kRow = 16;                // padded row for vector loads
+constexpr int kRadius = kGaborRadius;
+constexpr int kSide = kGaborSide;
+constexpr int kRow = kGaborRow;
 constexpr int kOrientations = 32;
 constexpr double kPeriodMin = 5.0, kPeriodStep = 0.5;
 constexpr int kPeriods = 21;  // 5.0 .. 15.0
-constexpr int kShift = 14;
+constexpr int kShift = kGaborShift;
 constexpr double kPi = 3.14159265358979323846;
 
 struct Bank {
@@ -74,28 +75,6 @@ const Bank& bank() {
   return b;
 }
 
-// One filtering pass over rows [y0, y1): `src` and `dst` are padded by
-// kRadius on every side (stride `stride`).
-void filter_rows(const std::int16_t* src, std::int16_t* dst, int stride, int w, int y0, int y1,
-                 const std::uint16_t* kernel_index, int gain) {
-  const Bank& b = bank();
-  for (int y = y0; y < y1; ++y) {
-    for (int x = 0; x < w; ++x) {
-      const std::int16_t* k = b.taps.data() + static_cast<std::size_t>(kernel_index[y * w + x]) * kSide * kRow;
-      const std::int16_t* s = src + static_cast<std::size_t>(y) * stride + x;  // top-left of window
-      std::int32_t acc = 0;
-      for (int r = 0; r < kSide; ++r) {
-        const std::int16_t* sr = s + r * stride;
-        const std::int16_t* kr = k + r * kRow;
-        for (int c = 0; c < kRow; ++c) acc += static_cast<std::int32_t>(sr[c]) * kr[c];
-      }
-      const std::int32_t v = (acc >> 8) * gain >> (kShift - 8);
-      dst[static_cast<std::size_t>(y + kRadius) * stride + x + kRadius] =
-          static_cast<std::int16_t>(std::clamp<std::int32_t>(v, -127, 127));
-    }
-  }
-}
-
 }  // namespace
 
 std::vector<std::int8_t> grow_ridges(const MasterFinger& m, const MasterParams& p, Rng& rng) {
@@ -125,7 +104,8 @@ std::vector<std::int8_t> grow_ridges(const MasterFinger& m, const MasterParams& 
     // Strong gain while ridges spread from the seeds, then milder so the
     // pattern settles into clean, saturated ridges.
     const int gain = it < p.growth_iterations / 2 ? 12 : 4;
-    filter_rows(a.data(), b.data(), stride, w, 0, h, kernel_index.data(), gain);
+    const GaborPass pass{a.data(), b.data(), stride, w, kernel_index.data(), bank().taps.data(), gain};
+    gabor_rows(pass, 0, h);
     std::swap(a, b);
   }
   std::vector<std::int8_t> out(static_cast<std::size_t>(w) * h);
