@@ -18,6 +18,7 @@ struct GenArgs {
   bool images = false, overwrite = false;
   double duplicates = 0.1;
   int threads = 0, fvc = 0, impressions = 8;
+  std::string sheet;
 };
 
 }  // namespace
@@ -29,7 +30,9 @@ Runner add_gen(CLI::App& app) {
              "Indonesian civil-registry demographics) with planted duplicates and ground truth");
   cmd->add_option("--people", a->people, "Enrolled people (one gallery record each)");
   cmd->add_option("--seed", a->seed, "Seed: the same seed gives byte-identical output")->capture_default_str();
-  cmd->add_option("--out", a->out, "Output folder")->required();
+  cmd->add_option("--out", a->out, "Output folder (not needed with --sheet)");
+  cmd->add_option("--sheet", a->sheet,
+                  "Instead: write a PNG showing a master (minutiae marked) beside 4 of its impressions");
   cmd->add_flag("--images", a->images, "Also render finger images (PNG) with ground-truth minutiae");
   cmd->add_option("--duplicates", a->duplicates,
                   "Share of applicants (probes) who are enrolled people under a new identity")
@@ -44,6 +47,12 @@ Runner add_gen(CLI::App& app) {
       ->capture_default_str();
   cmd->add_flag("--overwrite", a->overwrite, "Write into an output folder that already holds records");
   return [a] {
+    if (!a->sheet.empty()) {
+      datasets::write_contact_sheet(a->seed, 4, a->sheet);
+      std::cout << "wrote " << a->sheet << "\n";
+      return 0;
+    }
+    if (a->out.empty()) throw Error(ErrorCode::invalid_argument, "--out DIR is required");
     const std::filesystem::path out = a->out;
     if (!a->overwrite && (std::filesystem::exists(out / "records") || std::filesystem::exists(out / "truth"))) {
       throw Error(ErrorCode::invalid_argument,

@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <fstream>
 #include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
 #include <unordered_map>
 
 #include "../synthetic/rng.h"
@@ -233,6 +234,41 @@ PopulationSummary write_fvc_set(std::uint64_t seed, int fingers, int impressions
   s.fingers = static_cast<std::size_t>(fingers);
   s.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return s;
+}
+
+void write_contact_sheet(std::uint64_t seed, int impressions, const std::filesystem::path& png,
+                         const MasterParams& master_params, const ImpressionParams& ip) {
+  const MasterFinger m = generate_master(derive_seed(seed, kMaster, 0, 0), master_params, true);
+  cv::Mat master(m.height, m.width, CV_8UC3);
+  for (int y = 0; y < m.height; ++y) {
+    for (int x = 0; x < m.width; ++x) {
+      const int v = m.ridges[static_cast<std::size_t>(y) * m.width + x];
+      const auto g = static_cast<std::uint8_t>(m.inside(x, y) ? 128 - v : 235 - v / 8);
+      master.at<cv::Vec3b>(y, x) = {g, g, g};
+    }
+  }
+  for (const auto& mi : m.minutiae) {
+    const cv::Scalar col = mi.type == MinutiaType::ending ? cv::Scalar(0, 0, 230) : cv::Scalar(230, 80, 0);
+    cv::circle(master, {mi.x, mi.y}, 3, col, 1);
+    cv::line(master, {mi.x, mi.y},
+             {static_cast<int>(mi.x + 8 * std::cos(mi.angle)), static_cast<int>(mi.y - 8 * std::sin(mi.angle))}, col, 1);
+  }
+  for (const auto& sp : m.singular_points) {
+    cv::circle(master, {static_cast<int>(sp.x), static_cast<int>(sp.y)}, 7,
+               sp.core ? cv::Scalar(0, 170, 0) : cv::Scalar(0, 170, 220), 2);
+  }
+  std::vector<cv::Mat> tiles{master};
+  for (int i = 1; i <= impressions; ++i) {
+    const Impression imp = make_impression(m, derive_seed(seed, kImpression, 0, static_cast<std::uint64_t>(i)), ip, true);
+    cv::Mat g(imp.image.height, imp.image.width, CV_8U, const_cast<std::uint8_t*>(imp.image.pixels.data())), c;
+    cv::cvtColor(g, c, cv::COLOR_GRAY2BGR);
+    cv::Mat padded(m.height, c.cols, CV_8UC3, cv::Scalar(255, 255, 255));
+    c.copyTo(padded(cv::Rect(0, (m.height - c.rows) / 2, c.cols, c.rows)));
+    tiles.push_back(padded);
+  }
+  cv::Mat sheet;
+  cv::hconcat(tiles, sheet);
+  if (!cv::imwrite(png.string(), sheet)) throw Error(ErrorCode::io, png.string() + ": cannot write PNG");
 }
 
 }  // namespace tunggal::datasets

@@ -176,7 +176,7 @@ void render(const MasterFinger& m, const Geometry& g, synth::Rng& rng, const Imp
         r -= dry * (45 + 70 * b);
         r += wet * (40 + 30 * b);
         // Ridges print a little thinner than valleys, broken by pores.
-        r -= 25 + 60 * std::max(0.0, pores.at(mx, my) - 0.35 + 0.3 * dry);
+        r -= 25 + 110 * std::max(0.0, pores.at(mx, my) - 0.25 + 0.3 * dry);
         ink = std::clamp(0.5 + r / 70.0, 0.0, 1.0);
         // Pressure fades towards the edge of the contact and varies gently.
         const double ex = (mx - g.vis_cx) / g.vis_rx, ey = (my - g.vis_cy) / g.vis_ry;

@@ -142,4 +142,10 @@ PopulationSummary write_fvc_set(std::uint64_t seed, int fingers, int impressions
                                 const ImpressionParams& impression = {}, int threads = 0,
                                 const std::function<void(std::size_t, std::size_t)>& progress = {});
 
+// A contact sheet for people to look at: the master's ridge pattern (with
+// its ground-truth minutiae and singular points marked) beside `impressions`
+// impressions of it, as one grey PNG.
+void write_contact_sheet(std::uint64_t seed, int impressions, const std::filesystem::path& png,
+                         const MasterParams& master = {}, const ImpressionParams& impression = {});
+
 }  // namespace tunggal::datasets

@@ -54,7 +54,7 @@ struct MasterParams {
   int border_margin = 10;
   // Template-only mode: minutiae are sampled (no rendering) with this density
   // (per pixel of silhouette) and minimum spacing.
-  double sampled_minutiae_density = 1.0 / 1900.0;
+  double sampled_minutiae_density = 1.0 / 1350.0;
   double sampled_min_distance = 11.0;
   double sampled_bifurcation_share = 0.35;
 };
@@ -123,13 +123,13 @@ struct ImpressionParams {
   double brake_width = 90.0;
   // Contact area: fraction of the silhouette's half-axes pressed (partial
   // prints below 1).
-  double contact_min = 0.62;
-  double contact_max = 1.0;
+  double contact_min = 0.5;
+  double contact_max = 0.9;
   // Skin: dryness uniform in [-wet, +dry] (negative wet: ridges merge;
   // positive dry: ridges break).
   double max_wet = 0.6;
   double max_dry = 0.6;
-  double noise_sd = 10.0;  // grey levels
+  double noise_sd = 8.0;  // grey levels
   double scratch_probability = 0.25;
   int background_min = 200, background_max = 240;
   // Template-only perturbations applied to ground truth, as an extractor
