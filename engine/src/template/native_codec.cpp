@@ -9,8 +9,7 @@
 #include <cstring>
 #include <string>
 
-#include "../kernels/crc32c.h"
-#include "byte_io.h"
+#include "envelope.h"
 #include "tunggal/formats.h"
 
 namespace tunggal {
@@ -18,50 +17,20 @@ namespace {
 constexpr std::string_view kName = "native template";
 constexpr std::uint8_t kMagic[4] = {'T', 'G', 'F', 'T'};
 constexpr std::uint16_t kVersion = 1;
-constexpr std::size_t kHeaderBytes = 12;
 }  // namespace
 
 std::vector<FingerTemplate> decode_native(std::span<const std::uint8_t> bytes,
                                           const DecodeOptions& options) {
-  if (bytes.size() > kMaxTemplateBytes) {
-    throw Error(ErrorCode::limit_exceeded, std::string(kName) + ": " +
-                                               std::to_string(bytes.size()) +
-                                               " bytes exceed the 16 MiB limit");
-  }
-  detail::ByteReader in(bytes, kName);
-  const auto magic = in.take(4, "magic");
-  if (!std::equal(magic.begin(), magic.end(), kMagic)) {
-    detail::throw_malformed(kName, 0, "magic is not \"TGFT\"");
-  }
-  const std::uint16_t version = in.le16("version");
-  if (version == 0 || version > kVersion) {
-    throw Error(ErrorCode::unsupported, std::string(kName) + ": version " +
-                                            std::to_string(version) +
-                                            " is not readable by this library (reads 1)");
-  }
-  const std::uint16_t view_count = in.le16("view count");
-  const std::uint32_t payload = in.le32("payload length");
-  if (std::uint64_t{payload} + kHeaderBytes + 4 != bytes.size()) {
-    detail::throw_malformed(kName, 8,
-                            "payload length " + std::to_string(payload) + " does not match the " +
-                                std::to_string(bytes.size()) + "-byte input");
-  }
-  const auto body_span = bytes.first(kHeaderBytes + payload);
-  detail::ByteReader tail(bytes.subspan(kHeaderBytes + payload), kName);
-  const std::uint32_t stored = tail.le32("checksum");
-  const std::uint32_t actual = kernels::crc32c(body_span);
-  if (stored != actual) {
-    throw Error(ErrorCode::checksum_mismatch,
-                std::string(kName) + ": CRC-32C mismatch, the data is corrupt");
-  }
+  const detail::Envelope env = detail::open_envelope(bytes, kName, kMagic, kVersion);
+  const std::uint16_t view_count = env.word;
   if (view_count == 0) detail::throw_malformed(kName, 6, "no views");
   if (view_count > kMaxViewsPerRecord) {
     throw Error(ErrorCode::limit_exceeded, std::string(kName) + ": " + std::to_string(view_count) +
                                                " views exceed the limit of " +
                                                std::to_string(kMaxViewsPerRecord));
   }
-  detail::ByteReader body(body_span, kName);
-  body.take(kHeaderBytes, "header");
+  detail::ByteReader body(env.sealed, kName);
+  body.take(detail::kEnvelopeHeader, "header");
   std::vector<FingerTemplate> views(view_count);
   for (unsigned v = 0; v < view_count; ++v) {
     FingerTemplate& t = views[v];
@@ -116,10 +85,7 @@ std::vector<std::uint8_t> encode_native(std::span<const FingerTemplate> views) {
   DecodeOptions rules;  // the decoder's default limits, so what we write reads back
   rules.allow_empty = true;
   detail::ByteWriter out;
-  out.append(kMagic);
-  out.le16(kVersion);
-  out.le16(static_cast<std::uint16_t>(views.size()));
-  out.le32(0);  // payload length, patched below
+  detail::begin_envelope(out, kMagic, kVersion, static_cast<std::uint16_t>(views.size()));
   for (std::size_t v = 0; v < views.size(); ++v) {
     const FingerTemplate& t = views[v];
     detail::as_encoder_argument(
@@ -149,11 +115,8 @@ std::vector<std::uint8_t> encode_native(std::span<const FingerTemplate> views) {
     }
     out.append(t.extended_data);
   }
-  auto& bytes = out.bytes();
-  const auto payload = static_cast<std::uint32_t>(bytes.size() - kHeaderBytes);
-  for (int i = 0; i < 4; ++i) bytes[8 + i] = static_cast<std::uint8_t>(payload >> (8 * i));
-  out.le32(kernels::crc32c(bytes));
-  return std::move(bytes);
+  detail::seal_envelope(out);
+  return std::move(out.bytes());
 }
 
 }  // namespace tunggal

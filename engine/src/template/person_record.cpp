@@ -11,8 +11,7 @@
 #include <cstring>
 #include <string>
 
-#include "../kernels/crc32c.h"
-#include "byte_io.h"
+#include "envelope.h"
 
 namespace tunggal {
 namespace {
@@ -20,7 +19,6 @@ namespace {
 constexpr std::string_view kName = "person record";
 constexpr std::uint8_t kMagic[4] = {'T', 'G', 'P', 'R'};
 constexpr std::uint16_t kVersion = 1;
-constexpr std::size_t kHeader = 12;
 constexpr std::size_t kMaxAttributes = 256;
 constexpr std::size_t kMaxAttributeBytes = 64 * 1024;
 
@@ -82,10 +80,7 @@ const std::string* PersonRecord::attribute(std::string_view key) const {
 std::vector<std::uint8_t> encode_person_record(const PersonRecord& r) {
   check_record(r, "person record encoder", ErrorCode::invalid_argument);
   detail::ByteWriter out;
-  out.append(kMagic);
-  out.le16(kVersion);
-  out.le16(r.face ? 1 : 0);
-  out.le32(0);
+  detail::begin_envelope(out, kMagic, kVersion, r.face ? 1 : 0);
   out.u8(static_cast<std::uint8_t>(r.id.size()));
   out.append({reinterpret_cast<const std::uint8_t*>(r.id.data()), r.id.size()});
   out.le32(static_cast<std::uint32_t>(static_cast<std::uint64_t>(r.enrolled_at)));
@@ -110,47 +105,17 @@ std::vector<std::uint8_t> encode_person_record(const PersonRecord& r) {
     out.le32(static_cast<std::uint32_t>(v.size()));
     out.append({reinterpret_cast<const std::uint8_t*>(v.data()), v.size()});
   }
-  auto& bytes = out.bytes();
-  const auto payload = static_cast<std::uint32_t>(bytes.size() - kHeader);
-  for (int i = 0; i < 4; ++i) bytes[8 + i] = static_cast<std::uint8_t>(payload >> (8 * i));
-  out.le32(kernels::crc32c(bytes));
-  return std::move(bytes);
+  detail::seal_envelope(out);
+  return std::move(out.bytes());
 }
 
 PersonRecord decode_person_record(std::span<const std::uint8_t> bytes,
                                   const DecodeOptions& options) {
-  if (bytes.size() > kMaxTemplateBytes) {
-    throw Error(ErrorCode::limit_exceeded, std::string(kName) + ": " +
-                                               std::to_string(bytes.size()) +
-                                               " bytes exceed the 16 MiB limit");
-  }
-  detail::ByteReader in(bytes, kName);
-  const auto magic = in.take(4, "magic");
-  if (!std::equal(magic.begin(), magic.end(), kMagic)) {
-    detail::throw_malformed(kName, 0, "magic is not \"TGPR\"");
-  }
-  const std::uint16_t version = in.le16("version");
-  if (version == 0 || version > kVersion) {
-    throw Error(ErrorCode::unsupported, std::string(kName) + ": version " +
-                                            std::to_string(version) +
-                                            " is not readable by this library (reads 1)");
-  }
-  const std::uint16_t flags = in.le16("flags");
-  const std::uint32_t payload = in.le32("payload length");
-  if (std::uint64_t{payload} + kHeader + 4 != bytes.size()) {
-    detail::throw_malformed(kName, 8,
-                            "payload length " + std::to_string(payload) + " does not match the " +
-                                std::to_string(bytes.size()) + "-byte input");
-  }
-  const auto body_span = bytes.first(kHeader + payload);
-  detail::ByteReader tail(bytes.subspan(kHeader + payload), kName);
-  if (tail.le32("checksum") != kernels::crc32c(body_span)) {
-    throw Error(ErrorCode::checksum_mismatch,
-                std::string(kName) + ": CRC-32C mismatch, the data is corrupt");
-  }
+  const detail::Envelope env = detail::open_envelope(bytes, kName, kMagic, kVersion);
+  const std::uint16_t flags = env.word;
   if ((flags & ~1u) != 0) detail::throw_malformed(kName, 6, "unknown flags set");
-  detail::ByteReader body(body_span, kName);
-  body.take(kHeader, "header");
+  detail::ByteReader body(env.sealed, kName);
+  body.take(detail::kEnvelopeHeader, "header");
   PersonRecord r;
   const std::uint8_t id_len = body.u8("id length");
   const auto id = body.take(id_len, "id");
