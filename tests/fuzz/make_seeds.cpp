@@ -5,6 +5,7 @@
 #include <random>
 
 #include "tunggal/formats.h"
+#include "tunggal/person_record.h"
 
 using namespace tunggal;
 
@@ -41,6 +42,14 @@ int main(int argc, char** argv) {
     EncodeOptions o;
     o.xyt_convention = XytConvention::m1;
     write("seed" + std::to_string(k) + ".xyt", encode_xyt(t, o));
+    PersonRecord r;
+    r.id = "R0000000" + std::to_string(k);
+    r.enrolled_at = 1767225600 + k;
+    t.position = static_cast<FingerPosition>(k + 1);
+    r.fingers.push_back(t);
+    if (k % 2 == 0) r.face = FaceTemplate{"synthetic-arcface512-v1", std::vector<float>(8, 0.35f), 60};
+    r.attributes = {{"nik", "3273014509970001"}, {"name", "SITI"}};
+    write("seed" + std::to_string(k) + ".tgr", encode_person_record(r));
   }
   return 0;
 }
