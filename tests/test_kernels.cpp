@@ -54,14 +54,14 @@ TEST(Simd, LevelsAreOrderedAndNamed) {
 }  // namespace tunggal
 
 // The generator's Gabor pass: AVX2 equals the scalar reference bit for bit.
-#include "../datasets/src/synthetic/gabor_kernel.h"
+#include "../engine/src/kernels/gabor.h"
 
 namespace tunggal {
 namespace {
 
 TEST(GaborKernel, Avx2EqualsScalar) {
   if (detected_simd_level() < SimdLevel::avx2) GTEST_SKIP() << "CPU lacks AVX2";
-  using namespace datasets::synth;
+  using namespace kernels;
   std::mt19937 rng(9);
   const int w = 37, h = 23, kernels = 5;
   const int stride = w + 2 * kGaborRadius + (kGaborRow - kGaborSide);

@@ -1,13 +1,13 @@
-// Compiled with -mavx2 (datasets/CMakeLists.txt); called only when the CPU
+// Compiled with -mavx2 (engine/CMakeLists.txt); called only when the CPU
 // has AVX2. 16 taps per row = one 256-bit load; madd pairs int16 products
 // into int32 exactly as the scalar loop sums them.
 #include <immintrin.h>
 
 #include <algorithm>
 
-#include "gabor_kernel.h"
+#include "gabor.h"
 
-namespace tunggal::datasets::synth {
+namespace tunggal::kernels {
 
 std::int16_t gabor_finish(std::int32_t acc, int gain);
 
@@ -33,4 +33,4 @@ void gabor_rows_avx2(const GaborPass& p, int y0, int y1) {
   }
 }
 
-}  // namespace tunggal::datasets::synth
+}  // namespace tunggal::kernels
