@@ -12,5 +12,6 @@ using Runner = std::function<int()>;
 Runner add_convert(CLI::App& app);
 Runner add_info(CLI::App& app);
 Runner add_gen(CLI::App& app);
+Runner add_extract(CLI::App& app);
 
 }  // namespace tunggal::cli

@@ -17,6 +17,7 @@ int main(int argc, char** argv) {
   add(&tunggal::cli::add_convert);
   add(&tunggal::cli::add_info);
   add(&tunggal::cli::add_gen);
+  add(&tunggal::cli::add_extract);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -1,0 +1,147 @@
+// Extraction accuracy, measured two ways:
+//  1. agreement with an independent commercial extractor: the vendor ISO
+//     templates beside the FVC2002 images (their 300x400 frame rescaled to
+//     the image, see shared/README.md); precision and recall of our minutiae
+//     against theirs, a pair matching within 12 px, one-to-one greedy;
+//  2. against ground truth on synthetic images (tunggal's generator):
+//     precision, recall, position and angle error of matched minutiae.
+// Prints Markdown tables; benchmarks/RESULTS.md quotes them.
+//
+//   extraction_agreement --data ../shared/data [--synthetic-fingers 20]
+#include <CLI/CLI.hpp>
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+
+#include "tunggal/datasets/fvc.h"
+#include "tunggal/datasets/synthetic_finger.h"
+#include "tunggal/extraction.h"
+#include "tunggal/formats.h"
+
+using namespace tunggal;
+
+namespace {
+
+struct Point {
+  double x, y, angle;
+};
+
+struct Agreement {
+  double precision = 0, recall = 0, position_error = 0, angle_error = 0;
+  int matched = 0;
+};
+
+// Greedy one-to-one matching of the closest pairs within `radius`.
+Agreement agree(const std::vector<Point>& ours, const std::vector<Point>& theirs, double radius) {
+  struct Pair {
+    double d;
+    std::size_t i, j;
+  };
+  std::vector<Pair> pairs;
+  for (std::size_t i = 0; i < ours.size(); ++i) {
+    for (std::size_t j = 0; j < theirs.size(); ++j) {
+      const double d = std::hypot(ours[i].x - theirs[j].x, ours[i].y - theirs[j].y);
+      if (d <= radius) pairs.push_back({d, i, j});
+    }
+  }
+  std::sort(pairs.begin(), pairs.end(), [](const Pair& a, const Pair& b) { return a.d < b.d; });
+  std::vector<char> ui(ours.size()), uj(theirs.size());
+  Agreement a;
+  for (const auto& p : pairs) {
+    if (ui[p.i] || uj[p.j]) continue;
+    ui[p.i] = uj[p.j] = 1;
+    ++a.matched;
+    a.position_error += p.d;
+    double d = std::fmod(std::abs(ours[p.i].angle - theirs[p.j].angle), 2 * M_PI);
+    a.angle_error += std::min(d, 2 * M_PI - d);
+  }
+  a.precision = ours.empty() ? 0 : static_cast<double>(a.matched) / static_cast<double>(ours.size());
+  a.recall = theirs.empty() ? 0 : static_cast<double>(a.matched) / static_cast<double>(theirs.size());
+  if (a.matched) {
+    a.position_error /= a.matched;
+    a.angle_error /= a.matched;
+  }
+  return a;
+}
+
+std::vector<Point> points(const FingerTemplate& t, double sx = 1, double sy = 1) {
+  std::vector<Point> p;
+  for (const auto& m : t.minutiae) p.push_back({m.x * sx, m.y * sy, m.angle});
+  return p;
+}
+
+struct Row {
+  double precision = 0, recall = 0, ours = 0, theirs = 0, ms = 0, pos = 0, ang = 0;
+  int n = 0;
+  void add(const Agreement& a, std::size_t no, std::size_t nt, double t_ms) {
+    precision += a.precision;
+    recall += a.recall;
+    ours += static_cast<double>(no);
+    theirs += static_cast<double>(nt);
+    ms += t_ms;
+    pos += a.position_error;
+    ang += a.angle_error;
+    ++n;
+  }
+  void print(const char* name) const {
+    const double p = precision / n, r = recall / n;
+    std::printf("| %s | %d | %.1f | %.1f | %.3f | %.3f | %.3f | %.2f | %.1f | %.1f |\n", name, n, ours / n, theirs / n, p,
+                r, 2 * p * r / (p + r), pos / n, ang / n * 180 / M_PI, ms / n);
+  }
+};
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"Extraction agreement with vendor templates and synthetic ground truth"};
+  std::string data = "../shared/data";
+  int fingers = 20, impressions = 4;
+  app.add_option("--data", data, "Folder holding fvc2002/");
+  app.add_option("--synthetic-fingers", fingers, "Synthetic fingers (0: skip)");
+  app.add_option("--impressions", impressions, "Impressions per synthetic finger");
+  CLI11_PARSE(app, argc, argv);
+
+  std::printf("| set | images | our minutiae | reference minutiae | precision | recall | F1 | position error px | angle error deg | ms per image |\n");
+  std::printf("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |\n");
+  Row all;
+  for (const char* db : {"DB1_B", "DB2_B", "DB3_B", "DB4_B"}) {
+    const auto dir = std::filesystem::path(data) / "fvc2002" / db;
+    if (!std::filesystem::exists(dir)) continue;
+    const auto ds = datasets::scan_fvc_folder(dir, ".iso");
+    Row row;
+    for (const auto& img_sample : ds.images) {
+      const auto tpl = std::find_if(ds.templates.begin(), ds.templates.end(), [&](const auto& t) {
+        return t.finger == img_sample.finger && t.impression == img_sample.impression;
+      });
+      if (tpl == ds.templates.end()) continue;
+      const GrayImage img = read_gray_image(img_sample.path);
+      const auto t0 = std::chrono::steady_clock::now();
+      const ExtractionResult r = extract_finger(img);
+      const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+      const FingerTemplate vendor = decode_iso19794_2(read_file(tpl->path)).at(0);
+      const auto theirs = points(vendor, img.width / 300.0, img.height / 400.0);
+      const auto a = agree(points(r.finger), theirs, 12.0);
+      row.add(a, r.finger.minutiae.size(), theirs.size(), ms);
+      all.add(a, r.finger.minutiae.size(), theirs.size(), ms);
+    }
+    row.print((std::string("FVC2002 ") + db + " vs vendor").c_str());
+  }
+  if (all.n) all.print("FVC2002 mean vs vendor");
+  if (fingers > 0) {
+    Row syn;
+    for (int f = 0; f < fingers; ++f) {
+      const auto m = datasets::generate_master(900000 + static_cast<std::uint64_t>(f));
+      for (int i = 0; i < impressions; ++i) {
+        const auto imp = datasets::make_impression(m, 5000 + static_cast<std::uint64_t>(f * 100 + i));
+        const auto t0 = std::chrono::steady_clock::now();
+        const ExtractionResult r = extract_finger(imp.image);
+        const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+        const auto truth = points(imp.truth);
+        syn.add(agree(points(r.finger), truth, 12.0), r.finger.minutiae.size(), truth.size(), ms);
+      }
+    }
+    syn.print("synthetic vs ground truth");
+  }
+  return 0;
+}

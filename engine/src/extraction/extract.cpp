@@ -1,0 +1,64 @@
+#include <tbb/parallel_for.h>
+
+#include <cmath>
+
+#include "stages.h"
+#include "tunggal/extraction.h"
+
+namespace tunggal {
+
+ExtractionResult extract_finger(const GrayImage& image, const ExtractionParams& p) {
+  using namespace extraction;
+  double scale = 1.0;
+  const cv::Mat gray = to_500dpi(image, scale);
+  const cv::Mat mask = segment(gray, p);
+  cv::Mat theta, coherence;
+  orientation_field(gray, p.orientation_sigma, theta, coherence);
+  const cv::Mat period = ridge_period(gray, mask, p);
+  const cv::Mat enhanced = enhance(gray, theta, period, mask, p);
+  cv::Mat skeleton;
+  std::vector<Minutia> minutiae = detect_minutiae(enhanced, mask, coherence, p, &skeleton);
+
+  ExtractionResult r;
+  FingerTemplate& t = r.finger;
+  t.width = static_cast<std::uint16_t>(std::min(image.width, 0x3FFF));
+  t.height = static_cast<std::uint16_t>(std::min(image.height, 0x3FFF));
+  t.dpi_x = t.dpi_y = static_cast<std::uint16_t>(image.dpi);
+  int quality = image_quality(mask, coherence, enhanced, period, p, r.reasons);
+  if (quality > 0 && minutiae.size() < 12) {
+    r.reasons.emplace_back("few minutiae found (" + std::to_string(minutiae.size()) + ")");
+    quality = std::min(quality, 20);
+  }
+  t.quality = static_cast<std::uint8_t>(quality);
+  if (quality > 0) {
+    for (Minutia m : minutiae) {
+      // Back to the input image's pixels.
+      const long x = std::lround(m.x / scale), y = std::lround(m.y / scale);
+      if (x < 0 || y < 0 || x >= t.width || y >= t.height) continue;
+      m.x = static_cast<std::uint16_t>(x);
+      m.y = static_cast<std::uint16_t>(y);
+      t.minutiae.push_back(m);
+    }
+  }
+  r.width = gray.cols;
+  r.height = gray.rows;
+  r.mask.assign(mask.datastart, mask.dataend);
+  r.orientation.assign(reinterpret_cast<const float*>(theta.datastart), reinterpret_cast<const float*>(theta.dataend));
+  r.coherence.assign(reinterpret_cast<const float*>(coherence.datastart),
+                     reinterpret_cast<const float*>(coherence.dataend));
+  r.enhanced.assign(reinterpret_cast<const std::int16_t*>(enhanced.datastart),
+                    reinterpret_cast<const std::int16_t*>(enhanced.dataend));
+  r.skeleton.resize(static_cast<std::size_t>(skeleton.rows) * skeleton.cols);
+  for (int y = 0; y < skeleton.rows; ++y) {
+    for (int x = 0; x < skeleton.cols; ++x) r.skeleton[static_cast<std::size_t>(y) * skeleton.cols + x] = skeleton.at<std::uint8_t>(y, x) ? 1 : 0;
+  }
+  return r;
+}
+
+std::vector<ExtractionResult> extract_fingers(std::span<const GrayImage> images, const ExtractionParams& p) {
+  std::vector<ExtractionResult> out(images.size());
+  tbb::parallel_for(std::size_t{0}, images.size(), [&](std::size_t i) { out[i] = extract_finger(images[i], p); });
+  return out;
+}
+
+}  // namespace tunggal
