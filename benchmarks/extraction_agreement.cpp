@@ -30,6 +30,7 @@ struct Point {
 struct Agreement {
   double precision = 0, recall = 0, position_error = 0, angle_error = 0;
   int matched = 0;
+  std::vector<double> angle_errors;  // radians, per matched pair
 };
 
 // Greedy one-to-one matching of the closest pairs within `radius`.
@@ -55,6 +56,7 @@ Agreement agree(const std::vector<Point>& ours, const std::vector<Point>& theirs
     a.position_error += p.d;
     double d = std::fmod(std::abs(ours[p.i].angle - theirs[p.j].angle), 2 * M_PI);
     a.angle_error += std::min(d, 2 * M_PI - d);
+    a.angle_errors.push_back(std::min(d, 2 * M_PI - d));
   }
   a.precision = ours.empty() ? 0 : static_cast<double>(a.matched) / static_cast<double>(ours.size());
   a.recall = theirs.empty() ? 0 : static_cast<double>(a.matched) / static_cast<double>(theirs.size());
@@ -65,15 +67,21 @@ Agreement agree(const std::vector<Point>& ours, const std::vector<Point>& theirs
   return a;
 }
 
+// Scales positions and, with them, directions (a direction stretched by a
+// non-uniform scale turns).
 std::vector<Point> points(const FingerTemplate& t, double sx = 1, double sy = 1) {
   std::vector<Point> p;
-  for (const auto& m : t.minutiae) p.push_back({m.x * sx, m.y * sy, m.angle});
+  for (const auto& m : t.minutiae) {
+    const double a = std::atan2(std::sin(m.angle) * sy, std::cos(m.angle) * sx);
+    p.push_back({m.x * sx, m.y * sy, a < 0 ? a + 2 * M_PI : a});
+  }
   return p;
 }
 
 struct Row {
   double precision = 0, recall = 0, ours = 0, theirs = 0, ms = 0, pos = 0, ang = 0;
   int n = 0;
+  std::vector<double> angles;
   void add(const Agreement& a, std::size_t no, std::size_t nt, double t_ms) {
     precision += a.precision;
     recall += a.recall;
@@ -82,12 +90,19 @@ struct Row {
     ms += t_ms;
     pos += a.position_error;
     ang += a.angle_error;
+    angles.insert(angles.end(), a.angle_errors.begin(), a.angle_errors.end());
     ++n;
   }
   void print(const char* name) const {
     const double p = precision / n, r = recall / n;
-    std::printf("| %s | %d | %.1f | %.1f | %.3f | %.3f | %.3f | %.2f | %.1f | %.1f |\n", name, n, ours / n, theirs / n, p,
-                r, 2 * p * r / (p + r), pos / n, ang / n * 180 / M_PI, ms / n);
+    std::vector<double> sorted = angles;
+    std::sort(sorted.begin(), sorted.end());
+    const double median = sorted.empty() ? 0 : sorted[sorted.size() / 2];
+    const double flipped = sorted.empty() ? 0
+        : static_cast<double>(std::count_if(sorted.begin(), sorted.end(), [](double e) { return e > 0.75 * M_PI; })) /
+              static_cast<double>(sorted.size());
+    std::printf("| %s | %d | %.1f | %.1f | %.3f | %.3f | %.3f | %.2f | %.1f (%.0f%% > 135) | %.1f |\n", name, n,
+                ours / n, theirs / n, p, r, 2 * p * r / (p + r), pos / n, median * 180 / M_PI, 100 * flipped, ms / n);
   }
 };
 
@@ -102,7 +117,7 @@ int main(int argc, char** argv) {
   app.add_option("--impressions", impressions, "Impressions per synthetic finger");
   CLI11_PARSE(app, argc, argv);
 
-  std::printf("| set | images | our minutiae | reference minutiae | precision | recall | F1 | position error px | angle error deg | ms per image |\n");
+  std::printf("| set | images | our minutiae | reference minutiae | precision | recall | F1 | position error px | angle error deg, median (share > 135 deg) | ms per image |\n");
   std::printf("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |\n");
   Row all;
   for (const char* db : {"DB1_B", "DB2_B", "DB3_B", "DB4_B"}) {

@@ -22,11 +22,16 @@ std::vector<Minutia> detect_minutiae(const cv::Mat& enhanced, const cv::Mat& mas
   cv::Mat binary = (enhanced > 0) & (mask > 0);
   const cv::Mat skel = thin(binary);
   if (skeleton_out) *skeleton_out = skel;
+  // The image frame is a border too: ridges cut by it end falsely. Erode
+  // and measure distances with zeros outside the image.
   cv::Mat valid;
   const int k = 2 * p.border_margin + 1;
-  cv::erode(mask, valid, cv::getStructuringElement(cv::MORPH_ELLIPSE, {k, k}));
-  cv::Mat dist;
-  cv::distanceTransform(mask, dist, cv::DIST_L2, 3);
+  cv::erode(mask, valid, cv::getStructuringElement(cv::MORPH_ELLIPSE, {k, k}), {-1, -1}, 1, cv::BORDER_CONSTANT,
+            cv::Scalar(0));
+  cv::Mat framed, dist_framed;
+  cv::copyMakeBorder(mask, framed, 1, 1, 1, 1, cv::BORDER_CONSTANT, cv::Scalar(0));
+  cv::distanceTransform(framed, dist_framed, cv::DIST_L2, 3);
+  const cv::Mat dist = dist_framed(cv::Rect(1, 1, mask.cols, mask.rows));
 
   const int trace = std::max(p.spur_length, p.short_ridge);
   std::vector<SkeletonMinutia> raw = find_skeleton_minutiae(skel, valid, trace);

@@ -87,9 +87,13 @@ void orientation_field(const cv::Mat& gray, double sigma, cv::Mat& theta, cv::Ma
   cv::Sobel(gray, gx, CV_32F, 1, 0, 3);
   cv::Sobel(gray, gy, CV_32F, 0, 1, 3);
   cv::Mat gxx = gx.mul(gx), gyy = gy.mul(gy), gxy = gx.mul(gy);
-  cv::GaussianBlur(gxx, gxx, cv::Size(0, 0), sigma);
-  cv::GaussianBlur(gyy, gyy, cv::Size(0, 0), sigma);
-  cv::GaussianBlur(gxy, gxy, cv::Size(0, 0), sigma);
+  // The tensor varies slowly: smooth it at half resolution (4x less work).
+  for (cv::Mat* m : {&gxx, &gyy, &gxy}) {
+    cv::Mat half;
+    cv::resize(*m, half, cv::Size((gray.cols + 1) / 2, (gray.rows + 1) / 2), 0, 0, cv::INTER_AREA);
+    cv::GaussianBlur(half, half, cv::Size(0, 0), sigma / 2);
+    cv::resize(half, *m, gray.size(), 0, 0, cv::INTER_LINEAR);
+  }
   theta.create(gray.size(), CV_32F);
   coherence.create(gray.size(), CV_32F);
   for (int y = 0; y < gray.rows; ++y) {
@@ -111,11 +115,9 @@ void orientation_field(const cv::Mat& gray, double sigma, cv::Mat& theta, cv::Ma
   }
 }
 
-double spectral_period(const cv::Mat& block) {
-  const int n = block.rows;
-  cv::Mat f;
-  block.convertTo(f, CV_32F);
-  f -= cv::mean(f)[0];
+namespace {
+// Separable Hann window of side n, computed once per size in use.
+cv::Mat make_hann(int n) {
   cv::Mat win(n, n, CV_32F);
   for (int y = 0; y < n; ++y) {
     for (int x = 0; x < n; ++x) {
@@ -123,6 +125,20 @@ double spectral_period(const cv::Mat& block) {
                                                (0.5 - 0.5 * std::cos(2 * kPi * (y + 0.5) / n)));
     }
   }
+  return win;
+}
+cv::Mat hann_window(int n) {
+  static const cv::Mat w32 = make_hann(32);  // the size extraction uses
+  return n == 32 ? w32 : make_hann(n);
+}
+}  // namespace
+
+double spectral_period(const cv::Mat& block) {
+  const int n = block.rows;
+  cv::Mat f;
+  block.convertTo(f, CV_32F);
+  f -= cv::mean(f)[0];
+  const cv::Mat win = hann_window(n);
   cv::Mat spec;
   cv::dft(f.mul(win), spec, cv::DFT_COMPLEX_OUTPUT);
   const double rmin = n / 16.0, rmax = n / 4.0;  // periods 4-16 px

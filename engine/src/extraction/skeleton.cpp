@@ -2,7 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
-#include <opencv2/ximgproc.hpp>
+#include <opencv2/imgproc.hpp>
 
 namespace tunggal::extraction {
 namespace {
@@ -72,11 +72,66 @@ double angle_diff(double a, double b) {
 
 }  // namespace
 
+namespace {
+
+// Zhang-Suen deletion rules as lookup tables over the 8-neighbourhood, bit i
+// set when neighbour P(i+2) is set (P2 north, clockwise to P9 north-west).
+struct ZhangSuenTables {
+  std::uint8_t remove[2][256] = {};
+  ZhangSuenTables() {
+    for (int code = 0; code < 256; ++code) {
+      int p[10];
+      for (int i = 0; i < 8; ++i) p[i + 2] = (code >> i) & 1;
+      int b = 0, a = 0;
+      for (int i = 2; i <= 9; ++i) {
+        b += p[i];
+        a += p[i] == 0 && p[i == 9 ? 2 : i + 1] == 1;
+      }
+      const bool base = b >= 2 && b <= 6 && a == 1;
+      remove[0][code] = base && p[2] * p[4] * p[6] == 0 && p[4] * p[6] * p[8] == 0;
+      remove[1][code] = base && p[2] * p[4] * p[8] == 0 && p[2] * p[6] * p[8] == 0;
+    }
+  }
+};
+
+}  // namespace
+
 cv::Mat thin(const cv::Mat& binary) {
-  cv::Mat b, skel;
-  cv::compare(binary, 0, b, cv::CMP_GT);
-  cv::ximgproc::thinning(b, skel, cv::ximgproc::THINNING_ZHANGSUEN);
-  return skel;
+  static const ZhangSuenTables tables;  // immutable after construction
+  // One pixel of zero border so every neighbour read is in bounds.
+  cv::Mat img(binary.rows + 2, binary.cols + 2, CV_8U, cv::Scalar(0));
+  cv::Mat inner = img(cv::Rect(1, 1, binary.cols, binary.rows));
+  cv::compare(binary, 0, inner, cv::CMP_GT);
+  inner /= 255;
+  const int stride = static_cast<int>(img.step);
+  std::vector<int> active;  // ridge pixels still in play
+  for (int y = 1; y <= binary.rows; ++y) {
+    for (int x = 1; x <= binary.cols; ++x) {
+      if (img.at<std::uint8_t>(y, x)) active.push_back(y * stride + x);
+    }
+  }
+  std::uint8_t* d = img.data;
+  const int off[8] = {-stride, -stride + 1, 1, stride + 1, stride, stride - 1, -1, -stride - 1};
+  std::vector<int> doomed;
+  for (bool changed = true; changed;) {
+    changed = false;
+    for (int pass = 0; pass < 2; ++pass) {
+      doomed.clear();
+      for (int i : active) {
+        int code = 0;
+        for (int k = 0; k < 8; ++k) code |= d[i + off[k]] << k;
+        if (tables.remove[pass][code]) doomed.push_back(i);
+      }
+      for (int i : doomed) d[i] = 0;
+      if (!doomed.empty()) {
+        changed = true;
+        std::erase_if(active, [&](int i) { return d[i] == 0; });
+      }
+    }
+  }
+  cv::Mat out;
+  inner.convertTo(out, CV_8U, 255);
+  return out;
 }
 
 std::vector<SkeletonMinutia> find_skeleton_minutiae(const cv::Mat& skeleton, const cv::Mat& valid, int trace) {

@@ -22,7 +22,9 @@ struct SkeletonMinutia {
   int hit_x = -1, hit_y = -1;
 };
 
-// Zhang-Suen thinning of a binary image (nonzero = ridge).
+// Zhang-Suen thinning of a binary image (nonzero = ridge); 255 on the
+// one-pixel-wide skeleton. Our own (table-driven, only ridge pixels visited),
+// so results do not depend on the OpenCV version.
 cv::Mat thin(const cv::Mat& binary);
 
 // `skeleton`: CV_8U, nonzero on one-pixel-wide ridges. Only pixels where
