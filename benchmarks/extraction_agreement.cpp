@@ -9,6 +9,7 @@
 //
 //   extraction_agreement --data ../shared/data [--synthetic-fingers 20]
 #include <CLI/CLI.hpp>
+#include <fprint.h>
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -78,6 +79,38 @@ std::vector<Point> points(const FingerTemplate& t, double sx = 1, double sy = 1)
   return p;
 }
 
+// Baseline in the same run: the NBIS minutiae detector (mindtct's LFS) that
+// ships inside libfprint. Its public API gives positions only.
+std::vector<Point> nbis_minutiae(const GrayImage& img) {
+  FpImage* fp = fp_image_new(img.width, img.height);
+  gsize len = 0;
+  auto* data = const_cast<guchar*>(fp_image_get_data(fp, &len));
+  std::copy(img.pixels.begin(), img.pixels.begin() + static_cast<long>(len), data);
+  struct Wait {
+    GMainLoop* loop;
+    bool ok = false;
+  } wait{g_main_loop_new(nullptr, FALSE)};
+  fp_image_detect_minutiae(
+      fp, nullptr,
+      [](GObject* o, GAsyncResult* r, gpointer u) {
+        auto* w = static_cast<Wait*>(u);
+        w->ok = fp_image_detect_minutiae_finish(FP_IMAGE(o), r, nullptr);
+        g_main_loop_quit(w->loop);
+      },
+      &wait);
+  g_main_loop_run(wait.loop);
+  g_main_loop_unref(wait.loop);
+  std::vector<Point> out;
+  GPtrArray* mins = wait.ok ? fp_image_get_minutiae(fp) : nullptr;
+  for (guint i = 0; mins && i < mins->len; ++i) {
+    gint x = 0, y = 0;
+    fp_minutia_get_coords(static_cast<FpMinutia*>(g_ptr_array_index(mins, i)), &x, &y);
+    out.push_back({static_cast<double>(x), static_cast<double>(y), 0.0});
+  }
+  g_object_unref(fp);
+  return out;
+}
+
 struct Row {
   double precision = 0, recall = 0, ours = 0, theirs = 0, ms = 0, pos = 0, ang = 0;
   int n = 0;
@@ -119,12 +152,13 @@ int main(int argc, char** argv) {
 
   std::printf("| set | images | our minutiae | reference minutiae | precision | recall | F1 | position error px | angle error deg, median (share > 135 deg) | ms per image |\n");
   std::printf("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |\n");
-  Row all;
+  Row all, all_nbis;
+  std::vector<std::pair<std::string, Row>> nbis_rows;
   for (const char* db : {"DB1_B", "DB2_B", "DB3_B", "DB4_B"}) {
     const auto dir = std::filesystem::path(data) / "fvc2002" / db;
     if (!std::filesystem::exists(dir)) continue;
     const auto ds = datasets::scan_fvc_folder(dir, ".iso");
-    Row row;
+    Row row, nbis;
     for (const auto& img_sample : ds.images) {
       const auto tpl = std::find_if(ds.templates.begin(), ds.templates.end(), [&](const auto& t) {
         return t.finger == img_sample.finger && t.impression == img_sample.impression;
@@ -139,10 +173,19 @@ int main(int argc, char** argv) {
       const auto a = agree(points(r.finger), theirs, 12.0);
       row.add(a, r.finger.minutiae.size(), theirs.size(), ms);
       all.add(a, r.finger.minutiae.size(), theirs.size(), ms);
+      const auto t1 = std::chrono::steady_clock::now();
+      const auto baseline = nbis_minutiae(img);
+      const double nbis_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t1).count();
+      const auto b = agree(baseline, theirs, 12.0);
+      nbis.add(b, baseline.size(), theirs.size(), nbis_ms);
+      all_nbis.add(b, baseline.size(), theirs.size(), nbis_ms);
     }
-    row.print((std::string("FVC2002 ") + db + " vs vendor").c_str());
+    row.print((std::string("tunggal, FVC2002 ") + db + " vs vendor").c_str());
+    nbis_rows.emplace_back(std::string("NBIS (libfprint), FVC2002 ") + db + " vs vendor", nbis);
   }
-  if (all.n) all.print("FVC2002 mean vs vendor");
+  if (all.n) all.print("tunggal, FVC2002 mean vs vendor");
+  for (const auto& [name, r] : nbis_rows) r.print(name.c_str());
+  if (all_nbis.n) all_nbis.print("NBIS (libfprint), FVC2002 mean vs vendor");
   if (fingers > 0) {
     Row syn;
     for (int f = 0; f < fingers; ++f) {
