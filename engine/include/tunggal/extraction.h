@@ -32,6 +32,8 @@ struct ExtractionParams {
   double min_distance = 5.0;           // any two minutiae closer than this: both dropped
   int max_minutiae = 150;              // keep the best this many (by quality)
   double min_quality_area = 0.12;      // foreground share below which the image is "no finger"
+  double min_ridge_share = 0.40;       // foreground blocks with a clear ridge period, below: not a finger
+  int min_side = 64;                   // smaller images (at 500 dpi) cannot hold a usable print
 };
 
 struct ExtractionResult {

@@ -3,18 +3,31 @@
 #include <cmath>
 
 #include "stages.h"
+#include "tunggal/error.h"
 #include "tunggal/extraction.h"
 
 namespace tunggal {
 
-ExtractionResult extract_finger(const GrayImage& image, const ExtractionParams& p) {
+namespace {
+
+ExtractionResult extract_one(const GrayImage& image, const ExtractionParams& p) {
   using namespace extraction;
   double scale = 1.0;
   const cv::Mat gray = to_500dpi(image, scale);
+  if (gray.cols < p.min_side || gray.rows < p.min_side) {
+    ExtractionResult r;
+    r.finger.width = static_cast<std::uint16_t>(std::min(image.width, 0x3FFF));
+    r.finger.height = static_cast<std::uint16_t>(std::min(image.height, 0x3FFF));
+    r.finger.dpi_x = r.finger.dpi_y = static_cast<std::uint16_t>(image.dpi);
+    r.reasons.emplace_back("image too small for a fingerprint (" + std::to_string(image.width) + "x" +
+                           std::to_string(image.height) + ")");
+    return r;
+  }
   const cv::Mat mask = segment(gray, p);
   cv::Mat theta, coherence;
   orientation_field(gray, p.orientation_sigma, theta, coherence);
-  const cv::Mat period = ridge_period(gray, mask, p);
+  double ridge_share = 0;
+  const cv::Mat period = ridge_period(gray, mask, p, &ridge_share);
   const cv::Mat enhanced = enhance(gray, theta, period, mask, p);
   cv::Mat skeleton;
   std::vector<Minutia> minutiae = detect_minutiae(enhanced, mask, coherence, p, &skeleton);
@@ -24,7 +37,7 @@ ExtractionResult extract_finger(const GrayImage& image, const ExtractionParams& 
   t.width = static_cast<std::uint16_t>(std::min(image.width, 0x3FFF));
   t.height = static_cast<std::uint16_t>(std::min(image.height, 0x3FFF));
   t.dpi_x = t.dpi_y = static_cast<std::uint16_t>(image.dpi);
-  int quality = image_quality(mask, coherence, enhanced, period, p, r.reasons);
+  int quality = image_quality(mask, coherence, enhanced, period, ridge_share, p, r.reasons);
   if (quality > 0 && minutiae.size() < 12) {
     r.reasons.emplace_back("few minutiae found (" + std::to_string(minutiae.size()) + ")");
     quality = std::min(quality, 20);
@@ -53,6 +66,17 @@ ExtractionResult extract_finger(const GrayImage& image, const ExtractionParams& 
     for (int x = 0; x < skeleton.cols; ++x) r.skeleton[static_cast<std::size_t>(y) * skeleton.cols + x] = skeleton.at<std::uint8_t>(y, x) ? 1 : 0;
   }
   return r;
+}
+
+}  // namespace
+
+ExtractionResult extract_finger(const GrayImage& image, const ExtractionParams& p) {
+  try {
+    return extract_one(image, p);
+  } catch (const cv::Exception& e) {
+    // An OpenCV assertion here is our bug, not the caller's: say so, typed.
+    throw Error(ErrorCode::internal, std::string("extraction: ") + e.what());
+  }
 }
 
 std::vector<ExtractionResult> extract_fingers(std::span<const GrayImage> images, const ExtractionParams& p) {

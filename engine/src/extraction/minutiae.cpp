@@ -105,10 +105,14 @@ std::vector<Minutia> detect_minutiae(const cv::Mat& enhanced, const cv::Mat& mas
 }
 
 int image_quality(const cv::Mat& mask, const cv::Mat& coherence, const cv::Mat& enhanced, const cv::Mat& period,
-                  const ExtractionParams& p, std::vector<std::string>& reasons) {
+                  double ridge_share, const ExtractionParams& p, std::vector<std::string>& reasons) {
   const double area = static_cast<double>(cv::countNonZero(mask)) / (static_cast<double>(mask.rows) * mask.cols);
   if (area < p.min_quality_area) {
     reasons.emplace_back("no finger found: place a finger on the sensor");
+    return 0;
+  }
+  if (ridge_share < p.min_ridge_share) {
+    reasons.emplace_back("no ridge pattern found: is this a fingerprint?");
     return 0;
   }
   const double ocl = cv::mean(coherence, mask)[0];

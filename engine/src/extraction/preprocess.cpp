@@ -157,7 +157,7 @@ double spectral_period(const cv::Mat& block) {
       }
     }
   }
-  if (best_r <= 0 || best < 0.02 * total) return 0;
+  if (best_r <= 0) return 0;
   double wsum = 0, rsum = 0;
   for (int v = -lim; v <= lim; ++v) {
     for (int u = 0; u <= lim; ++u) {
@@ -169,10 +169,13 @@ double spectral_period(const cv::Mat& block) {
       rsum += mag * r;
     }
   }
+  // A ridge pattern concentrates its energy in a ring; edges, blobs and
+  // noise spread it over the band.
+  if (wsum < 0.25 * total) return 0;
   return n / (rsum / wsum);
 }
 
-cv::Mat ridge_period(const cv::Mat& gray, const cv::Mat& mask, const ExtractionParams& p) {
+cv::Mat ridge_period(const cv::Mat& gray, const cv::Mat& mask, const ExtractionParams& p, double* ridge_share) {
   const int b = p.block, win = 2 * b;
   const int bw = std::max(1, gray.cols / b), bh = std::max(1, gray.rows / b);
   cv::Mat grid(bh, bw, CV_32F, cv::Scalar(0));
@@ -186,10 +189,22 @@ cv::Mat ridge_period(const cv::Mat& gray, const cv::Mat& mask, const ExtractionP
     }
   }
   // Median of the measured blocks fills the gaps, then a smoothing pass.
+  int foreground_blocks = 0;
+  for (int by = 0; by < bh; ++by) {
+    for (int bx = 0; bx < bw; ++bx) {
+      const int cx = bx * b + b / 2, cy = by * b + b / 2;
+      const int x0 = cx - win / 2, y0 = cy - win / 2;
+      if (x0 < 0 || y0 < 0 || x0 + win > gray.cols || y0 + win > gray.rows) continue;
+      foreground_blocks += mask.at<std::uint8_t>(std::min(cy, mask.rows - 1), std::min(cx, mask.cols - 1)) != 0;
+    }
+  }
   std::vector<float> valid;
   for (int i = 0; i < grid.rows * grid.cols; ++i) {
     const float v = grid.at<float>(i / grid.cols, i % grid.cols);
     if (v >= 4.5f && v <= 15.5f) valid.push_back(v);
+  }
+  if (ridge_share) {
+    *ridge_share = foreground_blocks ? static_cast<double>(valid.size()) / foreground_blocks : 0.0;
   }
   float fill = static_cast<float>(p.default_period);
   if (!valid.empty()) {

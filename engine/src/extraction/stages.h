@@ -27,8 +27,11 @@ void orientation_field(const cv::Mat& gray, double sigma, cv::Mat& theta, cv::Ma
 double spectral_period(const cv::Mat& block);
 
 // Ridge period per pixel (CV_32F): spectral peaks of overlapping blocks,
-// gaps filled from neighbours, smoothed, clamped to 5-15 px.
-cv::Mat ridge_period(const cv::Mat& gray, const cv::Mat& mask, const ExtractionParams& p);
+// gaps filled from neighbours, smoothed, clamped to 5-15 px. `ridge_share`
+// receives the share of foreground blocks with a clear ridge period (low for
+// things that are not fingerprints).
+cv::Mat ridge_period(const cv::Mat& gray, const cv::Mat& mask, const ExtractionParams& p,
+                     double* ridge_share = nullptr);
 
 // Contextual enhancement: locally normalised image (ridges positive) through
 // one space-variant Gabor pass tuned to orientation and period. CV_16S, >0 on
@@ -45,6 +48,6 @@ std::vector<Minutia> detect_minutiae(const cv::Mat& enhanced, const cv::Mat& mas
 // Image quality 0-100 in the spirit of NFIQ 2 (orientation certainty,
 // ridge clarity, frequency consistency, foreground area), with reasons.
 int image_quality(const cv::Mat& mask, const cv::Mat& coherence, const cv::Mat& enhanced, const cv::Mat& period,
-                  const ExtractionParams& p, std::vector<std::string>& reasons);
+                  double ridge_share, const ExtractionParams& p, std::vector<std::string>& reasons);
 
 }  // namespace tunggal::extraction
