@@ -87,6 +87,31 @@ TEST(Image, NonImagesAndEmptyInputAreTypedErrors) {
     decode_gray_image({reinterpret_cast<const std::uint8_t*>(text.data()), text.size()});
     FAIL();
   } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::unsupported);
+  }
+  // A PNG whose header claims 100000 x 100000 pixels is refused before decoding.
+  std::vector<std::uint8_t> png = {0x89, 'P', 'N', 'G', 0x0D, 0x0A, 0x1A, 0x0A, 0, 0, 0, 13, 'I', 'H', 'D', 'R',
+                                   0, 1, 0x86, 0xA0, 0, 1, 0x86, 0xA0, 8, 0, 0, 0, 0};
+  try {
+    decode_gray_image(png);
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::limit_exceeded);
+    EXPECT_NE(std::string(e.what()).find("100000x100000"), std::string::npos);
+  }
+  // A truncated PNG body is a typed error too.
+  png[16] = 0;
+  png[17] = 0;
+  png[18] = 0;
+  png[19] = 64;
+  png[20] = 0;
+  png[21] = 0;
+  png[22] = 0;
+  png[23] = 64;
+  try {
+    decode_gray_image(png);
+    FAIL();
+  } catch (const Error& e) {
     EXPECT_EQ(e.code(), ErrorCode::malformed_data);
   }
   try {

@@ -1,6 +1,8 @@
 // Writes a small seed corpus for the fuzzers with our own encoders, so the
 // build needs no data files (shared ISO templates are added when present).
+#include <cmath>
 #include <filesystem>
+#include <opencv2/imgcodecs.hpp>
 #include <fstream>
 #include <random>
 
@@ -50,6 +52,19 @@ int main(int argc, char** argv) {
     if (k % 2 == 0) r.face = FaceTemplate{"synthetic-arcface512-v1", std::vector<float>(8, 0.35f), 60};
     r.attributes = {{"nik", "3273014509970001"}, {"name", "SITI"}};
     write("seed" + std::to_string(k) + ".tgr", encode_person_record(r));
+  }
+  // Images for fuzz_image: a small ridge pattern in each accepted format.
+  std::filesystem::create_directories(dir / "images");
+  cv::Mat ridges(96, 96, CV_8U);
+  for (int y = 0; y < 96; ++y) {
+    for (int x = 0; x < 96; ++x) {
+      ridges.at<std::uint8_t>(y, x) = static_cast<std::uint8_t>(128 + 90 * std::cos(0.7 * x + 0.3 * y));
+    }
+  }
+  for (const char* ext : {".png", ".bmp", ".pgm", ".jpg", ".tif"}) {
+    std::vector<std::uint8_t> buf;
+    cv::imencode(ext, ridges, buf);
+    write(std::string("images/seed") + ext, buf);
   }
   return 0;
 }

@@ -21,6 +21,8 @@ struct GrayImage {
 // Images larger than this are rejected before decoding finishes.
 inline constexpr int kMaxImageSide = 8192;
 
+// Accepts PNG, JPEG, BMP, TIFF and PGM/PNM (other formats: unsupported);
+// PNG, BMP and PNM sizes are checked from the header before decoding.
 // Throws tunggal::Error: malformed_data for bytes that are not an image,
 // limit_exceeded for absurd sizes, io / not_found for files.
 GrayImage decode_gray_image(std::span<const std::uint8_t> bytes, int dpi = 500);

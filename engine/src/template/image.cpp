@@ -1,6 +1,8 @@
 #include "tunggal/image.h"
 
+#include <cctype>
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <opencv2/imgcodecs.hpp>
@@ -37,8 +39,68 @@ std::vector<std::uint8_t> read_file(const std::filesystem::path& path, std::size
   return bytes;
 }
 
+namespace {
+
+std::uint32_t be32(const std::uint8_t* p) {
+  return (std::uint32_t{p[0]} << 24) | (std::uint32_t{p[1]} << 16) | (std::uint32_t{p[2]} << 8) | p[3];
+}
+std::int32_t le32s(const std::uint8_t* p) {
+  return static_cast<std::int32_t>(std::uint32_t{p[0]} | (std::uint32_t{p[1]} << 8) | (std::uint32_t{p[2]} << 16) |
+                                   (std::uint32_t{p[3]} << 24));
+}
+
+// Only the formats fingerprint images come in are handed to OpenCV (fewer
+// decoders exposed to outside data), and where the header states the size it
+// is checked before any pixel is decoded.
+void check_header(std::span<const std::uint8_t> b) {
+  auto too_large = [](long long w, long long h) {
+    if (w <= 0 || h <= 0) throw Error(ErrorCode::malformed_data, "image: header states an empty size");
+    if (w > kMaxImageSide || h > kMaxImageSide) {
+      throw Error(ErrorCode::limit_exceeded, "image: " + std::to_string(w) + "x" + std::to_string(h) +
+                                                 " exceeds the limit of " + std::to_string(kMaxImageSide) +
+                                                 " pixels a side");
+    }
+  };
+  auto starts = [&](std::initializer_list<int> magic) {
+    if (b.size() < magic.size()) return false;
+    std::size_t i = 0;
+    for (int m : magic) {
+      if (b[i++] != m) return false;
+    }
+    return true;
+  };
+  if (starts({0x89, 'P', 'N', 'G', 0x0D, 0x0A, 0x1A, 0x0A})) {
+    if (b.size() < 24) throw Error(ErrorCode::malformed_data, "image: truncated PNG header");
+    too_large(be32(b.data() + 16), be32(b.data() + 20));
+  } else if (starts({'B', 'M'})) {
+    if (b.size() < 26) throw Error(ErrorCode::malformed_data, "image: truncated BMP header");
+    too_large(std::llabs(le32s(b.data() + 18)), std::llabs(le32s(b.data() + 22)));
+  } else if (b.size() >= 2 && b[0] == 'P' && b[1] >= '1' && b[1] <= '6') {
+    // Netpbm: magic, then width and height as text (comments start with #).
+    std::size_t i = 2;
+    long long dims[2] = {0, 0};
+    for (long long& d : dims) {
+      while (i < b.size() && (std::isspace(b[i]) || b[i] == '#')) {
+        if (b[i] == '#') {
+          while (i < b.size() && b[i] != '\n') ++i;
+        } else {
+          ++i;
+        }
+      }
+      if (i >= b.size() || !std::isdigit(b[i])) throw Error(ErrorCode::malformed_data, "image: bad PGM/PNM header");
+      while (i < b.size() && std::isdigit(b[i]) && d <= kMaxImageSide) d = d * 10 + (b[i++] - '0');
+    }
+    too_large(dims[0], dims[1]);
+  } else if (!starts({0xFF, 0xD8, 0xFF}) && !starts({'I', 'I', 0x2A, 0x00}) && !starts({'M', 'M', 0x00, 0x2A})) {
+    throw Error(ErrorCode::unsupported, "image: not a PNG, JPEG, BMP, TIFF or PGM file");
+  }
+}
+
+}  // namespace
+
 GrayImage decode_gray_image(std::span<const std::uint8_t> bytes, int dpi) {
   if (bytes.empty()) throw Error(ErrorCode::malformed_data, "image: empty input");
+  check_header(bytes);
   if (dpi < 100 || dpi > 5000) {
     throw Error(ErrorCode::invalid_argument,
                 "image: resolution " + std::to_string(dpi) + " dpi outside 100-5000");
