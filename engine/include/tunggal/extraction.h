@@ -21,6 +21,7 @@ struct ExtractionParams {
   int block = 16;                      // segmentation / frequency block, px at 500 dpi
   double foreground_contrast = 0.30;   // block grey sd relative to the 90th percentile
   double min_block_sd = 6.0;           // absolute floor of a foreground block's grey sd
+  double min_block_coherence = 0.18;   // foreground blocks need at least this ridge-flow coherence
   double orientation_sigma = 7.0;      // Gaussian smoothing of the structure tensor, px
   double default_period = 9.0;         // ridge period where it cannot be measured, px
   int enhancement_gain = 6;            // Gabor pass output gain

@@ -23,9 +23,9 @@ ExtractionResult extract_one(const GrayImage& image, const ExtractionParams& p) 
                            std::to_string(image.height) + ")");
     return r;
   }
-  const cv::Mat mask = segment(gray, p);
   cv::Mat theta, coherence;
   orientation_field(gray, p.orientation_sigma, theta, coherence);
+  const cv::Mat mask = segment(gray, p, coherence);
   double ridge_share = 0;
   const cv::Mat period = ridge_period(gray, mask, p, &ridge_share);
   const cv::Mat enhanced = enhance(gray, theta, period, mask, p);

@@ -32,7 +32,7 @@ cv::Mat to_500dpi(const GrayImage& image, double& scale) {
   return out;
 }
 
-cv::Mat segment(const cv::Mat& gray, const ExtractionParams& p) {
+cv::Mat segment(const cv::Mat& gray, const ExtractionParams& p, const cv::Mat& coherence) {
   const int b = p.block;
   const int bw = gray.cols / b, bh = gray.rows / b;
   cv::Mat blocks(std::max(bh, 1), std::max(bw, 1), CV_32F, cv::Scalar(0));
@@ -40,9 +40,12 @@ cv::Mat segment(const cv::Mat& gray, const ExtractionParams& p) {
   for (int by = 0; by < bh; ++by) {
     for (int bx = 0; bx < bw; ++bx) {
       cv::Scalar mu, sd;
-      cv::meanStdDev(gray(cv::Rect(bx * b, by * b, b, b)), mu, sd);
-      blocks.at<float>(by, bx) = static_cast<float>(sd[0]);
+      const cv::Rect r(bx * b, by * b, b, b);
+      cv::meanStdDev(gray(r), mu, sd);
       sds.push_back(static_cast<float>(sd[0]));
+      // Texture without a ridge flow (sensor background, smudges) is not finger.
+      const bool flowing = coherence.empty() || cv::mean(coherence(r))[0] >= p.min_block_coherence;
+      blocks.at<float>(by, bx) = flowing ? static_cast<float>(sd[0]) : 0.0f;
     }
   }
   cv::Mat mask(gray.size(), CV_8U, cv::Scalar(0));

@@ -14,9 +14,10 @@ namespace tunggal::extraction {
 // CV_32F image resampled to 500 dpi (identity when already 500 dpi).
 cv::Mat to_500dpi(const GrayImage& image, double& scale);
 
-// Foreground mask (CV_8U, 0/1): blocks whose grey-level sd is high enough,
+// Foreground mask (CV_8U, 0/1): blocks whose grey-level sd is high enough
+// and, when `coherence` is given, whose ridge flow is coherent enough;
 // cleaned (largest component, holes filled, edges smoothed).
-cv::Mat segment(const cv::Mat& gray, const ExtractionParams& p);
+cv::Mat segment(const cv::Mat& gray, const ExtractionParams& p, const cv::Mat& coherence = cv::Mat());
 
 // Ridge direction per pixel (CV_32F, radians [0, pi), counter-clockwise on
 // screen) and coherence (CV_32F, 0-1) from the smoothed gradient tensor.
