@@ -1,0 +1,58 @@
+// Fingerprint comparison: bit-based Minutia Cylinder-Code (Cappelli, Ferrara,
+// Maltoni, IEEE TPAMI 2010) with the LSS-R global score (local similarity
+// sort with relaxation). Templates are enrolled once into cylinders stored
+// contiguously; comparison allocates nothing per minutia pair beyond a
+// similarity matrix, and is symmetric: compare(a, b) == compare(b, a).
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "tunggal/finger_template.h"
+
+namespace tunggal {
+
+// Every tunable constant of MCC and LSS-R; defaults from the paper unless
+// noted.
+struct MccParams {
+  double radius = 70;             // R, px at 500 dpi
+  int ns = 16;                    // cells per side (Ns)
+  int nd = 6;                     // angular sections (Nd)
+  double sigma_s = 28.0 / 3.0;    // spatial contribution sd
+  double sigma_d = 2 * 3.14159265358979323846 / 9;  // directional contribution sd
+  double mu_psi = 0.01;           // bit threshold of the cell value
+  double omega = 50;              // convex hull enlargement for cell validity, px
+  double min_valid_cells = 0.75;  // a cylinder needs this share of its disc valid
+  int min_contributing = 2;       // ... and this many neighbouring minutiae
+  double min_matchable = 0.60;    // two cylinders compare on at least this share of the disc
+  double max_direction_difference = 3.14159265358979323846 / 2;  // pairs farther apart are not compared
+  // LSS-R
+  int relaxation_iterations = 5;
+  double relaxation_weight = 0.5;  // w_R
+  double np_mu = 20, np_tau = 0.4;  // n_P = min_np + Z(min(nA, nB)) * (max_np - min_np)
+  int min_np = 4, max_np = 12;
+  double mu1 = 5, tau1 = -8.0 / 5.0;  // relaxation compatibility sigmoids
+  double mu2 = 3.14159265358979323846 / 12, tau2 = -30;
+  double mu3 = 3.14159265358979323846 / 12, tau3 = -30;
+};
+
+// A template enrolled for comparison: per valid cylinder its minutia and its
+// value and validity bits (words_per_cylinder 64-bit words each), contiguous.
+struct EnrolledFinger {
+  struct Point {
+    float x, y, angle;
+  };
+  std::vector<Point> minutiae;           // of the valid cylinders, in order
+  std::vector<std::uint64_t> values;     // cylinder c at [c * words, (c + 1) * words)
+  std::vector<std::uint64_t> validity;   // same layout
+  int words = 0;
+  std::size_t size() const { return minutiae.size(); }
+};
+
+// Minutiae positions are scaled to 500 dpi from the template's resolution.
+EnrolledFinger enroll_finger(const FingerTemplate& t, const MccParams& p = {});
+
+// Raw similarity in [0, 1].
+double compare_fingers(const EnrolledFinger& a, const EnrolledFinger& b, const MccParams& p = {});
+
+}  // namespace tunggal

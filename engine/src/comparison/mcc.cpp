@@ -1,0 +1,192 @@
+// Bit-based Minutia Cylinder-Code and LSS-R (Cappelli, Ferrara, Maltoni 2010).
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+#include <opencv2/imgproc.hpp>
+
+#include "../kernels/mcc_popcount.h"
+#include "tunggal/comparison.h"
+
+namespace tunggal {
+namespace {
+
+constexpr double kPi = 3.14159265358979323846;
+
+// Difference of two angles, in [-pi, pi).
+double dphi(double a, double b) {
+  double d = std::fmod(a - b + kPi, 2 * kPi);
+  if (d < 0) d += 2 * kPi;
+  return d - kPi;
+}
+
+double sigmoid(double v, double mu, double tau) { return 1.0 / (1.0 + std::exp(-tau * (v - mu))); }
+
+}  // namespace
+
+EnrolledFinger enroll_finger(const FingerTemplate& t, const MccParams& p) {
+  EnrolledFinger e;
+  const int cells = p.ns * p.ns;
+  const int bits = cells * p.nd;
+  e.words = (bits + 255) / 256 * 4;  // whole 256-bit vectors
+  const double sx = 500.0 / std::max<int>(1, t.dpi_x), sy = 500.0 / std::max<int>(1, t.dpi_y);
+  std::vector<EnrolledFinger::Point> pts;
+  for (const auto& m : t.minutiae) {
+    pts.push_back({static_cast<float>(m.x * sx), static_cast<float>(m.y * sy), m.angle});
+  }
+  if (pts.size() < 2) return e;
+  // Cell validity: inside the convex hull of the minutiae enlarged by omega.
+  std::vector<cv::Point2f> cloud, hull;
+  for (const auto& q : pts) cloud.emplace_back(q.x, q.y);
+  cv::convexHull(cloud, hull);
+  const double ds = 2 * p.radius / p.ns, dd = 2 * kPi / p.nd;
+  const double neighbour = 3 * p.sigma_s;
+  const double gs_norm = 1.0 / (p.sigma_s * std::sqrt(2 * kPi));
+  const double inv_sqrt2_sd = 1.0 / (p.sigma_d * std::sqrt(2.0));
+  std::vector<std::uint64_t> value(static_cast<std::size_t>(e.words)), valid(value.size());
+  for (std::size_t mi = 0; mi < pts.size(); ++mi) {
+    const auto& m = pts[mi];
+    const double c = std::cos(m.angle), s = std::sin(m.angle);
+    std::fill(value.begin(), value.end(), 0);
+    std::fill(valid.begin(), valid.end(), 0);
+    int disc_cells = 0, valid_cells = 0;
+    int contributing = 0;
+    for (std::size_t j = 0; j < pts.size(); ++j) {
+      if (j != mi && std::hypot(pts[j].x - m.x, pts[j].y - m.y) <= p.radius + neighbour) ++contributing;
+    }
+    for (int i = 0; i < p.ns; ++i) {
+      for (int jj = 0; jj < p.ns; ++jj) {
+        const double u = (i + 0.5 - p.ns / 2.0) * ds, v = (jj + 0.5 - p.ns / 2.0) * ds;
+        if (u * u + v * v > p.radius * p.radius) continue;
+        ++disc_cells;
+        // Cell centre, rotated with the minutia (screen coordinates, y down).
+        const double px = m.x + c * u + s * v, py = m.y - s * u + c * v;
+        if (hull.size() >= 3) {
+          if (cv::pointPolygonTest(hull, cv::Point2f(static_cast<float>(px), static_cast<float>(py)), true) < -p.omega) {
+            continue;
+          }
+        }
+        ++valid_cells;
+        const int cell = i * p.ns + jj;
+        for (int k = 0; k < p.nd; ++k) {
+          const int bit = cell * p.nd + k;
+          valid[static_cast<std::size_t>(bit / 64)] |= std::uint64_t{1} << (bit % 64);
+        }
+        double sums[16] = {};
+        for (std::size_t j = 0; j < pts.size(); ++j) {
+          if (j == mi) continue;
+          const double dx = pts[j].x - px, dy = pts[j].y - py;
+          const double d2 = dx * dx + dy * dy;
+          if (d2 > neighbour * neighbour) continue;
+          const double gs = gs_norm * std::exp(-d2 / (2 * p.sigma_s * p.sigma_s));
+          const double dtheta = dphi(m.angle, pts[j].angle);
+          for (int k = 0; k < p.nd; ++k) {
+            const double phik = -kPi + (k + 0.5) * dd;
+            const double diff = dphi(phik, dtheta);
+            const double cd = 0.5 * (std::erf((diff + dd / 2) * inv_sqrt2_sd) - std::erf((diff - dd / 2) * inv_sqrt2_sd));
+            sums[k] += gs * cd;
+          }
+        }
+        for (int k = 0; k < p.nd; ++k) {
+          if (sums[k] > p.mu_psi) {
+            const int bit = cell * p.nd + k;
+            value[static_cast<std::size_t>(bit / 64)] |= std::uint64_t{1} << (bit % 64);
+          }
+        }
+      }
+    }
+    if (disc_cells == 0 || valid_cells < p.min_valid_cells * disc_cells || contributing < p.min_contributing) {
+      continue;  // an invalid cylinder: too close to the border or too isolated
+    }
+    e.minutiae.push_back(m);
+    e.values.insert(e.values.end(), value.begin(), value.end());
+    e.validity.insert(e.validity.end(), valid.begin(), valid.end());
+  }
+  return e;
+}
+
+double compare_fingers(const EnrolledFinger& a, const EnrolledFinger& b, const MccParams& p) {
+  const std::size_t na = a.size(), nb = b.size();
+  if (na == 0 || nb == 0 || a.words != b.words) return 0.0;
+  const auto counts = kernels::mcc_counts_kernel();
+  int disc = 0;
+  for (int i = 0; i < p.ns; ++i) {
+    for (int j = 0; j < p.ns; ++j) {
+      const double u = (i + 0.5 - p.ns / 2.0), v = (j + 0.5 - p.ns / 2.0);
+      disc += u * u + v * v <= p.ns * p.ns / 4.0;
+    }
+  }
+  const double min_common = p.min_matchable * disc * p.nd;
+  // Local similarities of all pairs whose directions are close enough.
+  struct Pair {
+    float sim;
+    std::uint16_t r, c;
+  };
+  std::vector<Pair> pairs;
+  pairs.reserve(na * nb / 2);
+  for (std::size_t r = 0; r < na; ++r) {
+    for (std::size_t c = 0; c < nb; ++c) {
+      if (std::abs(dphi(a.minutiae[r].angle, b.minutiae[c].angle)) > p.max_direction_difference) continue;
+      const auto k = counts(&a.values[r * a.words], &a.validity[r * a.words], &b.values[c * b.words],
+                            &b.validity[c * b.words], a.words);
+      if (k.common < min_common || k.a + k.b == 0) continue;
+      const double sim = 1.0 - std::sqrt(static_cast<double>(k.x)) / (std::sqrt(static_cast<double>(k.a)) + std::sqrt(static_cast<double>(k.b)));
+      if (sim > 0) pairs.push_back({static_cast<float>(sim), static_cast<std::uint16_t>(r), static_cast<std::uint16_t>(c)});
+    }
+  }
+  if (pairs.empty()) return 0.0;
+  // LSS-R: the n_R best pairs (one-to-one), relaxed by their geometric
+  // compatibility, then the n_P most efficient averaged.
+  std::sort(pairs.begin(), pairs.end(), [](const Pair& x, const Pair& y) {
+    return x.sim != y.sim ? x.sim > y.sim : (x.r != y.r ? x.r < y.r : x.c < y.c);
+  });
+  const std::size_t nr = std::min(na, nb);
+  std::vector<char> used_r(na), used_c(nb);
+  std::vector<Pair> sel;
+  for (const auto& q : pairs) {
+    if (used_r[q.r] || used_c[q.c]) continue;
+    used_r[q.r] = used_c[q.c] = 1;
+    sel.push_back(q);
+    if (sel.size() == nr) break;
+  }
+  const std::size_t n = sel.size();
+  const double z = sigmoid(static_cast<double>(std::min(na, nb)), p.np_mu, p.np_tau);
+  const std::size_t np = std::min(n, static_cast<std::size_t>(std::lround(p.min_np + z * (p.max_np - p.min_np))));
+  if (n < 2) return n == 1 ? sel[0].sim / std::max<double>(1, np) : 0.0;
+  std::vector<double> rho(n * n, 0.0);
+  for (std::size_t i = 0; i < n; ++i) {
+    const auto& ai = a.minutiae[sel[i].r];
+    const auto& bi = b.minutiae[sel[i].c];
+    for (std::size_t k = 0; k < n; ++k) {
+      if (k == i) continue;
+      const auto& ak = a.minutiae[sel[k].r];
+      const auto& bk = b.minutiae[sel[k].c];
+      const double da = std::hypot(ai.x - ak.x, ai.y - ak.y), db = std::hypot(bi.x - bk.x, bi.y - bk.y);
+      const double d1 = std::abs(da - db);
+      const double d2 = std::abs(dphi(dphi(ai.angle, ak.angle), dphi(bi.angle, bk.angle)));
+      const double ra = std::atan2(-(ak.y - ai.y), ak.x - ai.x), rb = std::atan2(-(bk.y - bi.y), bk.x - bi.x);
+      const double d3 = std::abs(dphi(dphi(ai.angle, ra), dphi(bi.angle, rb)));
+      rho[i * n + k] = sigmoid(d1, p.mu1, p.tau1) * sigmoid(d2, p.mu2, p.tau2) * sigmoid(d3, p.mu3, p.tau3);
+    }
+  }
+  std::vector<double> lambda(n), next(n), initial(n);
+  for (std::size_t i = 0; i < n; ++i) initial[i] = lambda[i] = sel[i].sim;
+  for (int t = 0; t < p.relaxation_iterations; ++t) {
+    for (std::size_t i = 0; i < n; ++i) {
+      double s = 0;
+      for (std::size_t k = 0; k < n; ++k) s += rho[i * n + k] * lambda[k];
+      next[i] = p.relaxation_weight * lambda[i] + (1 - p.relaxation_weight) * s / static_cast<double>(n - 1);
+    }
+    lambda.swap(next);
+  }
+  std::vector<std::size_t> order(n);
+  std::iota(order.begin(), order.end(), 0);
+  std::sort(order.begin(), order.end(), [&](std::size_t x, std::size_t y) {
+    const double ex = lambda[x] / initial[x], ey = lambda[y] / initial[y];
+    return ex != ey ? ex > ey : x < y;
+  });
+  double score = 0;
+  for (std::size_t i = 0; i < np; ++i) score += lambda[order[i]];
+  return score / static_cast<double>(np);
+}
+
+}  // namespace tunggal
