@@ -1,6 +1,7 @@
 // Bit-based Minutia Cylinder-Code and LSS-R (Cappelli, Ferrara, Maltoni 2010).
 #include <algorithm>
 #include <cmath>
+#include <memory>
 #include <numeric>
 #include <opencv2/imgproc.hpp>
 
@@ -20,6 +21,62 @@ double dphi(double a, double b) {
 }
 
 double sigmoid(double v, double mu, double tau) { return 1.0 / (1.0 + std::exp(-tau * (v - mu))); }
+
+// atan2 to about 1e-4 rad (a minimax polynomial), several times faster than
+// std::atan2: the relaxation evaluates it n_R^2 times per comparison.
+float fast_atan2(float y, float x) {
+  const float ax = std::abs(x), ay = std::abs(y);
+  const float mn = std::min(ax, ay), mx = std::max(ax, ay);
+  if (mx == 0.0f) return 0.0f;
+  const float a = mn / mx, s = a * a;
+  float r = ((-0.0464964749f * s + 0.15931422f) * s - 0.327622764f) * s * a + a;
+  if (ay > ax) r = 1.57079637f - r;
+  if (x < 0) r = 3.14159274f - r;
+  return y < 0 ? -r : r;
+}
+
+float fast_dphi(float a, float b) {
+  float d = a - b;
+  while (d >= static_cast<float>(kPi)) d -= static_cast<float>(2 * kPi);
+  while (d < -static_cast<float>(kPi)) d += static_cast<float>(2 * kPi);
+  return d;
+}
+
+// A sigmoid tabulated over [0, max): the compatibility terms of LSS-R.
+struct SigmoidTable {
+  static constexpr int kSize = 1024;
+  float max = 1, step = 1;
+  float v[kSize + 1];
+  SigmoidTable(double mu, double tau, double range) : max(static_cast<float>(range)) {
+    step = max / kSize;
+    for (int i = 0; i <= kSize; ++i) v[i] = static_cast<float>(sigmoid(i * step, mu, tau));
+  }
+  float operator()(float x) const {
+    const int i = static_cast<int>(x / step);
+    return i >= kSize ? v[kSize] : v[i];
+  }
+};
+
+struct RelaxationTables {
+  double key[6];
+  SigmoidTable z1, z2, z3;
+  explicit RelaxationTables(const MccParams& p)
+      : key{p.mu1, p.tau1, p.mu2, p.tau2, p.mu3, p.tau3},
+        z1(p.mu1, p.tau1, 64.0),
+        z2(p.mu2, p.tau2, kPi),
+        z3(p.mu3, p.tau3, kPi) {}
+  bool fits(const MccParams& p) const {
+    return key[0] == p.mu1 && key[1] == p.tau1 && key[2] == p.mu2 && key[3] == p.tau2 && key[4] == p.mu3 &&
+           key[5] == p.tau3;
+  }
+};
+
+// Built once per thread and parameter set (not per comparison: 3,000 exp).
+const RelaxationTables& relaxation_tables(const MccParams& p) {
+  thread_local std::unique_ptr<RelaxationTables> cached;
+  if (!cached || !cached->fits(p)) cached = std::make_unique<RelaxationTables>(p);
+  return *cached;
+}
 
 }  // namespace
 
@@ -116,6 +173,7 @@ double compare_fingers(const EnrolledFinger& a, const EnrolledFinger& b, const M
     }
   }
   const double min_common = p.min_matchable * disc * p.nd;
+  const auto max_dir = static_cast<float>(p.max_direction_difference);
   // Local similarities of all pairs whose directions are close enough.
   struct Pair {
     float sim;
@@ -125,7 +183,7 @@ double compare_fingers(const EnrolledFinger& a, const EnrolledFinger& b, const M
   pairs.reserve(na * nb / 2);
   for (std::size_t r = 0; r < na; ++r) {
     for (std::size_t c = 0; c < nb; ++c) {
-      if (std::abs(dphi(a.minutiae[r].angle, b.minutiae[c].angle)) > p.max_direction_difference) continue;
+      if (std::abs(fast_dphi(a.minutiae[r].angle, b.minutiae[c].angle)) > max_dir) continue;
       const auto k = counts(&a.values[r * a.words], &a.validity[r * a.words], &b.values[c * b.words],
                             &b.validity[c * b.words], a.words);
       if (k.common < min_common || k.a + k.b == 0) continue;
@@ -139,7 +197,8 @@ double compare_fingers(const EnrolledFinger& a, const EnrolledFinger& b, const M
   std::sort(pairs.begin(), pairs.end(), [](const Pair& x, const Pair& y) {
     return x.sim != y.sim ? x.sim > y.sim : (x.r != y.r ? x.r < y.r : x.c < y.c);
   });
-  const std::size_t nr = std::min(na, nb);
+  std::size_t nr = std::min(na, nb);
+  if (p.max_relaxation_pairs > 1) nr = std::min(nr, static_cast<std::size_t>(p.max_relaxation_pairs));
   std::vector<char> used_r(na), used_c(nb);
   std::vector<Pair> sel;
   for (const auto& q : pairs) {
@@ -152,20 +211,29 @@ double compare_fingers(const EnrolledFinger& a, const EnrolledFinger& b, const M
   const double z = sigmoid(static_cast<double>(std::min(na, nb)), p.np_mu, p.np_tau);
   const std::size_t np = std::min(n, static_cast<std::size_t>(std::lround(p.min_np + z * (p.max_np - p.min_np))));
   if (n < 2) return n == 1 ? sel[0].sim / std::max<double>(1, np) : 0.0;
-  std::vector<double> rho(n * n, 0.0);
+  // Geometric compatibility of every two selected pairs (distances, relative
+  // directions, radial angles agree), through tabulated sigmoids.
+  const RelaxationTables& tables = relaxation_tables(p);
+  const SigmoidTable &z1 = tables.z1, &z2 = tables.z2, &z3 = tables.z3;
+  std::vector<float> rho(n * n, 0.0f);
   for (std::size_t i = 0; i < n; ++i) {
     const auto& ai = a.minutiae[sel[i].r];
     const auto& bi = b.minutiae[sel[i].c];
-    for (std::size_t k = 0; k < n; ++k) {
-      if (k == i) continue;
+    for (std::size_t k = i + 1; k < n; ++k) {
       const auto& ak = a.minutiae[sel[k].r];
       const auto& bk = b.minutiae[sel[k].c];
-      const double da = std::hypot(ai.x - ak.x, ai.y - ak.y), db = std::hypot(bi.x - bk.x, bi.y - bk.y);
-      const double d1 = std::abs(da - db);
-      const double d2 = std::abs(dphi(dphi(ai.angle, ak.angle), dphi(bi.angle, bk.angle)));
-      const double ra = std::atan2(-(ak.y - ai.y), ak.x - ai.x), rb = std::atan2(-(bk.y - bi.y), bk.x - bi.x);
-      const double d3 = std::abs(dphi(dphi(ai.angle, ra), dphi(bi.angle, rb)));
-      rho[i * n + k] = sigmoid(d1, p.mu1, p.tau1) * sigmoid(d2, p.mu2, p.tau2) * sigmoid(d3, p.mu3, p.tau3);
+      const float dxa = ak.x - ai.x, dya = ak.y - ai.y, dxb = bk.x - bi.x, dyb = bk.y - bi.y;
+      const float d1 = std::abs(std::sqrt(dxa * dxa + dya * dya) - std::sqrt(dxb * dxb + dyb * dyb));
+      const float d2 = std::abs(fast_dphi(fast_dphi(ai.angle, ak.angle), fast_dphi(bi.angle, bk.angle)));
+      const float ra = fast_atan2(-dya, dxa), rb = fast_atan2(-dyb, dxb);
+      const float d3 = std::abs(fast_dphi(fast_dphi(ai.angle, ra), fast_dphi(bi.angle, rb)));
+      // From k's side: the same distances; relative directions negate; radial
+      // angles are measured from k.
+      const float d3k = std::abs(fast_dphi(fast_dphi(ak.angle, fast_atan2(dya, -dxa)),
+                                           fast_dphi(bk.angle, fast_atan2(dyb, -dxb))));
+      const float common = z1(d1) * z2(d2);
+      rho[i * n + k] = common * z3(d3);
+      rho[k * n + i] = common * z3(d3k);
     }
   }
   std::vector<double> lambda(n), next(n), initial(n);
