@@ -26,7 +26,7 @@ struct ExtractionParams {
   double default_period = 9.0;         // ridge period where it cannot be measured, px
   int enhancement_gain = 6;            // Gabor pass output gain
   int border_margin = 14;              // no minutiae this close to the foreground border, px
-  double min_coherence = 0.30;         // no minutiae where the ridge flow is this unclear
+  double min_coherence = 0.10;         // no minutiae where the ridge flow is this unclear
   int spur_length = 10;                // an ending this close along its ridge to a bifurcation: spur
   int short_ridge = 16;                // two endings joined by a ridge this short: fragment
   double break_distance = 12.0;        // two endings facing each other this close: broken ridge

@@ -30,7 +30,7 @@ ExtractionResult extract_one(const GrayImage& image, const ExtractionParams& p) 
   const cv::Mat period = ridge_period(gray, mask, p, &ridge_share);
   const cv::Mat enhanced = enhance(gray, theta, period, mask, p);
   cv::Mat skeleton;
-  std::vector<Minutia> minutiae = detect_minutiae(enhanced, mask, coherence, p, &skeleton);
+  std::vector<Minutia> minutiae = detect_minutiae(enhanced, mask, coherence, theta, p, &skeleton);
 
   ExtractionResult r;
   FingerTemplate& t = r.finger;

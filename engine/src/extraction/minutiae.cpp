@@ -18,7 +18,7 @@ double angle_diff(double a, double b) {
 }  // namespace
 
 std::vector<Minutia> detect_minutiae(const cv::Mat& enhanced, const cv::Mat& mask, const cv::Mat& coherence,
-                                     const ExtractionParams& p, cv::Mat* skeleton_out) {
+                                     const cv::Mat& orientation, const ExtractionParams& p, cv::Mat* skeleton_out) {
   cv::Mat binary = (enhanced > 0) & (mask > 0);
   const cv::Mat skel = thin(binary);
   if (skeleton_out) *skeleton_out = skel;
@@ -89,7 +89,14 @@ std::vector<Minutia> detect_minutiae(const cv::Mat& enhanced, const cv::Mat& mas
     Minutia m;
     m.x = static_cast<std::uint16_t>(s.x);
     m.y = static_cast<std::uint16_t>(s.y);
-    m.angle = static_cast<float>(s.angle);
+    // Direction: the smoothed ridge orientation at the minutia (stable across
+    // impressions), pointing the way the traced skeleton says.
+    double dir = s.angle;
+    if (!orientation.empty()) {
+      const double t = orientation.at<float>(s.y, s.x);
+      dir = angle_diff(t, s.angle) <= kPi / 2 ? t : t + kPi;
+    }
+    m.angle = static_cast<float>(dir);
     if (m.angle >= 6.2831853f) m.angle = 0.0f;
     m.type = s.type;
     const double border = std::min(1.0, dist.at<float>(s.y, s.x) / (3.0 * p.border_margin));

@@ -42,9 +42,12 @@ cv::Mat enhance(const cv::Mat& gray, const cv::Mat& theta, const cv::Mat& period
 
 // Minutiae of the enhanced image with false ones removed (border, low
 // coherence, spurs, fragments, broken ridges, crowded pairs) and a quality
-// each; coordinates at 500 dpi.
+// each; coordinates at 500 dpi. Directions follow the smoothed ridge
+// orientation (`orientation`, may be empty: skeleton tracing alone), in the
+// sense the skeleton gives.
 std::vector<Minutia> detect_minutiae(const cv::Mat& enhanced, const cv::Mat& mask, const cv::Mat& coherence,
-                                     const ExtractionParams& p, cv::Mat* skeleton_out = nullptr);
+                                     const cv::Mat& orientation, const ExtractionParams& p,
+                                     cv::Mat* skeleton_out = nullptr);
 
 // Image quality 0-100 in the spirit of NFIQ 2 (orientation certainty,
 // ridge clarity, frequency consistency, foreground area), with reasons.
