@@ -13,5 +13,6 @@ Runner add_convert(CLI::App& app);
 Runner add_info(CLI::App& app);
 Runner add_gen(CLI::App& app);
 Runner add_extract(CLI::App& app);
+Runner add_eval(CLI::App& app);
 
 }  // namespace tunggal::cli

@@ -18,6 +18,7 @@ int main(int argc, char** argv) {
   add(&tunggal::cli::add_info);
   add(&tunggal::cli::add_gen);
   add(&tunggal::cli::add_extract);
+  add(&tunggal::cli::add_eval);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
