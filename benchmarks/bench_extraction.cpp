@@ -18,9 +18,11 @@ using namespace tunggal;
 
 std::vector<GrayImage> load(const std::string& db) {
   std::vector<GrayImage> images;
-  const std::filesystem::path dir = std::filesystem::path(TUNGGAL_SOURCE_DIR) / ".." / "shared" / "data" / "fvc2002" / db;
+  const std::filesystem::path dir =
+      std::filesystem::path(TUNGGAL_SOURCE_DIR) / ".." / "shared" / "data" / "fvc2002" / db;
   if (std::filesystem::exists(dir)) {
-    for (const auto& s : datasets::scan_fvc_folder(dir).images) images.push_back(read_gray_image(s.path));
+    for (const auto& s : datasets::scan_fvc_folder(dir).images)
+      images.push_back(read_gray_image(s.path));
   }
   return images;
 }
@@ -58,11 +60,13 @@ void BM_GaborPass(benchmark::State& state) {
   const int w = 300, h = 400;
   const int stride = w + 2 * kGaborRadius + (kGaborRow - kGaborSide);
   std::mt19937 rng(1);
-  std::vector<std::int16_t> src(static_cast<std::size_t>(stride) * (h + 2 * kGaborRadius)), dst(src.size());
+  std::vector<std::int16_t> src(static_cast<std::size_t>(stride) * (h + 2 * kGaborRadius)),
+      dst(src.size());
   for (auto& v : src) v = static_cast<std::int16_t>(static_cast<int>(rng() % 255) - 127);
   static const GaborBank bank;
   std::vector<std::uint16_t> index(static_cast<std::size_t>(w) * h);
-  for (auto& v : index) v = static_cast<std::uint16_t>(rng() % (GaborBank::kOrientations * GaborBank::kPeriods));
+  for (auto& v : index)
+    v = static_cast<std::uint16_t>(rng() % (GaborBank::kOrientations * GaborBank::kPeriods));
   const GaborPass pass{src.data(), dst.data(), stride, w, index.data(), bank.taps(), 4};
   for (auto _ : state) {
     gabor_rows(pass, 0, h, level);

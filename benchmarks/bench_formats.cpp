@@ -38,10 +38,10 @@ FingerTemplate typical_template() {
   t.width = 400;
   t.height = 500;
   for (int i = 0; i < 45; ++i) {  // a typical rolled/plain print
-    t.minutiae.push_back({static_cast<std::uint16_t>(rng() % 400),
-                          static_cast<std::uint16_t>(rng() % 500),
-                          static_cast<float>(static_cast<double>(rng() % 256) * 6.283185307179586 / 256.0),
-                          static_cast<MinutiaType>(1 + rng() % 2), 60});
+    t.minutiae.push_back(
+        {static_cast<std::uint16_t>(rng() % 400), static_cast<std::uint16_t>(rng() % 500),
+         static_cast<float>(static_cast<double>(rng() % 256) * 6.283185307179586 / 256.0),
+         static_cast<MinutiaType>(1 + rng() % 2), 60});
   }
   return t;
 }

@@ -8,8 +8,9 @@
 // Prints Markdown tables; benchmarks/RESULTS.md quotes them.
 //
 //   extraction_agreement --data ../shared/data [--synthetic-fingers 20]
-#include <CLI/CLI.hpp>
 #include <fprint.h>
+
+#include <CLI/CLI.hpp>
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -59,8 +60,10 @@ Agreement agree(const std::vector<Point>& ours, const std::vector<Point>& theirs
     a.angle_error += std::min(d, 2 * M_PI - d);
     a.angle_errors.push_back(std::min(d, 2 * M_PI - d));
   }
-  a.precision = ours.empty() ? 0 : static_cast<double>(a.matched) / static_cast<double>(ours.size());
-  a.recall = theirs.empty() ? 0 : static_cast<double>(a.matched) / static_cast<double>(theirs.size());
+  a.precision =
+      ours.empty() ? 0 : static_cast<double>(a.matched) / static_cast<double>(ours.size());
+  a.recall =
+      theirs.empty() ? 0 : static_cast<double>(a.matched) / static_cast<double>(theirs.size());
   if (a.matched) {
     a.position_error /= a.matched;
     a.angle_error /= a.matched;
@@ -131,11 +134,16 @@ struct Row {
     std::vector<double> sorted = angles;
     std::sort(sorted.begin(), sorted.end());
     const double median = sorted.empty() ? 0 : sorted[sorted.size() / 2];
-    const double flipped = sorted.empty() ? 0
-        : static_cast<double>(std::count_if(sorted.begin(), sorted.end(), [](double e) { return e > 0.75 * M_PI; })) /
-              static_cast<double>(sorted.size());
-    std::printf("| %s | %d | %.1f | %.1f | %.3f | %.3f | %.3f | %.2f | %.1f (%.0f%% > 135) | %.1f |\n", name, n,
-                ours / n, theirs / n, p, r, 2 * p * r / (p + r), pos / n, median * 180 / M_PI, 100 * flipped, ms / n);
+    const double flipped =
+        sorted.empty()
+            ? 0
+            : static_cast<double>(std::count_if(sorted.begin(), sorted.end(),
+                                                [](double e) { return e > 0.75 * M_PI; })) /
+                  static_cast<double>(sorted.size());
+    std::printf(
+        "| %s | %d | %.1f | %.1f | %.3f | %.3f | %.3f | %.2f | %.1f (%.0f%% > 135) | %.1f |\n",
+        name, n, ours / n, theirs / n, p, r, 2 * p * r / (p + r), pos / n, median * 180 / M_PI,
+        100 * flipped, ms / n);
   }
 };
 
@@ -150,7 +158,9 @@ int main(int argc, char** argv) {
   app.add_option("--impressions", impressions, "Impressions per synthetic finger");
   CLI11_PARSE(app, argc, argv);
 
-  std::printf("| set | images | our minutiae | reference minutiae | precision | recall | F1 | position error px | angle error deg, median (share > 135 deg) | ms per image |\n");
+  std::printf(
+      "| set | images | our minutiae | reference minutiae | precision | recall | F1 | position "
+      "error px | angle error deg, median (share > 135 deg) | ms per image |\n");
   std::printf("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |\n");
   Row all, all_nbis;
   std::vector<std::pair<std::string, Row>> nbis_rows;
@@ -167,7 +177,8 @@ int main(int argc, char** argv) {
       const GrayImage img = read_gray_image(img_sample.path);
       const auto t0 = std::chrono::steady_clock::now();
       const ExtractionResult r = extract_finger(img);
-      const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+      const double ms =
+          std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
       const FingerTemplate vendor = decode_iso19794_2(read_file(tpl->path)).at(0);
       const auto theirs = points(vendor, img.width / 300.0, img.height / 400.0);
       const auto a = agree(points(r.finger), theirs, 12.0);
@@ -175,7 +186,8 @@ int main(int argc, char** argv) {
       all.add(a, r.finger.minutiae.size(), theirs.size(), ms);
       const auto t1 = std::chrono::steady_clock::now();
       const auto baseline = nbis_minutiae(img);
-      const double nbis_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t1).count();
+      const double nbis_ms =
+          std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t1).count();
       const auto b = agree(baseline, theirs, 12.0);
       nbis.add(b, baseline.size(), theirs.size(), nbis_ms);
       all_nbis.add(b, baseline.size(), theirs.size(), nbis_ms);
@@ -191,10 +203,13 @@ int main(int argc, char** argv) {
     for (int f = 0; f < fingers; ++f) {
       const auto m = datasets::generate_master(900000 + static_cast<std::uint64_t>(f));
       for (int i = 0; i < impressions; ++i) {
-        const auto imp = datasets::make_impression(m, 5000 + static_cast<std::uint64_t>(f * 100 + i));
+        const auto imp =
+            datasets::make_impression(m, 5000 + static_cast<std::uint64_t>(f * 100 + i));
         const auto t0 = std::chrono::steady_clock::now();
         const ExtractionResult r = extract_finger(imp.image);
-        const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+        const double ms =
+            std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0)
+                .count();
         const auto truth = points(imp.truth);
         syn.add(agree(points(r.finger), truth, 12.0), r.finger.minutiae.size(), truth.size(), ms);
       }

@@ -74,7 +74,8 @@ void measure_image(const GrayImage& img, Stats& st) {
           gxy += a * b;
         }
       }
-      st.coherence.push_back(std::sqrt((gxx - gyy) * (gxx - gyy) + 4 * gxy * gxy) / (gxx + gyy + 1e-9));
+      st.coherence.push_back(std::sqrt((gxx - gyy) * (gxx - gyy) + 4 * gxy * gxy) /
+                             (gxx + gyy + 1e-9));
       cv::Mat block = (f(r) - mu[0]).mul(win), spec;
       cv::dft(block, spec, cv::DFT_COMPLEX_OUTPUT);
       double best = 0, best_r = 0;
@@ -117,7 +118,8 @@ void measure_template(const FingerTemplate& t, Stats& st) {
     bif += m.type == MinutiaType::bifurcation;
   }
   st.minutiae.push_back(static_cast<double>(t.minutiae.size()));
-  if (end + bif) st.bifurcation.push_back(static_cast<double>(bif) / static_cast<double>(end + bif));
+  if (end + bif)
+    st.bifurcation.push_back(static_cast<double>(bif) / static_cast<double>(end + bif));
   ++st.templates;
 }
 
@@ -127,9 +129,10 @@ void print_row(const Stats& s) {
     std::sort(v.begin(), v.end());
     return v[static_cast<std::size_t>(p * (v.size() - 1))];
   };
-  std::printf("| %s | %zu | %.0f%% | %.2f (%.2f-%.2f) | %.2f | %.1f | %zu | %.1f | %.1f%% |\n", s.name.c_str(),
-              s.images, 100 * mean(s.foreground), median(s.period), q(s.period, 0.25), q(s.period, 0.75),
-              mean(s.coherence), mean(s.contrast), s.templates, mean(s.minutiae), 100 * mean(s.bifurcation));
+  std::printf("| %s | %zu | %.0f%% | %.2f (%.2f-%.2f) | %.2f | %.1f | %zu | %.1f | %.1f%% |\n",
+              s.name.c_str(), s.images, 100 * mean(s.foreground), median(s.period),
+              q(s.period, 0.25), q(s.period, 0.75), mean(s.coherence), mean(s.contrast),
+              s.templates, mean(s.minutiae), 100 * mean(s.bifurcation));
 }
 
 }  // namespace
@@ -145,7 +148,9 @@ int main(int argc, char** argv) {
   app.add_option("--seed", seed, "Seed of the synthetic set");
   CLI11_PARSE(app, argc, argv);
 
-  std::printf("| set | images | foreground | ridge period px, median (IQR) | coherence | contrast | templates | minutiae per template | bifurcations |\n");
+  std::printf(
+      "| set | images | foreground | ridge period px, median (IQR) | coherence | contrast | "
+      "templates | minutiae per template | bifurcations |\n");
   std::printf("| --- | --- | --- | --- | --- | --- | --- | --- | --- |\n");
   for (const char* set : {"fvc2000", "fvc2002"}) {
     for (const char* db : {"DB1_B", "DB2_B", "DB3_B", "DB4_B"}) {
@@ -167,13 +172,18 @@ int main(int argc, char** argv) {
   tonly.name = "synthetic (template-only), observed";
   for (int f = 0; f < fingers; ++f) {
     const auto master = datasets::generate_master(seed * 1000003 + static_cast<std::uint64_t>(f));
-    const auto sampled = datasets::generate_master(seed * 1000003 + static_cast<std::uint64_t>(f), {}, false);
+    const auto sampled =
+        datasets::generate_master(seed * 1000003 + static_cast<std::uint64_t>(f), {}, false);
     for (int i = 0; i < impressions; ++i) {
-      const auto imp = datasets::make_impression(master, seed * 7919 + static_cast<std::uint64_t>(f * 100 + i));
+      const auto imp =
+          datasets::make_impression(master, seed * 7919 + static_cast<std::uint64_t>(f * 100 + i));
       measure_image(imp.image, synth);
       measure_template(imp.observed, synth);
       measure_template(imp.truth, truth);
-      measure_template(datasets::make_impression(sampled, static_cast<std::uint64_t>(f * 100 + i), {}, false).observed, tonly);
+      measure_template(
+          datasets::make_impression(sampled, static_cast<std::uint64_t>(f * 100 + i), {}, false)
+              .observed,
+          tonly);
     }
   }
   print_row(synth);
@@ -181,10 +191,16 @@ int main(int argc, char** argv) {
   print_row(tonly);
   int counts[datasets::kPatternClassCount] = {};
   const int n = 100000;
-  for (int i = 0; i < n; ++i) ++counts[static_cast<int>(datasets::draw_pattern_class(static_cast<std::uint64_t>(i), {}))];
-  std::printf("\nPattern classes over %d synthetic fingers (target: arch 3.7%%, tented arch 2.9%%, left loop 33.8%%, right loop 31.7%%, whorl 27.9%%):", n);
+  for (int i = 0; i < n; ++i)
+    ++counts[static_cast<int>(datasets::draw_pattern_class(static_cast<std::uint64_t>(i), {}))];
+  std::printf(
+      "\nPattern classes over %d synthetic fingers (target: arch 3.7%%, tented arch 2.9%%, left "
+      "loop 33.8%%, right loop 31.7%%, whorl 27.9%%):",
+      n);
   for (int c = 0; c < datasets::kPatternClassCount; ++c) {
-    std::printf(" %s %.1f%%", std::string(datasets::to_string(static_cast<datasets::PatternClass>(c))).c_str(), 100.0 * counts[c] / n);
+    std::printf(" %s %.1f%%",
+                std::string(datasets::to_string(static_cast<datasets::PatternClass>(c))).c_str(),
+                100.0 * counts[c] / n);
   }
   std::printf("\n");
   return 0;

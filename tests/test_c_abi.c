@@ -6,24 +6,21 @@
 #include "tunggal/tunggal_c.h"
 
 static int passed = 0, failed = 0;
-#define CHECK(cond)                                                   \
-  do {                                                                \
-    if (cond) {                                                       \
-      ++passed;                                                       \
-    } else {                                                          \
-      ++failed;                                                       \
+#define CHECK(cond)                                                            \
+  do {                                                                         \
+    if (cond) {                                                                \
+      ++passed;                                                                \
+    } else {                                                                   \
+      ++failed;                                                                \
       fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #cond); \
-    }                                                                 \
+    }                                                                          \
   } while (0)
 
 int main(void) {
   /* An ISO 19794-2 record: 300x400 at 197 ppcm, one view, two minutiae. */
-  const uint8_t iso[] = {'F', 'M', 'R', 0, ' ', '2', '0', 0, 0, 0, 0, 42,
-                         0, 0, 0x01, 0x2C, 0x01, 0x90, 0, 197, 0, 197, 1, 0,
-                         2, 0, 60, 2,
-                         0x40, 10, 0, 20, 64, 50,
-                         0x80, 30, 0, 40, 128, 60,
-                         0, 0};
+  const uint8_t iso[] = {'F',  'M',  'R',  0,    ' ', '2', '0',  0,   0, 0,  0,   42, 0,  0,
+                         0x01, 0x2C, 0x01, 0x90, 0,   197, 0,    197, 1, 0,  2,   0,  60, 2,
+                         0x40, 10,   0,    20,   64,  50,  0x80, 30,  0, 40, 128, 60, 0,  0};
   tg_template* t = NULL;
   size_t n = 0, views = 0, written = 0;
   tg_minutia m[4];

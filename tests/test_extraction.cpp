@@ -27,7 +27,9 @@ cv::Mat stripes(int w, int h, double angle, double period, bool disc = false) {
   for (int y = 0; y < h; ++y) {
     for (int x = 0; x < w; ++x) {
       const bool in = !disc || std::hypot(x - w / 2.0, y - h / 2.0) < std::min(w, h) * 0.35;
-      m.at<float>(y, x) = in ? static_cast<float>(128 + 80 * std::cos(2 * M_PI * (x * nx + y * ny) / period)) : 200.0f;
+      m.at<float>(y, x) =
+          in ? static_cast<float>(128 + 80 * std::cos(2 * M_PI * (x * nx + y * ny) / period))
+             : 200.0f;
     }
   }
   return m;
@@ -41,7 +43,8 @@ GrayImage to_image(const cv::Mat& f, int dpi = 500) {
   g.pixels.resize(static_cast<std::size_t>(f.cols) * f.rows);
   for (int y = 0; y < f.rows; ++y) {
     for (int x = 0; x < f.cols; ++x) {
-      g.pixels[static_cast<std::size_t>(y) * f.cols + x] = static_cast<std::uint8_t>(std::clamp(f.at<float>(y, x), 0.0f, 255.0f));
+      g.pixels[static_cast<std::size_t>(y) * f.cols + x] =
+          static_cast<std::uint8_t>(std::clamp(f.at<float>(y, x), 0.0f, 255.0f));
     }
   }
   return g;
@@ -178,7 +181,8 @@ TEST(Extraction, RealFvcImageAgreesWithTheVendorTemplate) {
   }
   EXPECT_GT(static_cast<double>(matched) / r.finger.minutiae.size(), 0.6);
   // The template survives ISO encoding.
-  EXPECT_EQ(decode_iso19794_2(encode_iso19794_2({&r.finger, 1})).at(0).minutiae.size(), r.finger.minutiae.size());
+  EXPECT_EQ(decode_iso19794_2(encode_iso19794_2({&r.finger, 1})).at(0).minutiae.size(),
+            r.finger.minutiae.size());
 }
 
 TEST(Extraction, BadImagesGiveQualityZeroOrLowWithAReason) {
@@ -198,7 +202,8 @@ TEST(Extraction, BadImagesGiveQualityZeroOrLowWithAReason) {
   EXPECT_FALSE(rn.reasons.empty());
   cv::Mat checker(300, 300, CV_32F);
   for (int y = 0; y < 300; ++y) {
-    for (int x = 0; x < 300; ++x) checker.at<float>(y, x) = ((x / 40 + y / 40) % 2) ? 230.0f : 30.0f;
+    for (int x = 0; x < 300; ++x)
+      checker.at<float>(y, x) = ((x / 40 + y / 40) % 2) ? 230.0f : 30.0f;
   }
   const ExtractionResult rc = extract_finger(to_image(checker));
   EXPECT_LT(rc.finger.quality, 40);
@@ -217,7 +222,9 @@ TEST(Extraction, BadImagesGiveQualityZeroOrLowWithAReason) {
 TEST(Extraction, OtherResolutionsAreResampledAndMappedBack) {
   const auto master = datasets::generate_master(77, {}, true);
   const auto imp = datasets::make_impression(master, 3);
-  cv::Mat g(imp.image.height, imp.image.width, CV_8U, const_cast<std::uint8_t*>(imp.image.pixels.data())), big;
+  cv::Mat g(imp.image.height, imp.image.width, CV_8U,
+            const_cast<std::uint8_t*>(imp.image.pixels.data())),
+      big;
   cv::resize(g, big, cv::Size(), 2.0, 2.0, cv::INTER_CUBIC);  // the same print at 1000 dpi
   cv::Mat bigf;
   big.convertTo(bigf, CV_32F);
@@ -225,7 +232,8 @@ TEST(Extraction, OtherResolutionsAreResampledAndMappedBack) {
   const ExtractionResult r1000 = extract_finger(to_image(bigf, 1000));
   EXPECT_EQ(r1000.finger.width, big.cols);
   EXPECT_EQ(r1000.finger.dpi_x, 1000);
-  EXPECT_NEAR(static_cast<double>(r1000.finger.minutiae.size()), static_cast<double>(r500.finger.minutiae.size()),
+  EXPECT_NEAR(static_cast<double>(r1000.finger.minutiae.size()),
+              static_cast<double>(r500.finger.minutiae.size()),
               0.3 * r500.finger.minutiae.size() + 3);
   for (const auto& m : r1000.finger.minutiae) {
     EXPECT_LT(m.x, big.cols);
@@ -241,7 +249,8 @@ TEST(Extraction, BatchEqualsOneByOne) {
   }
   const auto batch = extract_fingers(images);
   ASSERT_EQ(batch.size(), images.size());
-  for (std::size_t i = 0; i < images.size(); ++i) EXPECT_EQ(batch[i].finger, extract_finger(images[i]).finger);
+  for (std::size_t i = 0; i < images.size(); ++i)
+    EXPECT_EQ(batch[i].finger, extract_finger(images[i]).finger);
 }
 
 }  // namespace

@@ -258,7 +258,7 @@ TEST(Ansi378, AngleBeyond179IsRejected) {
 TEST(Xyt, M1RoundTrip) {
   FingerTemplate t = sample(17);
   for (auto& m : t.minutiae) {
-    m.type = MinutiaType::other;  // .xyt carries no type
+    m.type = MinutiaType::other;                                            // .xyt carries no type
     m.angle = static_cast<float>((m.x % 180) * 6.283185307179586 / 180.0);  // M1: 2-degree units
   }
   EncodeOptions eo;
@@ -279,7 +279,8 @@ TEST(Xyt, M1ThetaIsInTwoDegreeUnits) {
   const std::string text = "10 20 45\n";
   DecodeOptions o;
   o.xyt_convention = XytConvention::m1;
-  const FingerTemplate t = decode_xyt({reinterpret_cast<const std::uint8_t*>(text.data()), text.size()}, o);
+  const FingerTemplate t =
+      decode_xyt({reinterpret_cast<const std::uint8_t*>(text.data()), text.size()}, o);
   EXPECT_NEAR(t.minutiae[0].angle, M_PI / 2, 1e-5);  // 45 units = 90 degrees
 }
 
@@ -287,7 +288,8 @@ TEST(Xyt, NistConventionFlipsYAndDirection) {
   const std::string text = "10 290 90 55\n20 1 0\n\n";  // y up from the bottom of a 300-row image
   DecodeOptions o;
   o.xyt_height = 300;
-  const FingerTemplate t = decode_xyt({reinterpret_cast<const std::uint8_t*>(text.data()), text.size()}, o);
+  const FingerTemplate t =
+      decode_xyt({reinterpret_cast<const std::uint8_t*>(text.data()), text.size()}, o);
   ASSERT_EQ(t.minutiae.size(), 2u);
   EXPECT_EQ(t.minutiae[0].x, 10);
   EXPECT_EQ(t.minutiae[0].y, 10);
@@ -357,12 +359,18 @@ TEST(Detect, RecognisesEachFormatAndRejectsTheRest) {
   EXPECT_EQ(detect_format(encode_native({&t, 1})), TemplateFormat::native);
   EXPECT_EQ(detect_format(encode_xyt(t)), TemplateFormat::nist_xyt);
   const std::string junk = "GIF89a....";
-  expect_error([&] { detect_format({reinterpret_cast<const std::uint8_t*>(junk.data()), junk.size()}); },
-               ErrorCode::malformed_data, "unrecognised");
+  expect_error(
+      [&] {
+        detect_format({reinterpret_cast<const std::uint8_t*>(junk.data()), junk.size()});
+      },
+      ErrorCode::malformed_data, "unrecognised");
   expect_error([&] { detect_format({}); }, ErrorCode::malformed_data, "empty");
   const std::string plus = "+1 2 3\n";
-  expect_error([&] { detect_format({reinterpret_cast<const std::uint8_t*>(plus.data()), plus.size()}); },
-               ErrorCode::malformed_data, "unrecognised");
+  expect_error(
+      [&] {
+        detect_format({reinterpret_cast<const std::uint8_t*>(plus.data()), plus.size()});
+      },
+      ErrorCode::malformed_data, "unrecognised");
   // A truncated ISO record is still recognised, and decoding names the problem.
   const Bytes iso = encode_iso19794_2({&t, 1});
   const std::span<const std::uint8_t> cut(iso.data(), 30);

@@ -78,7 +78,8 @@ TEST(Population, PlantedDuplicatesAreEnrolledPeopleUnderNewIdentities) {
     EXPECT_NE(a.record.fingers, b.record.fingers);
     EXPECT_GT(cosine(a.record.face->embedding, b.record.face->embedding), 0.2);
     // Nothing in the record names the person.
-    for (const auto& [k, v] : b.record.attributes) EXPECT_EQ(v.find(person_id(r.person)), std::string::npos);
+    for (const auto& [k, v] : b.record.attributes)
+      EXPECT_EQ(v.find(person_id(r.person)), std::string::npos);
     break;
   }
 }
@@ -159,8 +160,10 @@ TEST(Population, WrittenPopulationIsDeterministicAndComplete) {
   while (std::getline(truth, line)) {
     const auto c1 = line.find(','), c2 = line.rfind(',');
     const std::string person = line.substr(c1 + 1, c2 - c1 - 1), role = line.substr(c2 + 1);
-    if (role == "gallery") gallery_people.insert(person);
-    else probe_people.push_back(person);
+    if (role == "gallery")
+      gallery_people.insert(person);
+    else
+      probe_people.push_back(person);
   }
   std::size_t dups = 0;
   for (const auto& pp : probe_people) dups += gallery_people.count(pp);

@@ -30,8 +30,8 @@ TEST_F(TempDir, SaveThenLoadEveryFormat) {
   for (auto& m : t.minutiae) {  // multiples of 90 degrees lie on every format's grid
     m.angle = static_cast<float>((m.x % 4) * 64 * 6.283185307179586 / 256.0);
   }
-  for (TemplateFormat f : {TemplateFormat::iso19794_2_2005, TemplateFormat::ansi378_2004,
-                           TemplateFormat::native}) {
+  for (TemplateFormat f :
+       {TemplateFormat::iso19794_2_2005, TemplateFormat::ansi378_2004, TemplateFormat::native}) {
     const auto path = dir_ / ("t." + std::string(to_string(f)));
     sdk::save_template_file(path, {&t, 1}, f);
     const auto loaded = sdk::load_template_file(path);
@@ -39,7 +39,7 @@ TEST_F(TempDir, SaveThenLoadEveryFormat) {
     ASSERT_EQ(loaded.views.size(), 1u);
     EXPECT_EQ(loaded.views[0], t) << to_string(f);
     // Biometric data: owner-only permissions.
-    struct stat st{};
+    struct stat st {};
     ASSERT_EQ(::stat(path.c_str(), &st), 0);
     EXPECT_EQ(st.st_mode & 0777, 0600u);
   }
@@ -90,8 +90,9 @@ TEST(Image, NonImagesAndEmptyInputAreTypedErrors) {
     EXPECT_EQ(e.code(), ErrorCode::unsupported);
   }
   // A PNG whose header claims 100000 x 100000 pixels is refused before decoding.
-  std::vector<std::uint8_t> png = {0x89, 'P', 'N', 'G', 0x0D, 0x0A, 0x1A, 0x0A, 0, 0, 0, 13, 'I', 'H', 'D', 'R',
-                                   0, 1, 0x86, 0xA0, 0, 1, 0x86, 0xA0, 8, 0, 0, 0, 0};
+  std::vector<std::uint8_t> png = {0x89, 'P', 'N',  'G',  0x0D, 0x0A, 0x1A, 0x0A, 0,    0,
+                                   0,    13,  'I',  'H',  'D',  'R',  0,    1,    0x86, 0xA0,
+                                   0,    1,   0x86, 0xA0, 8,    0,    0,    0,    0};
   try {
     decode_gray_image(png);
     FAIL();
@@ -136,7 +137,9 @@ TEST(Workflow, TwelveStepsInOrder) {
   EXPECT_EQ(workflow::to_string(SopStep::deduplicate), "deduplicate");
 }
 
-TEST(Version, MatchesTheProject) { EXPECT_EQ(version(), TUNGGAL_VERSION_STRING); }
+TEST(Version, MatchesTheProject) {
+  EXPECT_EQ(version(), TUNGGAL_VERSION_STRING);
+}
 
 }  // namespace
 }  // namespace tunggal

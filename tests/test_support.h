@@ -18,14 +18,15 @@ inline std::optional<std::filesystem::path> shared_data_dir() {
   if (const char* env = std::getenv("TUNGGAL_SHARED_DATA")) {
     if (std::filesystem::is_directory(env)) return std::filesystem::path(env);
   }
-  const std::filesystem::path p = std::filesystem::path(TUNGGAL_SOURCE_DIR) / ".." / "shared" / "data";
+  const std::filesystem::path p =
+      std::filesystem::path(TUNGGAL_SOURCE_DIR) / ".." / "shared" / "data";
   if (std::filesystem::is_directory(p)) return std::filesystem::canonical(p);
   return std::nullopt;
 }
 
-#define TUNGGAL_REQUIRE_SHARED_DATA(var)                                                  \
-  const auto var##_opt = ::tunggal::test::shared_data_dir();                              \
-  if (!var##_opt) GTEST_SKIP() << "../shared/data not found (set TUNGGAL_SHARED_DATA)";   \
+#define TUNGGAL_REQUIRE_SHARED_DATA(var)                                                \
+  const auto var##_opt = ::tunggal::test::shared_data_dir();                            \
+  if (!var##_opt) GTEST_SKIP() << "../shared/data not found (set TUNGGAL_SHARED_DATA)"; \
   const std::filesystem::path var = *var##_opt
 
 // A random but valid view; angles on the ISO grid so ISO round-trips exactly.

@@ -17,7 +17,8 @@ TEST(Synthetic, ClassFrequenciesFollowNature) {
   for (int c = 0; c < kPatternClassCount; ++c) {
     const double expected = p.class_frequencies[c];
     const double sd = std::sqrt(expected * (1 - expected) / n);
-    EXPECT_NEAR(counts[c] / static_cast<double>(n), expected, 4 * sd) << to_string(static_cast<PatternClass>(c));
+    EXPECT_NEAR(counts[c] / static_cast<double>(n), expected, 4 * sd)
+        << to_string(static_cast<PatternClass>(c));
   }
 }
 
@@ -73,7 +74,8 @@ TEST(Synthetic, GroundTruthFollowsTheImpressionTransform) {
         if (std::abs(ix - t.x) <= 0.51 && std::abs(iy - t.y) <= 0.51 && mm.type == t.type) {
           found = true;
           // The direction turns with the local rotation (within the distortion).
-          double d = std::fmod(std::abs(t.angle - mm.angle - imp.transform.rotation) + 4 * M_PI, 2 * M_PI);
+          double d =
+              std::fmod(std::abs(t.angle - mm.angle - imp.transform.rotation) + 4 * M_PI, 2 * M_PI);
           d = std::min(d, 2 * M_PI - d);
           EXPECT_LT(d, 0.35);
           break;
@@ -83,7 +85,8 @@ TEST(Synthetic, GroundTruthFollowsTheImpressionTransform) {
     }
     // The observed template is a perturbed copy: roughly the same count.
     EXPECT_NEAR(static_cast<double>(imp.observed.minutiae.size()),
-                static_cast<double>(imp.truth.minutiae.size()), 0.4 * imp.truth.minutiae.size() + 3);
+                static_cast<double>(imp.truth.minutiae.size()),
+                0.4 * imp.truth.minutiae.size() + 3);
   }
 }
 

@@ -25,17 +25,22 @@ TemplateFormat parse_format(const std::string& name, const char* which) {
 
 Runner add_convert(CLI::App& app) {
   auto args = std::make_shared<ConvertArgs>();
-  auto* cmd = app.add_subcommand("convert", "Convert a template between formats "
-                                            "(iso, ansi, xyt, native)");
-  cmd->add_option("input", args->input, "Template file to read")->required()->check(CLI::ExistingFile);
+  auto* cmd = app.add_subcommand("convert",
+                                 "Convert a template between formats "
+                                 "(iso, ansi, xyt, native)");
+  cmd->add_option("input", args->input, "Template file to read")
+      ->required()
+      ->check(CLI::ExistingFile);
   cmd->add_option("output", args->output, "File to write")->required();
   cmd->add_option("--from", args->from, "Input format (default: detected from content)");
-  cmd->add_option("--to", args->to, "Output format (default: from the output extension: "
-                                    ".iso .ansi .xyt .tgt)");
+  cmd->add_option("--to", args->to,
+                  "Output format (default: from the output extension: "
+                  ".iso .ansi .xyt .tgt)");
   cmd->add_option("--xyt-convention", args->xyt_convention,
                   "Convention of .xyt files: nist (mindtct default, origin bottom-left) or m1")
       ->check(CLI::IsMember({"nist", "m1"}));
-  cmd->add_option("--width", args->width, "Image width for .xyt input")->check(CLI::Range(0, 16383));
+  cmd->add_option("--width", args->width, "Image width for .xyt input")
+      ->check(CLI::Range(0, 16383));
   cmd->add_option("--height", args->height, "Image height for .xyt input (needed for nist)")
       ->check(CLI::Range(0, 16383));
   cmd->add_option("--dpi", args->dpi, "Resolution for .xyt input")->check(CLI::Range(1, 10000));

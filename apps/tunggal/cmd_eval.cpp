@@ -34,8 +34,12 @@ void plot_det(const std::vector<datasets::DetPoint>& det, const std::string& pat
   const int w = 560, h = 480, m = 60;
   cv::Mat img(h, w, CV_8UC3, cv::Scalar(255, 255, 255));
   // log10 axes from 1e-4 to 1.
-  auto px = [&](double fmr) { return m + static_cast<int>((std::log10(std::max(fmr, 1e-4)) + 4) / 4 * (w - 2 * m)); };
-  auto py = [&](double fnmr) { return h - m - static_cast<int>((std::log10(std::max(fnmr, 1e-4)) + 4) / 4 * (h - 2 * m)); };
+  auto px = [&](double fmr) {
+    return m + static_cast<int>((std::log10(std::max(fmr, 1e-4)) + 4) / 4 * (w - 2 * m));
+  };
+  auto py = [&](double fnmr) {
+    return h - m - static_cast<int>((std::log10(std::max(fnmr, 1e-4)) + 4) / 4 * (h - 2 * m));
+  };
   for (int e = -4; e <= 0; ++e) {
     const double v = std::pow(10.0, e);
     cv::line(img, {px(v), m}, {px(v), h - m}, {220, 220, 220});
@@ -46,28 +50,35 @@ void plot_det(const std::vector<datasets::DetPoint>& det, const std::string& pat
   }
   cv::line(img, {px(1e-4), py(1e-4)}, {px(1), py(1)}, {200, 200, 255});  // EER diagonal
   for (std::size_t i = 1; i < det.size(); ++i) {
-    cv::line(img, {px(det[i - 1].fmr), py(det[i - 1].fnmr)}, {px(det[i].fmr), py(det[i].fnmr)}, {180, 60, 0}, 2);
+    cv::line(img, {px(det[i - 1].fmr), py(det[i - 1].fnmr)}, {px(det[i].fmr), py(det[i].fnmr)},
+             {180, 60, 0}, 2);
   }
   cv::putText(img, "FMR", {w / 2 - 15, h - 15}, cv::FONT_HERSHEY_SIMPLEX, 0.5, {0, 0, 0});
   cv::putText(img, "FNMR", {5, m - 20}, cv::FONT_HERSHEY_SIMPLEX, 0.5, {0, 0, 0});
   cv::imwrite(path, img);
 }
 
-void plot_histograms(const std::vector<double>& genuine, const std::vector<double>& impostor, const std::string& path) {
+void plot_histograms(const std::vector<double>& genuine, const std::vector<double>& impostor,
+                     const std::string& path) {
   const int w = 560, h = 360, m = 40, bins = 50;
   std::vector<double> g(bins), im(bins);
-  for (double s : genuine) g[std::min(bins - 1, static_cast<int>(s * bins))] += 1.0 / genuine.size();
-  for (double s : impostor) im[std::min(bins - 1, static_cast<int>(s * bins))] += 1.0 / impostor.size();
-  const double top = std::max(*std::max_element(g.begin(), g.end()), *std::max_element(im.begin(), im.end()));
+  for (double s : genuine)
+    g[std::min(bins - 1, static_cast<int>(s * bins))] += 1.0 / genuine.size();
+  for (double s : impostor)
+    im[std::min(bins - 1, static_cast<int>(s * bins))] += 1.0 / impostor.size();
+  const double top =
+      std::max(*std::max_element(g.begin(), g.end()), *std::max_element(im.begin(), im.end()));
   cv::Mat img(h, w, CV_8UC3, cv::Scalar(255, 255, 255));
   const int bw = (w - 2 * m) / bins;
   for (int b = 0; b < bins; ++b) {
     const int x = m + b * bw;
-    const int gi = static_cast<int>(g[b] / top * (h - 2 * m)), ii = static_cast<int>(im[b] / top * (h - 2 * m));
+    const int gi = static_cast<int>(g[b] / top * (h - 2 * m)),
+              ii = static_cast<int>(im[b] / top * (h - 2 * m));
     cv::rectangle(img, {x, h - m - ii}, {x + bw / 2, h - m}, {60, 60, 220}, cv::FILLED);
     cv::rectangle(img, {x + bw / 2, h - m - gi}, {x + bw, h - m}, {60, 160, 0}, cv::FILLED);
   }
-  cv::putText(img, "score 0 .. 1   red: impostor   green: genuine", {m, h - 12}, cv::FONT_HERSHEY_SIMPLEX, 0.45, {0, 0, 0});
+  cv::putText(img, "score 0 .. 1   red: impostor   green: genuine", {m, h - 12},
+              cv::FONT_HERSHEY_SIMPLEX, 0.45, {0, 0, 0});
   cv::imwrite(path, img);
 }
 
@@ -75,14 +86,17 @@ void plot_histograms(const std::vector<double>& genuine, const std::vector<doubl
 
 Runner add_eval(CLI::App& app) {
   auto a = std::make_shared<EvalArgs>();
-  auto* cmd = app.add_subcommand("eval", "Evaluate accuracy on an FVC-layout folder (FVC protocol): EER, "
-                                         "FMR100/1000/10000, ZeroFMR, failures to enrol, DET curve");
-  cmd->add_option("folder", a->folder, "Folder of <finger>_<impression> images or templates")->required();
+  auto* cmd = app.add_subcommand("eval",
+                                 "Evaluate accuracy on an FVC-layout folder (FVC protocol): EER, "
+                                 "FMR100/1000/10000, ZeroFMR, failures to enrol, DET curve");
+  cmd->add_option("folder", a->folder, "Folder of <finger>_<impression> images or templates")
+      ->required();
   cmd->add_option("--templates", a->templates,
                   "Use templates with this extension (e.g. .iso) instead of extracting the images");
-  cmd->add_option("--iso-frame", a->iso_frame,
-                  "Templates were written in this frame (e.g. 300x400 for the FVC2002 vendor templates): "
-                  "rescale them to the image size");
+  cmd->add_option(
+      "--iso-frame", a->iso_frame,
+      "Templates were written in this frame (e.g. 300x400 for the FVC2002 vendor templates): "
+      "rescale them to the image size");
   cmd->add_option("--impostors", a->impostors, "Impostor pairs: first (FVC), first2, all")
       ->check(CLI::IsMember({"first", "first2", "all"}))
       ->capture_default_str();
@@ -92,7 +106,8 @@ Runner add_eval(CLI::App& app) {
     const auto ds = datasets::scan_fvc_folder(a->folder, a->templates);
     const bool use_templates = !a->templates.empty();
     const auto& samples = use_templates ? ds.templates : ds.images;
-    if (samples.empty()) throw Error(ErrorCode::not_found, a->folder + ": no samples in the FVC layout");
+    if (samples.empty())
+      throw Error(ErrorCode::not_found, a->folder + ": no samples in the FVC layout");
     std::vector<FingerTemplate> templates(samples.size());
     const auto t0 = std::chrono::steady_clock::now();
     if (use_templates) {
@@ -102,7 +117,9 @@ Runner add_eval(CLI::App& app) {
       }
       GrayImage first;
       if (fw > 0) {
-        if (ds.images.empty()) throw Error(ErrorCode::invalid_argument, "--iso-frame needs the images beside the templates");
+        if (ds.images.empty())
+          throw Error(ErrorCode::invalid_argument,
+                      "--iso-frame needs the images beside the templates");
         first = read_gray_image(ds.images.front().path);
       }
       for (std::size_t i = 0; i < samples.size(); ++i) {
@@ -120,7 +137,8 @@ Runner add_eval(CLI::App& app) {
         templates[i] = extract_finger(read_gray_image(samples[i].path, a->dpi)).finger;
       });
     }
-    const double extract_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    const double extract_s =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     std::vector<EnrolledFinger> enrolled(samples.size());
     std::size_t fte = 0;
     for (std::size_t i = 0; i < samples.size(); ++i) {
@@ -132,8 +150,9 @@ Runner add_eval(CLI::App& app) {
       enrolled[i] = enroll_finger(templates[i]);
     }
     const auto protocol = a->impostors == "first" ? datasets::ImpostorProtocol::first_impressions
-                          : a->impostors == "first2" ? datasets::ImpostorProtocol::first_two_impressions
-                                                     : datasets::ImpostorProtocol::all_cross_finger;
+                          : a->impostors == "first2"
+                              ? datasets::ImpostorProtocol::first_two_impressions
+                              : datasets::ImpostorProtocol::all_cross_finger;
     const auto gpairs = datasets::fvc_genuine_pairs(samples);
     const auto ipairs = datasets::fvc_impostor_pairs(samples, protocol);
     std::vector<double> genuine(gpairs.size()), impostor(ipairs.size());
@@ -144,16 +163,20 @@ Runner add_eval(CLI::App& app) {
     tbb::parallel_for(std::size_t{0}, ipairs.size(), [&](std::size_t i) {
       impostor[i] = compare_fingers(enrolled[ipairs[i].a], enrolled[ipairs[i].b]);
     });
-    const double compare_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t1).count();
+    const double compare_s =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - t1).count();
     const auto r = datasets::error_rates(genuine, impostor);
     auto pct = [](double v) { return 100.0 * v; };
-    std::cout << std::fixed << std::setprecision(2) << a->folder << ": " << samples.size() << " samples ("
-              << (use_templates ? "templates" : "images, extracted") << "), " << gpairs.size() << " genuine, "
-              << ipairs.size() << " impostor pairs (" << a->impostors << ")\n"
-              << "  EER " << pct(r.eer) << "%  FMR100 " << pct(r.fmr100) << "%  FMR1000 " << pct(r.fmr1000)
-              << "%  FMR10000 " << pct(r.fmr10000) << "%  ZeroFMR " << pct(r.zero_fmr) << "%  FTE " << fte << "\n"
+    std::cout << std::fixed << std::setprecision(2) << a->folder << ": " << samples.size()
+              << " samples (" << (use_templates ? "templates" : "images, extracted") << "), "
+              << gpairs.size() << " genuine, " << ipairs.size() << " impostor pairs ("
+              << a->impostors << ")\n"
+              << "  EER " << pct(r.eer) << "%  FMR100 " << pct(r.fmr100) << "%  FMR1000 "
+              << pct(r.fmr1000) << "%  FMR10000 " << pct(r.fmr10000) << "%  ZeroFMR "
+              << pct(r.zero_fmr) << "%  FTE " << fte << "\n"
               << "  " << std::setprecision(0) << (gpairs.size() + ipairs.size()) / compare_s
-              << " comparisons/s (all threads); preparation " << std::setprecision(1) << extract_s << " s\n";
+              << " comparisons/s (all threads); preparation " << std::setprecision(1) << extract_s
+              << " s\n";
     if (ipairs.size() < 10000) {
       std::cout << "  note: " << ipairs.size() << " impostor pairs resolve FMR only to "
                 << std::setprecision(3) << 100.0 / static_cast<double>(ipairs.size())
@@ -164,21 +187,26 @@ Runner add_eval(CLI::App& app) {
       std::ofstream scores(std::filesystem::path(a->out) / "scores.csv");
       scores << "a,b,kind,score\n";
       for (std::size_t i = 0; i < gpairs.size(); ++i) {
-        scores << samples[gpairs[i].a].path.filename().string() << ',' << samples[gpairs[i].b].path.filename().string()
-               << ",genuine," << genuine[i] << '\n';
+        scores << samples[gpairs[i].a].path.filename().string() << ','
+               << samples[gpairs[i].b].path.filename().string() << ",genuine," << genuine[i]
+               << '\n';
       }
       for (std::size_t i = 0; i < ipairs.size(); ++i) {
-        scores << samples[ipairs[i].a].path.filename().string() << ',' << samples[ipairs[i].b].path.filename().string()
-               << ",impostor," << impostor[i] << '\n';
+        scores << samples[ipairs[i].a].path.filename().string() << ','
+               << samples[ipairs[i].b].path.filename().string() << ",impostor," << impostor[i]
+               << '\n';
       }
       std::ofstream json(std::filesystem::path(a->out) / "summary.json");
-      json << std::setprecision(6) << "{\"folder\":\"" << a->folder << "\",\"samples\":" << samples.size()
-           << ",\"genuine\":" << r.genuine << ",\"impostor\":" << r.impostor << ",\"impostor_protocol\":\""
-           << a->impostors << "\",\"eer\":" << r.eer << ",\"fmr100\":" << r.fmr100 << ",\"fmr1000\":" << r.fmr1000
-           << ",\"fmr10000\":" << r.fmr10000 << ",\"zero_fmr\":" << r.zero_fmr << ",\"failure_to_enrol\":" << fte
-           << "}\n";
-      plot_det(datasets::det_curve(genuine, impostor), (std::filesystem::path(a->out) / "det.png").string());
-      plot_histograms(genuine, impostor, (std::filesystem::path(a->out) / "histogram.png").string());
+      json << std::setprecision(6) << "{\"folder\":\"" << a->folder
+           << "\",\"samples\":" << samples.size() << ",\"genuine\":" << r.genuine
+           << ",\"impostor\":" << r.impostor << ",\"impostor_protocol\":\"" << a->impostors
+           << "\",\"eer\":" << r.eer << ",\"fmr100\":" << r.fmr100 << ",\"fmr1000\":" << r.fmr1000
+           << ",\"fmr10000\":" << r.fmr10000 << ",\"zero_fmr\":" << r.zero_fmr
+           << ",\"failure_to_enrol\":" << fte << "}\n";
+      plot_det(datasets::det_curve(genuine, impostor),
+               (std::filesystem::path(a->out) / "det.png").string());
+      plot_histograms(genuine, impostor,
+                      (std::filesystem::path(a->out) / "histogram.png").string());
       std::cout << "  wrote scores.csv, summary.json, det.png, histogram.png to " << a->out << "\n";
     }
     return 0;

@@ -44,8 +44,10 @@ void write_debug_png(const GrayImage& img, const ExtractionResult& r, const std:
   const double s = static_cast<double>(img.width) / r.width;  // 500 dpi -> image
   for (int y = 0; y < img.height; ++y) {
     for (int x = 0; x < img.width; ++x) {
-      const int mx = std::min(r.width - 1, static_cast<int>(x / s)), my = std::min(r.height - 1, static_cast<int>(y / s));
-      if (!r.mask[static_cast<std::size_t>(my) * r.width + mx]) c.at<cv::Vec3b>(y, x) = c.at<cv::Vec3b>(y, x) / 3;
+      const int mx = std::min(r.width - 1, static_cast<int>(x / s)),
+                my = std::min(r.height - 1, static_cast<int>(y / s));
+      if (!r.mask[static_cast<std::size_t>(my) * r.width + mx])
+        c.at<cv::Vec3b>(y, x) = c.at<cv::Vec3b>(y, x) / 3;
     }
   }
   for (int y = 8; y < r.height; y += 16) {
@@ -53,15 +55,22 @@ void write_debug_png(const GrayImage& img, const ExtractionResult& r, const std:
       const std::size_t i = static_cast<std::size_t>(y) * r.width + x;
       if (!r.mask[i]) continue;
       const double t = r.orientation[i], len = 6 * r.coherence[i] + 2;
-      cv::line(c, {static_cast<int>((x - len * std::cos(t)) * s), static_cast<int>((y + len * std::sin(t)) * s)},
-               {static_cast<int>((x + len * std::cos(t)) * s), static_cast<int>((y - len * std::sin(t)) * s)},
+      cv::line(c,
+               {static_cast<int>((x - len * std::cos(t)) * s),
+                static_cast<int>((y + len * std::sin(t)) * s)},
+               {static_cast<int>((x + len * std::cos(t)) * s),
+                static_cast<int>((y - len * std::sin(t)) * s)},
                {0, 200, 0}, 1);
     }
   }
   for (const auto& m : r.finger.minutiae) {
-    const cv::Scalar col = m.type == MinutiaType::ending ? cv::Scalar(0, 0, 255) : cv::Scalar(255, 90, 0);
+    const cv::Scalar col =
+        m.type == MinutiaType::ending ? cv::Scalar(0, 0, 255) : cv::Scalar(255, 90, 0);
     cv::circle(c, {m.x, m.y}, 4, col, 1);
-    cv::line(c, {m.x, m.y}, {static_cast<int>(m.x + 10 * std::cos(m.angle)), static_cast<int>(m.y - 10 * std::sin(m.angle))}, col, 1);
+    cv::line(c, {m.x, m.y},
+             {static_cast<int>(m.x + 10 * std::cos(m.angle)),
+              static_cast<int>(m.y - 10 * std::sin(m.angle))},
+             col, 1);
   }
   if (!cv::imwrite(path, c)) throw Error(ErrorCode::io, path + ": cannot write PNG");
 }
@@ -70,16 +79,22 @@ void write_debug_png(const GrayImage& img, const ExtractionResult& r, const std:
 
 Runner add_extract(CLI::App& app) {
   auto a = std::make_shared<ExtractArgs>();
-  auto* cmd = app.add_subcommand("extract", "Extract minutiae templates from fingerprint images "
-                                            "(files or folders, in parallel)");
-  cmd->add_option("inputs", a->inputs, "Images (PNG, TIFF, BMP, PGM, JPEG) or folders of them")->required();
+  auto* cmd = app.add_subcommand("extract",
+                                 "Extract minutiae templates from fingerprint images "
+                                 "(files or folders, in parallel)");
+  cmd->add_option("inputs", a->inputs, "Images (PNG, TIFF, BMP, PGM, JPEG) or folders of them")
+      ->required();
   cmd->add_option("-o,--output", a->output,
-                  "Output file (one image) or folder (several images or a folder)")->required();
+                  "Output file (one image) or folder (several images or a folder)")
+      ->required();
   cmd->add_option("--format", a->format, "Template format: iso, ansi, xyt, native")
       ->check(CLI::IsMember({"iso", "ansi", "xyt", "native"}))
       ->capture_default_str();
-  cmd->add_option("--dpi", a->dpi, "Resolution of the images")->check(CLI::Range(100, 5000))->capture_default_str();
-  cmd->add_option("--debug-png", a->debug_png, "Draw mask, orientation and minutiae over the (single) image");
+  cmd->add_option("--dpi", a->dpi, "Resolution of the images")
+      ->check(CLI::Range(100, 5000))
+      ->capture_default_str();
+  cmd->add_option("--debug-png", a->debug_png,
+                  "Draw mask, orientation and minutiae over the (single) image");
   return [a] {
     const TemplateFormat format = *format_from_name(a->format);
     std::vector<std::filesystem::path> images;
@@ -104,14 +119,18 @@ Runner add_extract(CLI::App& app) {
         const GrayImage img = read_gray_image(path, a->dpi);
         const auto t0 = std::chrono::steady_clock::now();
         const ExtractionResult r = extract_finger(img);
-        total_ms += std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
-        const std::filesystem::path out = folder_mode ? std::filesystem::path(a->output) / (path.stem().string() + extension_for(format))
-                                                      : std::filesystem::path(a->output);
+        total_ms += std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0)
+                        .count();
+        const std::filesystem::path out =
+            folder_mode
+                ? std::filesystem::path(a->output) / (path.stem().string() + extension_for(format))
+                : std::filesystem::path(a->output);
         EncodeOptions eo;
         eo.xyt_convention = XytConvention::m1;
         FingerTemplate t = r.finger;
         sdk::save_template_file(out, {&t, 1}, format, eo);
-        std::cout << path.string() << ": " << t.minutiae.size() << " minutiae, quality " << int(t.quality);
+        std::cout << path.string() << ": " << t.minutiae.size() << " minutiae, quality "
+                  << int(t.quality);
         for (const auto& reason : r.reasons) std::cout << "; " << reason;
         std::cout << "\n";
         if (!a->debug_png.empty() && !folder_mode) write_debug_png(img, r, a->debug_png);
@@ -121,7 +140,8 @@ Runner add_extract(CLI::App& app) {
       }
     }
     std::cout << images.size() - failures << "/" << images.size() << " images extracted, "
-              << total_ms / std::max<std::size_t>(1, images.size() - failures) << " ms per image (single thread)\n";
+              << total_ms / std::max<std::size_t>(1, images.size() - failures)
+              << " ms per image (single thread)\n";
     return failures ? 1 : 0;
   };
 }

@@ -26,26 +26,32 @@ struct GenArgs {
 Runner add_gen(CLI::App& app) {
   auto a = std::make_shared<GenArgs>();
   auto* cmd = app.add_subcommand(
-      "gen", "Generate a synthetic population (SFinGe-style fingers, synthetic face embeddings, "
-             "Indonesian civil-registry demographics) with planted duplicates and ground truth");
+      "gen",
+      "Generate a synthetic population (SFinGe-style fingers, synthetic face embeddings, "
+      "Indonesian civil-registry demographics) with planted duplicates and ground truth");
   cmd->add_option("--people", a->people, "Enrolled people (one gallery record each)");
-  cmd->add_option("--seed", a->seed, "Seed: the same seed gives byte-identical output")->capture_default_str();
+  cmd->add_option("--seed", a->seed, "Seed: the same seed gives byte-identical output")
+      ->capture_default_str();
   cmd->add_option("--out", a->out, "Output folder (not needed with --sheet)");
-  cmd->add_option("--sheet", a->sheet,
-                  "Instead: write a PNG showing a master (minutiae marked) beside 4 of its impressions");
-  cmd->add_flag("--images", a->images, "Also render finger images (PNG) with ground-truth minutiae");
+  cmd->add_option(
+      "--sheet", a->sheet,
+      "Instead: write a PNG showing a master (minutiae marked) beside 4 of its impressions");
+  cmd->add_flag("--images", a->images,
+                "Also render finger images (PNG) with ground-truth minutiae");
   cmd->add_option("--duplicates", a->duplicates,
                   "Share of applicants (probes) who are enrolled people under a new identity")
       ->check(CLI::Range(0.0, 1.0))
       ->capture_default_str();
   cmd->add_option("--probes", a->probes, "New applicants (default: people / 10)");
-  cmd->add_option("--threads", a->threads, "Worker threads (default: all cores)")->check(CLI::Range(0, 1024));
+  cmd->add_option("--threads", a->threads, "Worker threads (default: all cores)")
+      ->check(CLI::Range(0, 1024));
   cmd->add_option("--fvc", a->fvc, "Instead: an FVC-style set of this many synthetic fingers")
       ->check(CLI::Range(1, 100000));
   cmd->add_option("--impressions", a->impressions, "Impressions per finger with --fvc")
       ->check(CLI::Range(1, 100))
       ->capture_default_str();
-  cmd->add_flag("--overwrite", a->overwrite, "Write into an output folder that already holds records");
+  cmd->add_flag("--overwrite", a->overwrite,
+                "Write into an output folder that already holds records");
   return [a] {
     if (!a->sheet.empty()) {
       datasets::write_contact_sheet(a->seed, 4, a->sheet);
@@ -54,20 +60,24 @@ Runner add_gen(CLI::App& app) {
     }
     if (a->out.empty()) throw Error(ErrorCode::invalid_argument, "--out DIR is required");
     const std::filesystem::path out = a->out;
-    if (!a->overwrite && (std::filesystem::exists(out / "records") || std::filesystem::exists(out / "truth"))) {
-      throw Error(ErrorCode::invalid_argument,
-                  out.string() + " already holds generated data (use --overwrite or another --out)");
+    if (!a->overwrite &&
+        (std::filesystem::exists(out / "records") || std::filesystem::exists(out / "truth"))) {
+      throw Error(
+          ErrorCode::invalid_argument,
+          out.string() + " already holds generated data (use --overwrite or another --out)");
     }
     if (a->fvc > 0) {
       Progress bar("fingers");
-      const auto s = datasets::write_fvc_set(a->seed, a->fvc, a->impressions, out, {}, {}, a->threads,
-                                             [&](std::size_t d, std::size_t t) { bar.update(d, t); });
-      std::cout << "generated " << s.images << " images of " << s.fingers << " synthetic fingers in "
-                << out.string() << " (ground truth in truth/) in " << s.seconds << " s: "
-                << s.images / s.seconds << " images/s\n";
+      const auto s =
+          datasets::write_fvc_set(a->seed, a->fvc, a->impressions, out, {}, {}, a->threads,
+                                  [&](std::size_t d, std::size_t t) { bar.update(d, t); });
+      std::cout << "generated " << s.images << " images of " << s.fingers
+                << " synthetic fingers in " << out.string() << " (ground truth in truth/) in "
+                << s.seconds << " s: " << s.images / s.seconds << " images/s\n";
       return 0;
     }
-    if (a->people == 0) throw Error(ErrorCode::invalid_argument, "--people N is required (or --fvc N)");
+    if (a->people == 0)
+      throw Error(ErrorCode::invalid_argument, "--people N is required (or --fvc N)");
     datasets::PopulationParams p;
     p.seed = a->seed;
     p.people = a->people;
@@ -75,8 +85,8 @@ Runner add_gen(CLI::App& app) {
     p.duplicate_fraction = a->duplicates;
     p.images = a->images;
     Progress bar("records");
-    const auto s = datasets::write_population(p, out, a->threads,
-                                              [&](std::size_t d, std::size_t t) { bar.update(d, t); });
+    const auto s = datasets::write_population(
+        p, out, a->threads, [&](std::size_t d, std::size_t t) { bar.update(d, t); });
     std::cout << "generated " << s.records << " records (" << s.gallery << " gallery, " << s.probes
               << " probes of which " << s.duplicates << " planted duplicates), " << s.fingers
               << " fingers (" << s.missing_fingers << " missing), " << s.images << " images in "

@@ -3,12 +3,12 @@
 // main job over the real data in ../shared/data.
 #include <algorithm>
 #include <cstdio>
+#include <fstream>
 #include <iomanip>
 #include <iostream>
 #include <map>
 #include <numeric>
 #include <set>
-#include <fstream>
 #include <sstream>
 
 #include "commands.h"
@@ -49,20 +49,21 @@ void describe_record(const std::string& path, bool json, bool show_attributes) {
   for (const auto& f : r.fingers) minutiae += f.minutiae.size();
   if (json) {
     std::cout << "{\"path\":\"" << json_escape(path) << "\",\"format\":\"person record\",\"id\":\""
-              << json_escape(r.id) << "\",\"fingers\":" << r.fingers.size() << ",\"minutiae\":" << minutiae
-              << ",\"face_model\":\"" << (r.face ? json_escape(r.face->model) : "") << "\",\"attributes\":"
-              << r.attributes.size() << "}\n";
+              << json_escape(r.id) << "\",\"fingers\":" << r.fingers.size()
+              << ",\"minutiae\":" << minutiae << ",\"face_model\":\""
+              << (r.face ? json_escape(r.face->model) : "")
+              << "\",\"attributes\":" << r.attributes.size() << "}\n";
     return;
   }
-  std::cout << path << ": person record " << r.id << ", " << bytes.size() << " bytes, " << r.fingers.size()
-            << " fingers (" << minutiae << " minutiae), face "
-            << (r.face ? r.face->model + " (" + std::to_string(r.face->embedding.size()) + "-d, quality " +
-                             std::to_string(r.face->quality) + ")"
+  std::cout << path << ": person record " << r.id << ", " << bytes.size() << " bytes, "
+            << r.fingers.size() << " fingers (" << minutiae << " minutiae), face "
+            << (r.face ? r.face->model + " (" + std::to_string(r.face->embedding.size()) +
+                             "-d, quality " + std::to_string(r.face->quality) + ")"
                        : std::string("none"))
             << ", " << r.attributes.size() << " attributes\n";
   for (const auto& f : r.fingers) {
-    std::cout << "  " << to_string(f.position) << ": " << f.minutiae.size() << " minutiae, " << f.width << "x"
-              << f.height << " px\n";
+    std::cout << "  " << to_string(f.position) << ": " << f.minutiae.size() << " minutiae, "
+              << f.width << "x" << f.height << " px\n";
   }
   if (show_attributes) {
     for (const auto& [k, v] : r.attributes) std::cout << "  " << k << ": " << v << "\n";
@@ -95,7 +96,9 @@ std::string json_escape(const std::string& s) {
   return out;
 }
 
-std::string size_str(int w, int h) { return std::to_string(w) + "x" + std::to_string(h); }
+std::string size_str(int w, int h) {
+  return std::to_string(w) + "x" + std::to_string(h);
+}
 
 void describe_file(const sdk::TemplateFile& f, const std::string& path, bool json) {
   if (json) {
@@ -123,9 +126,9 @@ void describe_file(const sdk::TemplateFile& f, const std::string& path, bool jso
     std::cout << "  view " << v + 1 << ": " << to_string(t.position) << " (" << int(t.position)
               << "), " << to_string(t.impression) << ", view number " << int(t.view) << ", "
               << size_str(t.width, t.height) << " px at " << t.dpi_x << "x" << t.dpi_y
-              << " dpi, quality " << int(t.quality) << ", " << t.minutiae.size()
-              << " minutiae (" << count[1] << " endings, " << count[2] << " bifurcations, "
-              << count[0] << " other), extended data " << t.extended_data.size() << " bytes\n";
+              << " dpi, quality " << int(t.quality) << ", " << t.minutiae.size() << " minutiae ("
+              << count[1] << " endings, " << count[2] << " bifurcations, " << count[0]
+              << " other), extended data " << t.extended_data.size() << " bytes\n";
   }
 }
 
@@ -174,7 +177,8 @@ std::string join(const std::set<std::string>& items) {
 
 void print_survey(const FolderSurvey& s, bool json, bool first) {
   const auto& c = s.minutiae_counts;
-  const double mean = c.empty() ? 0.0 : std::accumulate(c.begin(), c.end(), 0.0) / static_cast<double>(c.size());
+  const double mean =
+      c.empty() ? 0.0 : std::accumulate(c.begin(), c.end(), 0.0) / static_cast<double>(c.size());
   const int lo = c.empty() ? 0 : *std::min_element(c.begin(), c.end());
   const int hi = c.empty() ? 0 : *std::max_element(c.begin(), c.end());
   const std::size_t typed = s.endings + s.bifurcations;
@@ -206,22 +210,23 @@ void print_survey(const FolderSurvey& s, bool json, bool first) {
     std::cout << "  images: " << s.images - s.image_errors << "/" << s.images << " read, size "
               << join(s.image_sizes) << "\n";
   }
-  if (!s.template_frames.empty() && !s.image_sizes.empty() &&
-      s.template_frames != s.image_sizes) {
+  if (!s.template_frames.empty() && !s.image_sizes.empty() && s.template_frames != s.image_sizes) {
     std::cout << "  note: template frame differs from the image size (coordinates need "
                  "rescaling before comparing with the images)\n";
   }
-  for (const auto& [file, msg] : s.failures) std::cout << "  FAILED " << file << ": " << msg << "\n";
+  for (const auto& [file, msg] : s.failures)
+    std::cout << "  FAILED " << file << ": " << msg << "\n";
 }
 
 }  // namespace
 
 Runner add_info(CLI::App& app) {
   auto args = std::make_shared<InfoArgs>();
-  auto* cmd = app.add_subcommand(
-      "info", "Describe template files, or survey folders in the FVC layout "
-              "(<finger>_<impression>.<ext>): parse every template, summarise minutiae, "
-              "read every image");
+  auto* cmd =
+      app.add_subcommand("info",
+                         "Describe template files, or survey folders in the FVC layout "
+                         "(<finger>_<impression>.<ext>): parse every template, summarise minutiae, "
+                         "read every image");
   cmd->add_option("paths", args->paths, "Template files or folders")->required();
   cmd->add_flag("--json", args->json, "Print JSON instead of text");
   cmd->add_flag("--attributes", args->attributes,

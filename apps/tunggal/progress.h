@@ -31,7 +31,8 @@ class Progress {
                    done, total, what_.c_str(), rate, eta);
       if (done == total) std::fputc('\n', stderr);
     } else if (percent >= next_percent_ || done == total) {
-      std::fprintf(stderr, "%3d%% %zu/%zu %s (%.1f s)\n", percent, done, total, what_.c_str(), elapsed);
+      std::fprintf(stderr, "%3d%% %zu/%zu %s (%.1f s)\n", percent, done, total, what_.c_str(),
+                   elapsed);
       next_percent_ = percent / 10 * 10 + 10;
     }
   }

@@ -18,12 +18,17 @@ std::vector<DetPoint> det_curve(std::vector<double> genuine, std::vector<double>
   const double ni = static_cast<double>(std::max<std::size_t>(1, impostor.size()));
   // A comparison is a match when its score >= threshold.
   for (double t : thresholds) {
-    const double fnmr = static_cast<double>(std::lower_bound(genuine.begin(), genuine.end(), t) - genuine.begin()) / ng;
-    const double fmr = static_cast<double>(impostor.end() - std::lower_bound(impostor.begin(), impostor.end(), t)) / ni;
+    const double fnmr =
+        static_cast<double>(std::lower_bound(genuine.begin(), genuine.end(), t) - genuine.begin()) /
+        ng;
+    const double fmr = static_cast<double>(impostor.end() -
+                                           std::lower_bound(impostor.begin(), impostor.end(), t)) /
+                       ni;
     det.push_back({t, fmr, fnmr});
   }
   // Above every score: nothing matches.
-  det.push_back({thresholds.empty() ? 1.0 : thresholds.back() + 1e-9, 0.0, genuine.empty() ? 0.0 : 1.0});
+  det.push_back(
+      {thresholds.empty() ? 1.0 : thresholds.back() + 1e-9, 0.0, genuine.empty() ? 0.0 : 1.0});
   return det;
 }
 

@@ -2,8 +2,8 @@
 // build needs no data files (shared ISO templates are added when present).
 #include <cmath>
 #include <filesystem>
-#include <opencv2/imgcodecs.hpp>
 #include <fstream>
+#include <opencv2/imgcodecs.hpp>
 #include <random>
 
 #include "tunggal/formats.h"
@@ -17,8 +17,8 @@ int main(int argc, char** argv) {
   std::filesystem::create_directories(dir);
   std::mt19937 rng(7);
   auto write = [&](const std::string& name, const std::vector<std::uint8_t>& b) {
-    std::ofstream(dir / name, std::ios::binary).write(reinterpret_cast<const char*>(b.data()),
-                                                      static_cast<std::streamsize>(b.size()));
+    std::ofstream(dir / name, std::ios::binary)
+        .write(reinterpret_cast<const char*>(b.data()), static_cast<std::streamsize>(b.size()));
   };
   for (int k = 0; k < 4; ++k) {
     FingerTemplate t;
@@ -49,7 +49,8 @@ int main(int argc, char** argv) {
     r.enrolled_at = 1767225600 + k;
     t.position = static_cast<FingerPosition>(k + 1);
     r.fingers.push_back(t);
-    if (k % 2 == 0) r.face = FaceTemplate{"synthetic-arcface512-v1", std::vector<float>(8, 0.35f), 60};
+    if (k % 2 == 0)
+      r.face = FaceTemplate{"synthetic-arcface512-v1", std::vector<float>(8, 0.35f), 60};
     r.attributes = {{"nik", "3273014509970001"}, {"name", "SITI"}};
     write("seed" + std::to_string(k) + ".tgr", encode_person_record(r));
   }
@@ -58,7 +59,8 @@ int main(int argc, char** argv) {
   cv::Mat ridges(96, 96, CV_8U);
   for (int y = 0; y < 96; ++y) {
     for (int x = 0; x < 96; ++x) {
-      ridges.at<std::uint8_t>(y, x) = static_cast<std::uint8_t>(128 + 90 * std::cos(0.7 * x + 0.3 * y));
+      ridges.at<std::uint8_t>(y, x) =
+          static_cast<std::uint8_t>(128 + 90 * std::cos(0.7 * x + 0.3 * y));
     }
   }
   for (const char* ext : {".png", ".bmp", ".pgm", ".jpg", ".tif"}) {

@@ -5,8 +5,8 @@
 
 #include <algorithm>
 #include <cstdlib>
-#include <memory>
 #include <cstring>
+#include <memory>
 #include <new>
 #include <string>
 
@@ -62,11 +62,14 @@ tunggal::TemplateFormat to_format(std::int32_t f) {
 
 extern "C" {
 
-const char* tg_version(void) { return TUNGGAL_VERSION_STRING; }
-const char* tg_last_error(void) { return g_last_error.c_str(); }
+const char* tg_version(void) {
+  return TUNGGAL_VERSION_STRING;
+}
+const char* tg_last_error(void) {
+  return g_last_error.c_str();
+}
 
-tg_status tg_template_decode(const uint8_t* data, size_t size, int32_t format,
-                             tg_template** out) {
+tg_status tg_template_decode(const uint8_t* data, size_t size, int32_t format, tg_template** out) {
   return guarded([&] {
     require(out != nullptr, "out is NULL");
     *out = nullptr;
@@ -81,7 +84,9 @@ tg_status tg_template_decode(const uint8_t* data, size_t size, int32_t format,
   });
 }
 
-void tg_template_free(tg_template* t) { delete t; }
+void tg_template_free(tg_template* t) {
+  delete t;
+}
 
 tg_status tg_template_view_count(const tg_template* t, size_t* out) {
   return guarded([&] {
@@ -98,23 +103,22 @@ tg_status tg_template_minutia_count(const tg_template* t, size_t view, size_t* o
   });
 }
 
-tg_status tg_template_minutiae(const tg_template* t, size_t view, tg_minutia* out,
-                               size_t capacity, size_t* written) {
+tg_status tg_template_minutiae(const tg_template* t, size_t view, tg_minutia* out, size_t capacity,
+                               size_t* written) {
   return guarded([&] {
     require(t && written && (out || capacity == 0), "NULL argument");
     require(view < t->views.size(), "view index out of range");
     const auto& m = t->views[view].minutiae;
     const size_t n = std::min(capacity, m.size());
     for (size_t i = 0; i < n; ++i) {
-      out[i] = tg_minutia{m[i].x, m[i].y, m[i].angle, static_cast<uint8_t>(m[i].type),
-                          m[i].quality};
+      out[i] =
+          tg_minutia{m[i].x, m[i].y, m[i].angle, static_cast<uint8_t>(m[i].type), m[i].quality};
     }
     *written = n;
   });
 }
 
-tg_status tg_template_encode(const tg_template* t, int32_t format, uint8_t** data,
-                             size_t* size) {
+tg_status tg_template_encode(const tg_template* t, int32_t format, uint8_t** data, size_t* size) {
   return guarded([&] {
     require(t && data && size, "NULL argument");
     *data = nullptr;
@@ -130,6 +134,8 @@ tg_status tg_template_encode(const tg_template* t, int32_t format, uint8_t** dat
   });
 }
 
-void tg_buffer_free(uint8_t* data) { std::free(data); }
+void tg_buffer_free(uint8_t* data) {
+  std::free(data);
+}
 
 }  // extern "C"

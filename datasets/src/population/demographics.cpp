@@ -26,56 +26,138 @@ struct City {
 };
 
 constexpr City kCities[] = {
-    {31, "DKI JAKARTA", 71, "KOTA JAKARTA SELATAN", {"KEBAYORAN BARU", "TEBET", "SETIABUDI", "PANCORAN", "CILANDAK", "JAGAKARSA"}, 2.2},
-    {31, "DKI JAKARTA", 72, "KOTA JAKARTA TIMUR", {"MATRAMAN", "JATINEGARA", "DUREN SAWIT", "CAKUNG", "PULO GADUNG", "KRAMAT JATI"}, 3.0},
-    {31, "DKI JAKARTA", 74, "KOTA JAKARTA BARAT", {"CENGKARENG", "GROGOL PETAMBURAN", "TAMAN SARI", "KEBON JERUK", "PALMERAH", "KALIDERES"}, 2.4},
-    {32, "JAWA BARAT", 73, "KOTA BANDUNG", {"SUKASARI", "COBLONG", "CICENDO", "ANDIR", "BATUNUNGGAL", "KIARACONDONG"}, 2.5},
-    {32, "JAWA BARAT", 75, "KOTA BEKASI", {"BEKASI TIMUR", "BEKASI BARAT", "BEKASI UTARA", "BEKASI SELATAN", "RAWALUMBU", "BANTAR GEBANG"}, 2.5},
-    {33, "JAWA TENGAH", 74, "KOTA SEMARANG", {"SEMARANG TENGAH", "SEMARANG UTARA", "CANDISARI", "GAJAHMUNGKUR", "TEMBALANG", "BANYUMANIK"}, 1.7},
-    {34, "DI YOGYAKARTA", 71, "KOTA YOGYAKARTA", {"MANTRIJERON", "KRATON", "MERGANGSAN", "UMBULHARJO", "GONDOKUSUMAN", "JETIS"}, 0.4},
-    {35, "JAWA TIMUR", 78, "KOTA SURABAYA", {"GENTENG", "TEGALSARI", "GUBENG", "WONOKROMO", "RUNGKUT", "SUKOLILO"}, 2.9},
-    {35, "JAWA TIMUR", 73, "KOTA MALANG", {"KEDUNGKANDANG", "SUKUN", "KLOJEN", "BLIMBING", "LOWOKWARU", "JUNREJO"}, 0.9},
-    {51, "BALI", 71, "KOTA DENPASAR", {"DENPASAR SELATAN", "DENPASAR TIMUR", "DENPASAR BARAT", "DENPASAR UTARA", "SANUR", "RENON"}, 0.7},
-    {12, "SUMATERA UTARA", 75, "KOTA MEDAN", {"MEDAN KOTA", "MEDAN BARU", "MEDAN PETISAH", "MEDAN TEMBUNG", "MEDAN JOHOR", "MEDAN AREA"}, 2.4},
-    {73, "SULAWESI SELATAN", 71, "KOTA MAKASSAR", {"MARISO", "MAMAJANG", "TAMALATE", "RAPPOCINI", "MAKASSAR", "UJUNG PANDANG"}, 1.4},
-    {16, "SUMATERA SELATAN", 71, "KOTA PALEMBANG", {"ILIR BARAT I", "ILIR TIMUR I", "SEBERANG ULU I", "KEMUNING", "KALIDONI", "SAKO"}, 1.7},
+    {31,
+     "DKI JAKARTA",
+     71,
+     "KOTA JAKARTA SELATAN",
+     {"KEBAYORAN BARU", "TEBET", "SETIABUDI", "PANCORAN", "CILANDAK", "JAGAKARSA"},
+     2.2},
+    {31,
+     "DKI JAKARTA",
+     72,
+     "KOTA JAKARTA TIMUR",
+     {"MATRAMAN", "JATINEGARA", "DUREN SAWIT", "CAKUNG", "PULO GADUNG", "KRAMAT JATI"},
+     3.0},
+    {31,
+     "DKI JAKARTA",
+     74,
+     "KOTA JAKARTA BARAT",
+     {"CENGKARENG", "GROGOL PETAMBURAN", "TAMAN SARI", "KEBON JERUK", "PALMERAH", "KALIDERES"},
+     2.4},
+    {32,
+     "JAWA BARAT",
+     73,
+     "KOTA BANDUNG",
+     {"SUKASARI", "COBLONG", "CICENDO", "ANDIR", "BATUNUNGGAL", "KIARACONDONG"},
+     2.5},
+    {32,
+     "JAWA BARAT",
+     75,
+     "KOTA BEKASI",
+     {"BEKASI TIMUR", "BEKASI BARAT", "BEKASI UTARA", "BEKASI SELATAN", "RAWALUMBU",
+      "BANTAR GEBANG"},
+     2.5},
+    {33,
+     "JAWA TENGAH",
+     74,
+     "KOTA SEMARANG",
+     {"SEMARANG TENGAH", "SEMARANG UTARA", "CANDISARI", "GAJAHMUNGKUR", "TEMBALANG", "BANYUMANIK"},
+     1.7},
+    {34,
+     "DI YOGYAKARTA",
+     71,
+     "KOTA YOGYAKARTA",
+     {"MANTRIJERON", "KRATON", "MERGANGSAN", "UMBULHARJO", "GONDOKUSUMAN", "JETIS"},
+     0.4},
+    {35,
+     "JAWA TIMUR",
+     78,
+     "KOTA SURABAYA",
+     {"GENTENG", "TEGALSARI", "GUBENG", "WONOKROMO", "RUNGKUT", "SUKOLILO"},
+     2.9},
+    {35,
+     "JAWA TIMUR",
+     73,
+     "KOTA MALANG",
+     {"KEDUNGKANDANG", "SUKUN", "KLOJEN", "BLIMBING", "LOWOKWARU", "JUNREJO"},
+     0.9},
+    {51,
+     "BALI",
+     71,
+     "KOTA DENPASAR",
+     {"DENPASAR SELATAN", "DENPASAR TIMUR", "DENPASAR BARAT", "DENPASAR UTARA", "SANUR", "RENON"},
+     0.7},
+    {12,
+     "SUMATERA UTARA",
+     75,
+     "KOTA MEDAN",
+     {"MEDAN KOTA", "MEDAN BARU", "MEDAN PETISAH", "MEDAN TEMBUNG", "MEDAN JOHOR", "MEDAN AREA"},
+     2.4},
+    {73,
+     "SULAWESI SELATAN",
+     71,
+     "KOTA MAKASSAR",
+     {"MARISO", "MAMAJANG", "TAMALATE", "RAPPOCINI", "MAKASSAR", "UJUNG PANDANG"},
+     1.4},
+    {16,
+     "SUMATERA SELATAN",
+     71,
+     "KOTA PALEMBANG",
+     {"ILIR BARAT I", "ILIR TIMUR I", "SEBERANG ULU I", "KEMUNING", "KALIDONI", "SAKO"},
+     1.7},
 };
 
 constexpr const char* kMaleNames[] = {
-    "BUDI", "AGUS", "AHMAD", "MUHAMMAD", "ANDI", "DEDI", "EKO", "HENDRA", "JOKO", "RUDI",
-    "SLAMET", "BAMBANG", "WAHYU", "YUSUF", "RIZKI", "FAJAR", "ARIF", "DIMAS", "TEGUH", "HADI",
-    "IWAN", "YOGA", "BAYU", "ADITYA", "RAHMAT", "TAUFIK", "IRFAN", "HARI", "SURYA", "MADE",
-    "KETUT", "NYOMAN", "ILHAM", "REZA", "FIRMAN", "GILANG", "AHMAD FAUZI", "SUGENG", "HERU", "DANI"};
+    "BUDI",   "AGUS",   "AHMAD",  "MUHAMMAD", "ANDI",        "DEDI",   "EKO",   "HENDRA",
+    "JOKO",   "RUDI",   "SLAMET", "BAMBANG",  "WAHYU",       "YUSUF",  "RIZKI", "FAJAR",
+    "ARIF",   "DIMAS",  "TEGUH",  "HADI",     "IWAN",        "YOGA",   "BAYU",  "ADITYA",
+    "RAHMAT", "TAUFIK", "IRFAN",  "HARI",     "SURYA",       "MADE",   "KETUT", "NYOMAN",
+    "ILHAM",  "REZA",   "FIRMAN", "GILANG",   "AHMAD FAUZI", "SUGENG", "HERU",  "DANI"};
 constexpr const char* kFemaleNames[] = {
-    "SITI", "SRI", "DEWI", "RATNA", "RINA", "WATI", "YUNI", "LESTARI", "AYU", "FITRI",
-    "INDAH", "NUR", "PUTRI", "ANI", "RINI", "MAYA", "NOVI", "DIAN", "EKA", "KARTIKA",
-    "NURUL", "AISYAH", "WULAN", "SARI", "INTAN", "MEGA", "RATIH", "ENDANG", "TUTI", "YULI",
-    "NI LUH", "NI MADE", "LINDA", "SUSI", "ANISA", "NABILA", "TRI", "ROSA", "DESI", "MARLINA"};
+    "SITI",  "SRI",   "DEWI",  "RATNA",   "RINA",  "WATI",   "YUNI",   "LESTARI",
+    "AYU",   "FITRI", "INDAH", "NUR",     "PUTRI", "ANI",    "RINI",   "MAYA",
+    "NOVI",  "DIAN",  "EKA",   "KARTIKA", "NURUL", "AISYAH", "WULAN",  "SARI",
+    "INTAN", "MEGA",  "RATIH", "ENDANG",  "TUTI",  "YULI",   "NI LUH", "NI MADE",
+    "LINDA", "SUSI",  "ANISA", "NABILA",  "TRI",   "ROSA",   "DESI",   "MARLINA"};
 constexpr const char* kFamilyNames[] = {
-    "SANTOSO", "WIJAYA", "SAPUTRA", "PRATAMA", "HIDAYAT", "KURNIAWAN", "SETIAWAN", "NUGROHO",
-    "SUSANTO", "GUNAWAN", "HAKIM", "HASIBUAN", "SIREGAR", "NASUTION", "LUBIS", "SIMANJUNTAK",
-    "HARAHAP", "PURNOMO", "WIBOWO", "PERMANA", "FIRMANSYAH", "RAMADHAN", "MAULANA", "KUSUMA",
-    "HARTONO", "SUTRISNO", "SURYADI", "HANDAYANI", "WULANDARI", "RAHAYU", "SUSANTI", "PUSPITA",
-    "ANGGRAINI", "UTAMI", "PANGARIBUAN", "TAMBUNAN", "DAENG", "SEMBIRING", "GINTING", "MANURUNG"};
+    "SANTOSO",   "WIJAYA",      "SAPUTRA",   "PRATAMA", "HIDAYAT",   "KURNIAWAN", "SETIAWAN",
+    "NUGROHO",   "SUSANTO",     "GUNAWAN",   "HAKIM",   "HASIBUAN",  "SIREGAR",   "NASUTION",
+    "LUBIS",     "SIMANJUNTAK", "HARAHAP",   "PURNOMO", "WIBOWO",    "PERMANA",   "FIRMANSYAH",
+    "RAMADHAN",  "MAULANA",     "KUSUMA",    "HARTONO", "SUTRISNO",  "SURYADI",   "HANDAYANI",
+    "WULANDARI", "RAHAYU",      "SUSANTI",   "PUSPITA", "ANGGRAINI", "UTAMI",     "PANGARIBUAN",
+    "TAMBUNAN",  "DAENG",       "SEMBIRING", "GINTING", "MANURUNG"};
 constexpr const char* kVillageParts[] = {
-    "SUKA", "MARGA", "KARANG", "TEGAL", "KEBON", "CIPA", "SIDO", "WONO", "BANJAR", "PASIR",
-    "TANJUNG", "RAWA", "KAMPUNG", "GUNUNG", "CEMPAKA", "MEKAR", "SARI", "JAYA"};
-constexpr const char* kVillageEnds[] = {
-    "MAJU", "JADI", "HAYU", "ANYAR", "SARI", "REJO", "MULYO", "JAYA", "INDAH", "BARU",
-    "ASRI", "WANGI", "MEKAR", "TENGAH", "LOR", "KIDUL", "PERMAI", "MAKMUR"};
+    "SUKA",  "MARGA",   "KARANG", "TEGAL",   "KEBON",  "CIPA",    "SIDO",  "WONO", "BANJAR",
+    "PASIR", "TANJUNG", "RAWA",   "KAMPUNG", "GUNUNG", "CEMPAKA", "MEKAR", "SARI", "JAYA"};
+constexpr const char* kVillageEnds[] = {"MAJU",  "JADI",   "HAYU",  "ANYAR", "SARI",   "REJO",
+                                        "MULYO", "JAYA",   "INDAH", "BARU",  "ASRI",   "WANGI",
+                                        "MEKAR", "TENGAH", "LOR",   "KIDUL", "PERMAI", "MAKMUR"};
 constexpr const char* kStreets[] = {
-    "JL. MERDEKA", "JL. JEND. SUDIRMAN", "JL. DIPONEGORO", "JL. GATOT SUBROTO", "JL. AHMAD YANI",
-    "JL. KARTINI", "JL. PAHLAWAN", "JL. MELATI", "JL. MAWAR", "JL. KENANGA", "JL. CEMPAKA PUTIH",
-    "JL. IMAM BONJOL", "JL. PEMUDA", "JL. VETERAN", "JL. RAYA BOGOR", "GG. MUSHOLA", "GG. DAMAI",
-    "JL. CENDRAWASIH", "JL. SISINGAMANGARAJA", "JL. HASANUDDIN"};
+    "JL. MERDEKA",    "JL. JEND. SUDIRMAN", "JL. DIPONEGORO",       "JL. GATOT SUBROTO",
+    "JL. AHMAD YANI", "JL. KARTINI",        "JL. PAHLAWAN",         "JL. MELATI",
+    "JL. MAWAR",      "JL. KENANGA",        "JL. CEMPAKA PUTIH",    "JL. IMAM BONJOL",
+    "JL. PEMUDA",     "JL. VETERAN",        "JL. RAYA BOGOR",       "GG. MUSHOLA",
+    "GG. DAMAI",      "JL. CENDRAWASIH",    "JL. SISINGAMANGARAJA", "JL. HASANUDDIN"};
 constexpr const char* kBirthPlaces[] = {
-    "JAKARTA", "BANDUNG", "SURABAYA", "SEMARANG", "YOGYAKARTA", "MEDAN", "MAKASSAR", "PALEMBANG",
-    "MALANG", "DENPASAR", "BOGOR", "SOLO", "CIREBON", "GARUT", "TASIKMALAYA", "KEDIRI", "MADIUN",
-    "PADANG", "PEKANBARU", "MANADO", "KUPANG", "AMBON", "PONTIANAK", "BANJARMASIN"};
-constexpr const char* kOccupations[] = {
-    "KARYAWAN SWASTA", "WIRASWASTA", "PETANI/PEKEBUN", "MENGURUS RUMAH TANGGA",
-    "PEGAWAI NEGERI SIPIL (PNS)", "BURUH HARIAN LEPAS", "PEDAGANG", "GURU", "NELAYAN/PERIKANAN",
-    "TIDAK/BELUM BEKERJA", "SOPIR", "PERAWAT", "TNI", "KEPOLISIAN RI", "PENSIUNAN"};
+    "JAKARTA",   "BANDUNG",   "SURABAYA",    "SEMARANG", "YOGYAKARTA", "MEDAN",
+    "MAKASSAR",  "PALEMBANG", "MALANG",      "DENPASAR", "BOGOR",      "SOLO",
+    "CIREBON",   "GARUT",     "TASIKMALAYA", "KEDIRI",   "MADIUN",     "PADANG",
+    "PEKANBARU", "MANADO",    "KUPANG",      "AMBON",    "PONTIANAK",  "BANJARMASIN"};
+constexpr const char* kOccupations[] = {"KARYAWAN SWASTA",
+                                        "WIRASWASTA",
+                                        "PETANI/PEKEBUN",
+                                        "MENGURUS RUMAH TANGGA",
+                                        "PEGAWAI NEGERI SIPIL (PNS)",
+                                        "BURUH HARIAN LEPAS",
+                                        "PEDAGANG",
+                                        "GURU",
+                                        "NELAYAN/PERIKANAN",
+                                        "TIDAK/BELUM BEKERJA",
+                                        "SOPIR",
+                                        "PERAWAT",
+                                        "TNI",
+                                        "KEPOLISIAN RI",
+                                        "PENSIUNAN"};
 
 template <typename T, std::size_t N>
 const T& pick(Rng& rng, const T (&items)[N]) {
@@ -94,7 +176,9 @@ std::string draw_religion(Rng& rng) {
   return "KEPERCAYAAN TERHADAP TUHAN YME";
 }
 
-bool leap(int y) { return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0; }
+bool leap(int y) {
+  return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+}
 int days_in_month(int m, int y) {
   static constexpr int d[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
   return m == 2 && leap(y) ? 29 : d[m - 1];
@@ -113,14 +197,21 @@ std::string Demographics::birth_date() const {
 std::vector<std::pair<std::string, std::string>> Demographics::attributes() const {
   char rtrw[16];
   std::snprintf(rtrw, sizeof rtrw, "%03d/%03d", rt, rw);
-  return {{"nik", nik},           {"name", name},
-          {"sex", sex()},         {"birth_place", birth_place},
+  return {{"nik", nik},
+          {"name", name},
+          {"sex", sex()},
+          {"birth_place", birth_place},
           {"birth_date", birth_date()},
-          {"address", address},   {"rt_rw", rtrw},
-          {"village", village},   {"district", district},
-          {"regency", regency},   {"province", province},
-          {"religion", religion}, {"marital_status", marital_status},
-          {"occupation", occupation}, {"blood_type", blood_type},
+          {"address", address},
+          {"rt_rw", rtrw},
+          {"village", village},
+          {"district", district},
+          {"regency", regency},
+          {"province", province},
+          {"religion", religion},
+          {"marital_status", marital_status},
+          {"occupation", occupation},
+          {"blood_type", blood_type},
           {"citizenship", "WNI"}};
 }
 
@@ -200,7 +291,8 @@ Demographics make_demographics(std::uint64_t seed, const NikKey& key, int serial
   d.birth_year = key.year;
   const std::string given = key.female ? pick(rng, kFemaleNames) : pick(rng, kMaleNames);
   d.name = rng.chance(0.3) ? given : given + " " + pick(rng, kFamilyNames);
-  d.birth_place = rng.chance(0.6) && city ? std::string(city->regency).substr(5) : pick(rng, kBirthPlaces);
+  d.birth_place =
+      rng.chance(0.6) && city ? std::string(city->regency).substr(5) : pick(rng, kBirthPlaces);
   d.address = std::string(pick(rng, kStreets)) + " NO. " + std::to_string(1 + rng.below(150));
   d.rt = 1 + static_cast<int>(rng.below(15));
   d.rw = 1 + static_cast<int>(rng.below(12));
@@ -217,12 +309,13 @@ Demographics make_demographics(std::uint64_t seed, const NikKey& key, int serial
     d.marital_status = u < 0.45 ? "BELUM KAWIN" : u < 0.95 ? "KAWIN" : "CERAI HIDUP";
   } else {
     const double widowed = std::min(0.35, (age - 30) * 0.007);
-    d.marital_status = u < 0.06 ? "BELUM KAWIN" : u < 0.92 - widowed ? "KAWIN"
-                                 : u < 0.97 - widowed          ? "CERAI HIDUP"
-                                                               : "CERAI MATI";
+    d.marital_status = u < 0.06             ? "BELUM KAWIN"
+                       : u < 0.92 - widowed ? "KAWIN"
+                       : u < 0.97 - widowed ? "CERAI HIDUP"
+                                            : "CERAI MATI";
   }
-  d.occupation = age < 23 && rng.chance(0.7) ? "PELAJAR/MAHASISWA"
-                 : age > 58 && rng.chance(0.5) ? "PENSIUNAN"
+  d.occupation = age < 23 && rng.chance(0.7)     ? "PELAJAR/MAHASISWA"
+                 : age > 58 && rng.chance(0.5)   ? "PENSIUNAN"
                  : key.female && rng.chance(0.3) ? "MENGURUS RUMAH TANGGA"
                                                  : pick(rng, kOccupations);
   const double b = rng.uniform();  // many cards show "-": the holder did not know

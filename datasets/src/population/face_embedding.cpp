@@ -39,8 +39,8 @@ std::vector<float> synthetic_face_identity(std::uint64_t seed, const SyntheticFa
   std::vector<double> g(p.dimensions), w(p.dimensions, 0.0);
   for (double& x : g) x = rng.normal();
   normalise(g);
-  static const auto default_basis = structure_basis(SyntheticFaceParams{}.structure_rank,
-                                                    SyntheticFaceParams{}.dimensions);
+  static const auto default_basis =
+      structure_basis(SyntheticFaceParams{}.structure_rank, SyntheticFaceParams{}.dimensions);
   const bool is_default = p.structure_rank == SyntheticFaceParams{}.structure_rank &&
                           p.dimensions == SyntheticFaceParams{}.dimensions;
   const auto basis = is_default ? default_basis : structure_basis(p.structure_rank, p.dimensions);

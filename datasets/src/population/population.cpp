@@ -1,3 +1,5 @@
+#include "tunggal/datasets/population.h"
+
 #include <tbb/blocked_range.h>
 #include <tbb/global_control.h>
 #include <tbb/parallel_for.h>
@@ -12,7 +14,6 @@
 #include <unordered_map>
 
 #include "../synthetic/rng.h"
-#include "tunggal/datasets/population.h"
 #include "tunggal/error.h"
 #include "tunggal/version.h"
 
@@ -24,8 +25,15 @@ using synth::Rng;
 
 // Streams of the run's seed, one per kind of entity.
 enum Stream : std::uint64_t {
-  kPersonSex = 1, kIdentity = 2, kMaster = 3, kFingerState = 4, kImpression = 5,
-  kFaceIdentity = 6, kFaceCapture = 7, kDuplicates = 8, kProbeOrder = 9,
+  kPersonSex = 1,
+  kIdentity = 2,
+  kMaster = 3,
+  kFingerState = 4,
+  kImpression = 5,
+  kFaceIdentity = 6,
+  kFaceCapture = 7,
+  kDuplicates = 8,
+  kProbeOrder = 9,
 };
 
 std::string numbered(char prefix, std::uint64_t n) {
@@ -36,13 +44,15 @@ std::string numbered(char prefix, std::uint64_t n) {
 
 void write_bytes(const std::filesystem::path& path, std::span<const std::uint8_t> bytes) {
   std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  out.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
+  out.write(reinterpret_cast<const char*>(bytes.data()),
+            static_cast<std::streamsize>(bytes.size()));
   if (!out) throw Error(ErrorCode::io, path.string() + ": cannot write");
 }
 
 void write_png(const std::filesystem::path& path, const GrayImage& img) {
   const cv::Mat m(img.height, img.width, CV_8U, const_cast<std::uint8_t*>(img.pixels.data()));
-  if (!cv::imwrite(path.string(), m)) throw Error(ErrorCode::io, path.string() + ": cannot write PNG");
+  if (!cv::imwrite(path.string(), m))
+    throw Error(ErrorCode::io, path.string() + ": cannot write PNG");
 }
 
 std::string finger_suffix(FingerPosition p) {
@@ -66,17 +76,21 @@ void run_parallel(std::size_t n, int threads, Body&& body) {
 
 }  // namespace
 
-std::string person_id(std::uint64_t person) { return numbered('P', person + 1); }
+std::string person_id(std::uint64_t person) {
+  return numbered('P', person + 1);
+}
 
 PopulationPlan plan_population(const PopulationParams& p) {
-  if (p.people == 0) throw Error(ErrorCode::invalid_argument, "a population needs at least one person");
+  if (p.people == 0)
+    throw Error(ErrorCode::invalid_argument, "a population needs at least one person");
   if (p.duplicate_fraction < 0 || p.duplicate_fraction > 1) {
     throw Error(ErrorCode::invalid_argument, "duplicate fraction must be within 0-1");
   }
   PopulationPlan plan;
   plan.gallery = p.people;
   plan.probes = p.probes ? p.probes : std::max<std::size_t>(1, p.people / 10);
-  plan.duplicates = std::min(p.people, static_cast<std::size_t>(std::llround(plan.probes * p.duplicate_fraction)));
+  plan.duplicates = std::min(
+      p.people, static_cast<std::size_t>(std::llround(plan.probes * p.duplicate_fraction)));
   plan.records.reserve(plan.gallery + plan.probes);
   for (std::size_t i = 0; i < plan.gallery; ++i) {
     RecordPlan r;
@@ -114,7 +128,8 @@ PopulationPlan plan_population(const PopulationParams& p) {
     const bool female = Rng(derive_seed(p.seed, kPersonSex, r.person)).chance(0.5);
     r.nik_key = draw_nik_key(derive_seed(p.seed, kIdentity, i), female);
     int& serial = serials[r.nik_key.prefix()];
-    if (++serial > 9999) throw Error(ErrorCode::limit_exceeded, "more than 9999 NIKs share one prefix");
+    if (++serial > 9999)
+      throw Error(ErrorCode::limit_exceeded, "more than 9999 NIKs share one prefix");
     r.nik_serial = serial;
   }
   return plan;
@@ -125,14 +140,17 @@ GeneratedRecord generate_record(const PopulationParams& p, const RecordPlan& pla
   PersonRecord& rec = out.record;
   rec.id = plan.record_id;
   rec.enrolled_at = p.enrolment_epoch + static_cast<std::int64_t>(plan.index) * 37;
-  rec.attributes = make_demographics(derive_seed(p.seed, kIdentity, plan.index), plan.nik_key, plan.nik_serial).attributes();
+  rec.attributes =
+      make_demographics(derive_seed(p.seed, kIdentity, plan.index), plan.nik_key, plan.nik_serial)
+          .attributes();
   for (int pos = 1; pos <= 10; ++pos) {
     // Missing and damaged fingers belong to the person: the same at every capture.
     Rng state(derive_seed(p.seed, kFingerState, plan.person, pos));
     const double u = state.uniform();
     if (u < p.missing_finger_rate) continue;
     const bool damaged = u < p.missing_finger_rate + p.damaged_finger_rate;
-    const MasterFinger master = generate_master(derive_seed(p.seed, kMaster, plan.person, pos), p.master, p.images);
+    const MasterFinger master =
+        generate_master(derive_seed(p.seed, kMaster, plan.person, pos), p.master, p.images);
     ImpressionParams ip = p.impression;
     if (damaged) {
       ip.drop_rate = 0.35;
@@ -140,7 +158,9 @@ GeneratedRecord generate_record(const PopulationParams& p, const RecordPlan& pla
       ip.scratch_probability = 1.0;
       ip.max_dry = 1.0;
     }
-    Impression imp = make_impression(master, derive_seed(p.seed, kImpression, plan.person, pos * 16 + plan.capture), ip, p.images);
+    Impression imp = make_impression(
+        master, derive_seed(p.seed, kImpression, plan.person, pos * 16 + plan.capture), ip,
+        p.images);
     imp.observed.position = imp.truth.position = static_cast<FingerPosition>(pos);
     rec.fingers.push_back(std::move(imp.observed));
     out.patterns.push_back(master.pattern);
@@ -149,12 +169,15 @@ GeneratedRecord generate_record(const PopulationParams& p, const RecordPlan& pla
       out.truth.push_back(std::move(imp.truth));
     }
   }
-  const auto identity = synthetic_face_identity(derive_seed(p.seed, kFaceIdentity, plan.person), p.face);
-  rec.face = synthetic_face_sample(identity, derive_seed(p.seed, kFaceCapture, plan.person, plan.capture), p.face);
+  const auto identity =
+      synthetic_face_identity(derive_seed(p.seed, kFaceIdentity, plan.person), p.face);
+  rec.face = synthetic_face_sample(
+      identity, derive_seed(p.seed, kFaceCapture, plan.person, plan.capture), p.face);
   return out;
 }
 
-PopulationSummary write_population(const PopulationParams& p, const std::filesystem::path& dir, int threads,
+PopulationSummary write_population(const PopulationParams& p, const std::filesystem::path& dir,
+                                   int threads,
                                    const std::function<void(std::size_t, std::size_t)>& progress) {
   const auto start = std::chrono::steady_clock::now();
   const PopulationPlan plan = plan_population(p);
@@ -173,7 +196,8 @@ PopulationSummary write_population(const PopulationParams& p, const std::filesys
     for (std::size_t f = 0; f < g.images.size(); ++f) {
       const std::string suffix = finger_suffix(g.record.fingers[f].position);
       write_png(dir / "records" / (r.record_id + suffix + ".png"), g.images[f]);
-      write_bytes(dir / "truth" / "minutiae" / (r.record_id + suffix + ".tgt"), encode_native({&g.truth[f], 1}));
+      write_bytes(dir / "truth" / "minutiae" / (r.record_id + suffix + ".tgt"),
+                  encode_native({&g.truth[f], 1}));
       ++images;
     }
     const std::size_t n = ++done;
@@ -183,7 +207,8 @@ PopulationSummary write_population(const PopulationParams& p, const std::filesys
     std::ofstream truth(dir / "truth.csv", std::ios::trunc);
     truth << "record_id,person_id,role\n";
     for (const auto& r : plan.records) {
-      truth << r.record_id << ',' << person_id(r.person) << ',' << (r.probe ? "probe" : "gallery") << '\n';
+      truth << r.record_id << ',' << person_id(r.person) << ',' << (r.probe ? "probe" : "gallery")
+            << '\n';
     }
     if (!truth) throw Error(ErrorCode::io, (dir / "truth.csv").string() + ": cannot write");
   }
@@ -202,7 +227,8 @@ PopulationSummary write_population(const PopulationParams& p, const std::filesys
            << "  \"seed\": " << p.seed << ",\n  \"records\": " << s.records << ",\n"
            << "  \"gallery\": " << s.gallery << ",\n  \"probes\": " << s.probes << ",\n"
            << "  \"planted_duplicates\": " << s.duplicates << ",\n"
-           << "  \"fingers\": " << s.fingers << ",\n  \"missing_fingers\": " << s.missing_fingers << ",\n"
+           << "  \"fingers\": " << s.fingers << ",\n  \"missing_fingers\": " << s.missing_fingers
+           << ",\n"
            << "  \"images\": " << s.images << ",\n"
            << "  \"face_model\": \"" << kSyntheticFaceModel << "\",\n"
            << "  \"face_embeddings\": \"synthetic (not from face images)\",\n"
@@ -211,17 +237,20 @@ PopulationSummary write_population(const PopulationParams& p, const std::filesys
   return s;
 }
 
-PopulationSummary write_fvc_set(std::uint64_t seed, int fingers, int impressions, const std::filesystem::path& dir,
-                                const MasterParams& master, const ImpressionParams& impression, int threads,
+PopulationSummary write_fvc_set(std::uint64_t seed, int fingers, int impressions,
+                                const std::filesystem::path& dir, const MasterParams& master,
+                                const ImpressionParams& impression, int threads,
                                 const std::function<void(std::size_t, std::size_t)>& progress) {
-  if (fingers < 1 || impressions < 1) throw Error(ErrorCode::invalid_argument, "need at least one finger and one impression");
+  if (fingers < 1 || impressions < 1)
+    throw Error(ErrorCode::invalid_argument, "need at least one finger and one impression");
   const auto start = std::chrono::steady_clock::now();
   std::filesystem::create_directories(dir / "truth");
   std::atomic<std::size_t> done{0};
   run_parallel(static_cast<std::size_t>(fingers), threads, [&](std::size_t f) {
     const MasterFinger m = generate_master(derive_seed(seed, kMaster, f, 0), master, true);
     for (int i = 1; i <= impressions; ++i) {
-      const Impression imp = make_impression(m, derive_seed(seed, kImpression, f, static_cast<std::uint64_t>(i)), impression, true);
+      const Impression imp = make_impression(
+          m, derive_seed(seed, kImpression, f, static_cast<std::uint64_t>(i)), impression, true);
       const std::string stem = std::to_string(101 + f) + "_" + std::to_string(i);
       write_png(dir / (stem + ".png"), imp.image);
       write_bytes(dir / "truth" / (stem + ".tgt"), encode_native({&imp.truth, 1}));
@@ -248,10 +277,13 @@ void write_contact_sheet(std::uint64_t seed, int impressions, const std::filesys
     }
   }
   for (const auto& mi : m.minutiae) {
-    const cv::Scalar col = mi.type == MinutiaType::ending ? cv::Scalar(0, 0, 230) : cv::Scalar(230, 80, 0);
+    const cv::Scalar col =
+        mi.type == MinutiaType::ending ? cv::Scalar(0, 0, 230) : cv::Scalar(230, 80, 0);
     cv::circle(master, {mi.x, mi.y}, 3, col, 1);
     cv::line(master, {mi.x, mi.y},
-             {static_cast<int>(mi.x + 8 * std::cos(mi.angle)), static_cast<int>(mi.y - 8 * std::sin(mi.angle))}, col, 1);
+             {static_cast<int>(mi.x + 8 * std::cos(mi.angle)),
+              static_cast<int>(mi.y - 8 * std::sin(mi.angle))},
+             col, 1);
   }
   for (const auto& sp : m.singular_points) {
     cv::circle(master, {static_cast<int>(sp.x), static_cast<int>(sp.y)}, 7,
@@ -259,8 +291,11 @@ void write_contact_sheet(std::uint64_t seed, int impressions, const std::filesys
   }
   std::vector<cv::Mat> tiles{master};
   for (int i = 1; i <= impressions; ++i) {
-    const Impression imp = make_impression(m, derive_seed(seed, kImpression, 0, static_cast<std::uint64_t>(i)), ip, true);
-    cv::Mat g(imp.image.height, imp.image.width, CV_8U, const_cast<std::uint8_t*>(imp.image.pixels.data())), c;
+    const Impression imp = make_impression(
+        m, derive_seed(seed, kImpression, 0, static_cast<std::uint64_t>(i)), ip, true);
+    cv::Mat g(imp.image.height, imp.image.width, CV_8U,
+              const_cast<std::uint8_t*>(imp.image.pixels.data())),
+        c;
     cv::cvtColor(g, c, cv::COLOR_GRAY2BGR);
     cv::Mat padded(m.height, c.cols, CV_8UC3, cv::Scalar(255, 255, 255));
     c.copyTo(padded(cv::Rect(0, (m.height - c.rows) / 2, c.cols, c.rows)));
@@ -268,7 +303,8 @@ void write_contact_sheet(std::uint64_t seed, int impressions, const std::filesys
   }
   cv::Mat sheet;
   cv::hconcat(tiles, sheet);
-  if (!cv::imwrite(png.string(), sheet)) throw Error(ErrorCode::io, png.string() + ": cannot write PNG");
+  if (!cv::imwrite(png.string(), sheet))
+    throw Error(ErrorCode::io, png.string() + ": cannot write PNG");
 }
 
 }  // namespace tunggal::datasets

@@ -124,7 +124,8 @@ Geometry make_geometry(const MasterFinger& m, synth::Rng& rng, const ImpressionP
   t.distortion_rotation = std::clamp(rng.normal(0, p.distortion_rotation_deg / 2),
                                      -p.distortion_rotation_deg, p.distortion_rotation_deg) *
                           kPi / 180;
-  const double shift_a = rng.uniform(0, 2 * kPi), shift_r = p.distortion_shift * std::sqrt(rng.uniform());
+  const double shift_a = rng.uniform(0, 2 * kPi),
+               shift_r = p.distortion_shift * std::sqrt(rng.uniform());
   t.distortion_dx = shift_r * std::cos(shift_a);
   t.distortion_dy = shift_r * std::sin(shift_a);
   t.contact_cx = g.mcx + rng.normal(0, hw * 0.12);
@@ -151,8 +152,10 @@ void render(const MasterFinger& m, const Geometry& g, synth::Rng& rng, const Imp
   const double bg = rng.uniform(p.background_min, p.background_max);
   const double contrast = rng.uniform(150, 215);
   const double grad_x = rng.uniform(-0.06, 0.06), grad_y = rng.uniform(-0.06, 0.06);
-  const ValueNoise blotch = synth::make_noise(rng, m.width, m.height, 40);   // skin texture ~ ridge scale
-  const ValueNoise pores = synth::make_noise(rng, m.width, m.height, 70);    // breaks and pores along ridges
+  const ValueNoise blotch =
+      synth::make_noise(rng, m.width, m.height, 40);  // skin texture ~ ridge scale
+  const ValueNoise pores =
+      synth::make_noise(rng, m.width, m.height, 70);  // breaks and pores along ridges
   const ValueNoise pressure = synth::make_noise(rng, m.width, m.height, 3);  // uneven pressure
   const double dry = std::max(0.0, g.t.dryness), wet = std::max(0.0, -g.t.dryness);
   std::vector<double> value(img.pixels.size());
@@ -167,7 +170,9 @@ void render(const MasterFinger& m, const Geometry& g, synth::Rng& rng, const Imp
         const double sy = std::clamp(my - 0.5, 0.0, m.height - 1.001);
         const int ix = static_cast<int>(sx), iy = static_cast<int>(sy);
         const double fx = sx - ix, fy = sy - iy;
-        auto at = [&](int a, int b) { return static_cast<double>(m.ridges[static_cast<std::size_t>(b) * m.width + a]); };
+        auto at = [&](int a, int b) {
+          return static_cast<double>(m.ridges[static_cast<std::size_t>(b) * m.width + a]);
+        };
         double r = (at(ix, iy) * (1 - fx) + at(ix + 1, iy) * fx) * (1 - fy) +
                    (at(ix, iy + 1) * (1 - fx) + at(ix + 1, iy + 1) * fx) * fy;
         // Dry skin: ridges thin and break where the texture is low; wet skin:
@@ -184,7 +189,8 @@ void render(const MasterFinger& m, const Geometry& g, synth::Rng& rng, const Imp
         ink *= edge * (0.85 + 0.15 * pressure.at(mx, my));
       }
       value[static_cast<std::size_t>(y) * p.width + x] =
-          bg * (1 + grad_x * (x - p.width / 2.0) / p.width + grad_y * (y - p.height / 2.0) / p.height) -
+          bg * (1 + grad_x * (x - p.width / 2.0) / p.width +
+                grad_y * (y - p.height / 2.0) / p.height) -
           contrast * ink;
     }
   }
@@ -195,7 +201,8 @@ void render(const MasterFinger& m, const Geometry& g, synth::Rng& rng, const Imp
       const double x0 = rng.uniform(0, p.width), y0 = rng.uniform(0, p.height);
       const double a = rng.uniform(0, kPi), len = rng.uniform(40, 200);
       for (double s = 0; s < len; s += 0.5) {
-        const int x = static_cast<int>(x0 + s * std::cos(a)), y = static_cast<int>(y0 + s * std::sin(a));
+        const int x = static_cast<int>(x0 + s * std::cos(a)),
+                  y = static_cast<int>(y0 + s * std::sin(a));
         if (x >= 0 && y >= 0 && x < p.width && y < p.height) {
           double& v = value[static_cast<std::size_t>(y) * p.width + x];
           v = 0.3 * v + 0.7 * bg;
@@ -210,7 +217,8 @@ void render(const MasterFinger& m, const Geometry& g, synth::Rng& rng, const Imp
       int wsum = 0;
       for (int dy = -1; dy <= 1; ++dy) {
         for (int dx = -1; dx <= 1; ++dx) {
-          const int xx = std::clamp(x + dx, 0, p.width - 1), yy = std::clamp(y + dy, 0, p.height - 1);
+          const int xx = std::clamp(x + dx, 0, p.width - 1),
+                    yy = std::clamp(y + dy, 0, p.height - 1);
           const int w = (dx == 0 ? 2 : 1) * (dy == 0 ? 2 : 1);
           acc += w * value[static_cast<std::size_t>(yy) * p.width + xx];
           wsum += w;
@@ -262,9 +270,12 @@ Impression make_impression(const MasterFinger& m, std::uint64_t seed, const Impr
   for (const Minutia& t : out.truth.minutiae) {
     if (rng.chance(p.drop_rate)) continue;
     Minutia o = t;
-    o.x = static_cast<std::uint16_t>(std::clamp(std::lround(t.x + rng.normal(0, p.position_jitter)), 0L, static_cast<long>(p.width - 1)));
-    o.y = static_cast<std::uint16_t>(std::clamp(std::lround(t.y + rng.normal(0, p.position_jitter)), 0L, static_cast<long>(p.height - 1)));
-    o.angle = static_cast<float>(wrap_angle(t.angle + rng.normal(0, p.angle_jitter_deg * kPi / 180)));
+    o.x = static_cast<std::uint16_t>(std::clamp(std::lround(t.x + rng.normal(0, p.position_jitter)),
+                                                0L, static_cast<long>(p.width - 1)));
+    o.y = static_cast<std::uint16_t>(std::clamp(std::lround(t.y + rng.normal(0, p.position_jitter)),
+                                                0L, static_cast<long>(p.height - 1)));
+    o.angle =
+        static_cast<float>(wrap_angle(t.angle + rng.normal(0, p.angle_jitter_deg * kPi / 180)));
     if (o.angle >= static_cast<float>(2 * kPi)) o.angle = 0.0f;
     if (rng.chance(p.type_flip_rate)) {
       o.type = o.type == MinutiaType::ending ? MinutiaType::bifurcation : MinutiaType::ending;
@@ -272,7 +283,8 @@ Impression make_impression(const MasterFinger& m, std::uint64_t seed, const Impr
     o.quality = static_cast<std::uint8_t>(std::clamp(std::lround(rng.normal(70, 15)), 1L, 100L));
     out.observed.minutiae.push_back(o);
   }
-  const auto spurious = static_cast<int>(std::lround(out.truth.minutiae.size() * p.spurious_rate * rng.uniform(0.5, 1.5)));
+  const auto spurious = static_cast<int>(
+      std::lround(out.truth.minutiae.size() * p.spurious_rate * rng.uniform(0.5, 1.5)));
   for (int k = 0; k < spurious; ++k) {
     // Spurious minutiae fall inside the visible print.
     for (int attempt = 0; attempt < 50; ++attempt) {

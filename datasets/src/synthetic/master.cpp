@@ -164,7 +164,8 @@ namespace {
 std::vector<Minutia> sample_minutiae(const MasterFinger& m, const MasterParams& p, Rng& rng) {
   const Silhouette& s = m.silhouette;
   const double area = kPi / 4 * (2 * s.half_width) * (s.top + s.bottom) * 0.95;
-  const int target = static_cast<int>(std::lround(area * p.sampled_minutiae_density * rng.uniform(0.8, 1.2)));
+  const int target =
+      static_cast<int>(std::lround(area * p.sampled_minutiae_density * rng.uniform(0.8, 1.2)));
   const double cell = p.sampled_min_distance;
   const int gw = static_cast<int>(m.width / cell) + 1, gh = static_cast<int>(m.height / cell) + 1;
   std::vector<std::vector<int>> grid(static_cast<std::size_t>(gw) * gh);
@@ -198,7 +199,8 @@ std::vector<Minutia> sample_minutiae(const MasterFinger& m, const MasterParams& 
     mi.y = static_cast<std::uint16_t>(y);
     mi.angle = static_cast<float>(a);
     if (mi.angle >= static_cast<float>(2 * kPi)) mi.angle = 0.0f;
-    mi.type = rng.chance(p.sampled_bifurcation_share) ? MinutiaType::bifurcation : MinutiaType::ending;
+    mi.type =
+        rng.chance(p.sampled_bifurcation_share) ? MinutiaType::bifurcation : MinutiaType::ending;
     mi.quality = 100;
     grid[static_cast<std::size_t>(gy) * gw + gx].push_back(static_cast<int>(out.size()));
     out.push_back(mi);
@@ -219,7 +221,8 @@ MasterFinger generate_master(std::uint64_t seed, const MasterParams& p, bool ren
   m.corrections.resize(m.singular_points.size());
   for (auto& c : m.corrections) {
     c.fill(0.0);
-    for (int k = 1; k < kKnots; ++k) c[k] = rng.uniform(-p.orientation_correction, p.orientation_correction);
+    for (int k = 1; k < kKnots; ++k)
+      c[k] = rng.uniform(-p.orientation_correction, p.orientation_correction);
   }
   m.arch_amplitude = rng.uniform(0.35, 0.75);
   m.arch_width = m.width * rng.uniform(0.16, 0.24);

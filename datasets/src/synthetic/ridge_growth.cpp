@@ -48,7 +48,8 @@ std::vector<std::int8_t> grow_ridges(const MasterFinger& m, const MasterParams& 
     // Strong gain while ridges spread from the seeds, then milder so the
     // pattern settles into clean, saturated ridges.
     const int gain = it < p.growth_iterations / 2 ? 12 : 4;
-    const kernels::GaborPass pass{a.data(), b.data(), stride, w, kernel_index.data(), bank().taps(), gain};
+    const kernels::GaborPass pass{a.data(),      b.data(), stride, w, kernel_index.data(),
+                                  bank().taps(), gain};
     kernels::gabor_rows(pass, 0, h);
     std::swap(a, b);
   }

@@ -13,7 +13,8 @@ std::vector<Minutia> skeleton_minutiae(const MasterFinger& m, const MasterParams
   cv::Mat binary(m.height, m.width, CV_8U);
   for (int y = 0; y < m.height; ++y) {
     for (int x = 0; x < m.width; ++x) {
-      binary.at<std::uint8_t>(y, x) = m.ridges[static_cast<std::size_t>(y) * m.width + x] > 0 ? 255 : 0;
+      binary.at<std::uint8_t>(y, x) =
+          m.ridges[static_cast<std::size_t>(y) * m.width + x] > 0 ? 255 : 0;
     }
   }
   const cv::Mat skel = extraction::thin(binary);

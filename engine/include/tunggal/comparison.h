@@ -15,24 +15,25 @@ namespace tunggal {
 // Every tunable constant of MCC and LSS-R; defaults from the paper unless
 // noted.
 struct MccParams {
-  double radius = 70;             // R, px at 500 dpi
-  int ns = 16;                    // cells per side (Ns)
-  int nd = 6;                     // angular sections (Nd)
-  double sigma_s = 28.0 / 3.0;    // spatial contribution sd
+  double radius = 70;                               // R, px at 500 dpi
+  int ns = 16;                                      // cells per side (Ns)
+  int nd = 6;                                       // angular sections (Nd)
+  double sigma_s = 28.0 / 3.0;                      // spatial contribution sd
   double sigma_d = 2 * 3.14159265358979323846 / 9;  // directional contribution sd
-  double mu_psi = 0.01;           // bit threshold of the cell value
-  double omega = 50;              // convex hull enlargement for cell validity, px
-  double min_valid_cells = 0.75;  // a cylinder needs this share of its disc valid
-  int min_contributing = 2;       // ... and this many neighbouring minutiae
-  double min_matchable = 0.60;    // two cylinders compare on at least this share of the disc
-  double max_direction_difference = 3.14159265358979323846 / 2;  // pairs farther apart are not compared
+  double mu_psi = 0.01;                             // bit threshold of the cell value
+  double omega = 50;                                // convex hull enlargement for cell validity, px
+  double min_valid_cells = 0.75;                    // a cylinder needs this share of its disc valid
+  int min_contributing = 2;                         // ... and this many neighbouring minutiae
+  double min_matchable = 0.60;  // two cylinders compare on at least this share of the disc
+  double max_direction_difference =
+      3.14159265358979323846 / 2;  // pairs farther apart are not compared
   // LSS-R
   int relaxation_iterations = 5;
   // Pairs entering the relaxation: the paper takes min(nA, nB) (0 here). The
   // cost is quadratic in it; capping it at 30 doubled speed but raised the
   // FVC2002 DB4 EER from 8.2% to 13.2%, so it stays off until tuned.
   int max_relaxation_pairs = 0;
-  double relaxation_weight = 0.5;  // w_R
+  double relaxation_weight = 0.5;   // w_R
   double np_mu = 20, np_tau = 0.4;  // n_P = min_np + Z(min(nA, nB)) * (max_np - min_np)
   int min_np = 4, max_np = 12;
   double mu1 = 5, tau1 = -8.0 / 5.0;  // relaxation compatibility sigmoids
@@ -46,9 +47,9 @@ struct EnrolledFinger {
   struct Point {
     float x, y, angle;
   };
-  std::vector<Point> minutiae;           // of the valid cylinders, in order
-  std::vector<std::uint64_t> values;     // cylinder c at [c * words, (c + 1) * words)
-  std::vector<std::uint64_t> validity;   // same layout
+  std::vector<Point> minutiae;          // of the valid cylinders, in order
+  std::vector<std::uint64_t> values;    // cylinder c at [c * words, (c + 1) * words)
+  std::vector<std::uint64_t> validity;  // same layout
   int words = 0;
   std::size_t size() const { return minutiae.size(); }
 };

@@ -18,23 +18,24 @@ namespace tunggal {
 
 // Every tunable constant of extraction, with its default.
 struct ExtractionParams {
-  int block = 16;                      // segmentation / frequency block, px at 500 dpi
-  double foreground_contrast = 0.30;   // block grey sd relative to the 90th percentile
-  double min_block_sd = 6.0;           // absolute floor of a foreground block's grey sd
-  double min_block_coherence = 0.18;   // foreground blocks need at least this ridge-flow coherence
-  double orientation_sigma = 7.0;      // Gaussian smoothing of the structure tensor, px
-  double default_period = 9.0;         // ridge period where it cannot be measured, px
-  int enhancement_gain = 6;            // Gabor pass output gain
-  int border_margin = 14;              // no minutiae this close to the foreground border, px
-  double min_coherence = 0.10;         // no minutiae where the ridge flow is this unclear
-  int spur_length = 10;                // an ending this close along its ridge to a bifurcation: spur
-  int short_ridge = 16;                // two endings joined by a ridge this short: fragment
-  double break_distance = 12.0;        // two endings facing each other this close: broken ridge
-  double min_distance = 5.0;           // any two minutiae closer than this: both dropped
-  int max_minutiae = 150;              // keep the best this many (by quality)
-  double min_quality_area = 0.12;      // foreground share below which the image is "no finger"
-  double min_ridge_share = 0.40;       // foreground blocks with a clear ridge period, below: not a finger
-  int min_side = 64;                   // smaller images (at 500 dpi) cannot hold a usable print
+  int block = 16;                     // segmentation / frequency block, px at 500 dpi
+  double foreground_contrast = 0.30;  // block grey sd relative to the 90th percentile
+  double min_block_sd = 6.0;          // absolute floor of a foreground block's grey sd
+  double min_block_coherence = 0.18;  // foreground blocks need at least this ridge-flow coherence
+  double orientation_sigma = 7.0;     // Gaussian smoothing of the structure tensor, px
+  double default_period = 9.0;        // ridge period where it cannot be measured, px
+  int enhancement_gain = 6;           // Gabor pass output gain
+  int border_margin = 14;             // no minutiae this close to the foreground border, px
+  double min_coherence = 0.10;        // no minutiae where the ridge flow is this unclear
+  int spur_length = 10;               // an ending this close along its ridge to a bifurcation: spur
+  int short_ridge = 16;               // two endings joined by a ridge this short: fragment
+  double break_distance = 12.0;       // two endings facing each other this close: broken ridge
+  double min_distance = 5.0;          // any two minutiae closer than this: both dropped
+  int max_minutiae = 150;             // keep the best this many (by quality)
+  double min_quality_area = 0.12;     // foreground share below which the image is "no finger"
+  double min_ridge_share =
+      0.40;           // foreground blocks with a clear ridge period, below: not a finger
+  int min_side = 64;  // smaller images (at 500 dpi) cannot hold a usable print
 };
 
 struct ExtractionResult {
@@ -42,11 +43,11 @@ struct ExtractionResult {
   std::vector<std::string> reasons;  // why quality is low (empty when good)
   // Intermediate images at 500 dpi (for the debug view), row-major:
   int width = 0, height = 0;
-  std::vector<std::uint8_t> mask;         // 1 = foreground
-  std::vector<float> orientation;         // ridge direction, radians [0, pi)
-  std::vector<float> coherence;           // 0-1
-  std::vector<std::int16_t> enhanced;     // >0 ridge
-  std::vector<std::uint8_t> skeleton;     // 1 = skeleton pixel
+  std::vector<std::uint8_t> mask;      // 1 = foreground
+  std::vector<float> orientation;      // ridge direction, radians [0, pi)
+  std::vector<float> coherence;        // 0-1
+  std::vector<std::int16_t> enhanced;  // >0 ridge
+  std::vector<std::uint8_t> skeleton;  // 1 = skeleton pixel
 };
 
 // Extracts one image. Never throws for image content (a blank or non-finger

@@ -28,8 +28,16 @@ struct Minutia {
 // little finger, 6-10 left thumb to little finger).
 enum class FingerPosition : std::uint8_t {
   unknown = 0,
-  right_thumb = 1, right_index = 2, right_middle = 3, right_ring = 4, right_little = 5,
-  left_thumb = 6, left_index = 7, left_middle = 8, left_ring = 9, left_little = 10,
+  right_thumb = 1,
+  right_index = 2,
+  right_middle = 3,
+  right_ring = 4,
+  right_little = 5,
+  left_thumb = 6,
+  left_index = 7,
+  left_middle = 8,
+  left_ring = 9,
+  left_little = 10,
 };
 inline constexpr int kMaxFingerPosition = 10;
 
@@ -49,7 +57,7 @@ std::string_view to_string(ImpressionType type) noexcept;
 bool is_known_impression_type(std::uint8_t code) noexcept;
 
 struct FingerTemplate {
-  std::uint16_t width = 0;   // image size in pixels
+  std::uint16_t width = 0;  // image size in pixels
   std::uint16_t height = 0;
   std::uint16_t dpi_x = 500;  // resolution in pixels per inch
   std::uint16_t dpi_y = 500;

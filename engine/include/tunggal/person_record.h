@@ -30,7 +30,7 @@ struct PersonRecord {
   std::string id;                       // reference id, 1-64 printable ASCII
   std::vector<FingerTemplate> fingers;  // at most one per finger position 1-10
   std::optional<FaceTemplate> face;
-  std::int64_t enrolled_at = 0;         // seconds since the Unix epoch (UTC)
+  std::int64_t enrolled_at = 0;  // seconds since the Unix epoch (UTC)
   // Key/value attributes (UTF-8), e.g. the claimed identity's demographics.
   std::vector<std::pair<std::string, std::string>> attributes;
 

@@ -20,7 +20,9 @@ double dphi(double a, double b) {
   return d - kPi;
 }
 
-double sigmoid(double v, double mu, double tau) { return 1.0 / (1.0 + std::exp(-tau * (v - mu))); }
+double sigmoid(double v, double mu, double tau) {
+  return 1.0 / (1.0 + std::exp(-tau * (v - mu)));
+}
 
 // atan2 to about 1e-4 rad (a minimax polynomial), several times faster than
 // std::atan2: the relaxation evaluates it n_R^2 times per comparison.
@@ -66,8 +68,8 @@ struct RelaxationTables {
         z2(p.mu2, p.tau2, kPi),
         z3(p.mu3, p.tau3, kPi) {}
   bool fits(const MccParams& p) const {
-    return key[0] == p.mu1 && key[1] == p.tau1 && key[2] == p.mu2 && key[3] == p.tau2 && key[4] == p.mu3 &&
-           key[5] == p.tau3;
+    return key[0] == p.mu1 && key[1] == p.tau1 && key[2] == p.mu2 && key[3] == p.tau2 &&
+           key[4] == p.mu3 && key[5] == p.tau3;
   }
 };
 
@@ -108,7 +110,8 @@ EnrolledFinger enroll_finger(const FingerTemplate& t, const MccParams& p) {
     int disc_cells = 0, valid_cells = 0;
     int contributing = 0;
     for (std::size_t j = 0; j < pts.size(); ++j) {
-      if (j != mi && std::hypot(pts[j].x - m.x, pts[j].y - m.y) <= p.radius + neighbour) ++contributing;
+      if (j != mi && std::hypot(pts[j].x - m.x, pts[j].y - m.y) <= p.radius + neighbour)
+        ++contributing;
     }
     for (int i = 0; i < p.ns; ++i) {
       for (int jj = 0; jj < p.ns; ++jj) {
@@ -118,7 +121,9 @@ EnrolledFinger enroll_finger(const FingerTemplate& t, const MccParams& p) {
         // Cell centre, rotated with the minutia (screen coordinates, y down).
         const double px = m.x + c * u + s * v, py = m.y - s * u + c * v;
         if (hull.size() >= 3) {
-          if (cv::pointPolygonTest(hull, cv::Point2f(static_cast<float>(px), static_cast<float>(py)), true) < -p.omega) {
+          if (cv::pointPolygonTest(hull,
+                                   cv::Point2f(static_cast<float>(px), static_cast<float>(py)),
+                                   true) < -p.omega) {
             continue;
           }
         }
@@ -139,7 +144,8 @@ EnrolledFinger enroll_finger(const FingerTemplate& t, const MccParams& p) {
           for (int k = 0; k < p.nd; ++k) {
             const double phik = -kPi + (k + 0.5) * dd;
             const double diff = dphi(phik, dtheta);
-            const double cd = 0.5 * (std::erf((diff + dd / 2) * inv_sqrt2_sd) - std::erf((diff - dd / 2) * inv_sqrt2_sd));
+            const double cd = 0.5 * (std::erf((diff + dd / 2) * inv_sqrt2_sd) -
+                                     std::erf((diff - dd / 2) * inv_sqrt2_sd));
             sums[k] += gs * cd;
           }
         }
@@ -151,7 +157,8 @@ EnrolledFinger enroll_finger(const FingerTemplate& t, const MccParams& p) {
         }
       }
     }
-    if (disc_cells == 0 || valid_cells < p.min_valid_cells * disc_cells || contributing < p.min_contributing) {
+    if (disc_cells == 0 || valid_cells < p.min_valid_cells * disc_cells ||
+        contributing < p.min_contributing) {
       continue;  // an invalid cylinder: too close to the border or too isolated
     }
     e.minutiae.push_back(m);
@@ -184,11 +191,15 @@ double compare_fingers(const EnrolledFinger& a, const EnrolledFinger& b, const M
   for (std::size_t r = 0; r < na; ++r) {
     for (std::size_t c = 0; c < nb; ++c) {
       if (std::abs(fast_dphi(a.minutiae[r].angle, b.minutiae[c].angle)) > max_dir) continue;
-      const auto k = counts(&a.values[r * a.words], &a.validity[r * a.words], &b.values[c * b.words],
-                            &b.validity[c * b.words], a.words);
+      const auto k = counts(&a.values[r * a.words], &a.validity[r * a.words],
+                            &b.values[c * b.words], &b.validity[c * b.words], a.words);
       if (k.common < min_common || k.a + k.b == 0) continue;
-      const double sim = 1.0 - std::sqrt(static_cast<double>(k.x)) / (std::sqrt(static_cast<double>(k.a)) + std::sqrt(static_cast<double>(k.b)));
-      if (sim > 0) pairs.push_back({static_cast<float>(sim), static_cast<std::uint16_t>(r), static_cast<std::uint16_t>(c)});
+      const double sim =
+          1.0 - std::sqrt(static_cast<double>(k.x)) /
+                    (std::sqrt(static_cast<double>(k.a)) + std::sqrt(static_cast<double>(k.b)));
+      if (sim > 0)
+        pairs.push_back({static_cast<float>(sim), static_cast<std::uint16_t>(r),
+                         static_cast<std::uint16_t>(c)});
     }
   }
   if (pairs.empty()) return 0.0;
@@ -198,7 +209,8 @@ double compare_fingers(const EnrolledFinger& a, const EnrolledFinger& b, const M
     return x.sim != y.sim ? x.sim > y.sim : (x.r != y.r ? x.r < y.r : x.c < y.c);
   });
   std::size_t nr = std::min(na, nb);
-  if (p.max_relaxation_pairs > 1) nr = std::min(nr, static_cast<std::size_t>(p.max_relaxation_pairs));
+  if (p.max_relaxation_pairs > 1)
+    nr = std::min(nr, static_cast<std::size_t>(p.max_relaxation_pairs));
   std::vector<char> used_r(na), used_c(nb);
   std::vector<Pair> sel;
   for (const auto& q : pairs) {
@@ -209,7 +221,8 @@ double compare_fingers(const EnrolledFinger& a, const EnrolledFinger& b, const M
   }
   const std::size_t n = sel.size();
   const double z = sigmoid(static_cast<double>(std::min(na, nb)), p.np_mu, p.np_tau);
-  const std::size_t np = std::min(n, static_cast<std::size_t>(std::lround(p.min_np + z * (p.max_np - p.min_np))));
+  const std::size_t np =
+      std::min(n, static_cast<std::size_t>(std::lround(p.min_np + z * (p.max_np - p.min_np))));
   if (n < 2) return n == 1 ? sel[0].sim / std::max<double>(1, np) : 0.0;
   // Geometric compatibility of every two selected pairs (distances, relative
   // directions, radial angles agree), through tabulated sigmoids.
@@ -223,8 +236,10 @@ double compare_fingers(const EnrolledFinger& a, const EnrolledFinger& b, const M
       const auto& ak = a.minutiae[sel[k].r];
       const auto& bk = b.minutiae[sel[k].c];
       const float dxa = ak.x - ai.x, dya = ak.y - ai.y, dxb = bk.x - bi.x, dyb = bk.y - bi.y;
-      const float d1 = std::abs(std::sqrt(dxa * dxa + dya * dya) - std::sqrt(dxb * dxb + dyb * dyb));
-      const float d2 = std::abs(fast_dphi(fast_dphi(ai.angle, ak.angle), fast_dphi(bi.angle, bk.angle)));
+      const float d1 =
+          std::abs(std::sqrt(dxa * dxa + dya * dya) - std::sqrt(dxb * dxb + dyb * dyb));
+      const float d2 =
+          std::abs(fast_dphi(fast_dphi(ai.angle, ak.angle), fast_dphi(bi.angle, bk.angle)));
       const float ra = fast_atan2(-dya, dxa), rb = fast_atan2(-dyb, dxb);
       const float d3 = std::abs(fast_dphi(fast_dphi(ai.angle, ra), fast_dphi(bi.angle, rb)));
       // From k's side: the same distances; relative directions negate; radial
@@ -242,7 +257,8 @@ double compare_fingers(const EnrolledFinger& a, const EnrolledFinger& b, const M
     for (std::size_t i = 0; i < n; ++i) {
       double s = 0;
       for (std::size_t k = 0; k < n; ++k) s += rho[i * n + k] * lambda[k];
-      next[i] = p.relaxation_weight * lambda[i] + (1 - p.relaxation_weight) * s / static_cast<double>(n - 1);
+      next[i] = p.relaxation_weight * lambda[i] +
+                (1 - p.relaxation_weight) * s / static_cast<double>(n - 1);
     }
     lambda.swap(next);
   }

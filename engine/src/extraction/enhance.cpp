@@ -13,8 +13,8 @@ const kernels::GaborBank& enhancement_bank() {
 }
 }  // namespace
 
-cv::Mat enhance(const cv::Mat& gray, const cv::Mat& theta, const cv::Mat& period, const cv::Mat& mask,
-                const ExtractionParams& p) {
+cv::Mat enhance(const cv::Mat& gray, const cv::Mat& theta, const cv::Mat& period,
+                const cv::Mat& mask, const ExtractionParams& p) {
   using namespace kernels;
   const int w = gray.cols, h = gray.rows;
   // Local normalisation over about three ridge periods; ridges (dark) positive.
@@ -40,14 +40,17 @@ cv::Mat enhance(const cv::Mat& gray, const cv::Mat& theta, const cv::Mat& period
       index[static_cast<std::size_t>(y) * w + x] = GaborBank::index(t[x], f[x]);
     }
   }
-  const GaborPass pass{src.data(), dst.data(), stride, w, index.data(), enhancement_bank().taps(), p.enhancement_gain};
+  const GaborPass pass{
+      src.data(),        dst.data(), stride, w, index.data(), enhancement_bank().taps(),
+      p.enhancement_gain};
   gabor_rows(pass, 0, h);
   cv::Mat out(h, w, CV_16S);
   for (int y = 0; y < h; ++y) {
     std::int16_t* o = out.ptr<std::int16_t>(y);
     const std::uint8_t* mk = mask.ptr<std::uint8_t>(y);
     for (int x = 0; x < w; ++x) {
-      o[x] = mk[x] ? dst[static_cast<std::size_t>(y + kGaborRadius) * stride + x + kGaborRadius] : 0;
+      o[x] =
+          mk[x] ? dst[static_cast<std::size_t>(y + kGaborRadius) * stride + x + kGaborRadius] : 0;
     }
   }
   return out;

@@ -19,8 +19,8 @@ ExtractionResult extract_one(const GrayImage& image, const ExtractionParams& p) 
     r.finger.width = static_cast<std::uint16_t>(std::min(image.width, 0x3FFF));
     r.finger.height = static_cast<std::uint16_t>(std::min(image.height, 0x3FFF));
     r.finger.dpi_x = r.finger.dpi_y = static_cast<std::uint16_t>(image.dpi);
-    r.reasons.emplace_back("image too small for a fingerprint (" + std::to_string(image.width) + "x" +
-                           std::to_string(image.height) + ")");
+    r.reasons.emplace_back("image too small for a fingerprint (" + std::to_string(image.width) +
+                           "x" + std::to_string(image.height) + ")");
     return r;
   }
   cv::Mat theta, coherence;
@@ -56,14 +56,17 @@ ExtractionResult extract_one(const GrayImage& image, const ExtractionParams& p) 
   r.width = gray.cols;
   r.height = gray.rows;
   r.mask.assign(mask.datastart, mask.dataend);
-  r.orientation.assign(reinterpret_cast<const float*>(theta.datastart), reinterpret_cast<const float*>(theta.dataend));
+  r.orientation.assign(reinterpret_cast<const float*>(theta.datastart),
+                       reinterpret_cast<const float*>(theta.dataend));
   r.coherence.assign(reinterpret_cast<const float*>(coherence.datastart),
                      reinterpret_cast<const float*>(coherence.dataend));
   r.enhanced.assign(reinterpret_cast<const std::int16_t*>(enhanced.datastart),
                     reinterpret_cast<const std::int16_t*>(enhanced.dataend));
   r.skeleton.resize(static_cast<std::size_t>(skeleton.rows) * skeleton.cols);
   for (int y = 0; y < skeleton.rows; ++y) {
-    for (int x = 0; x < skeleton.cols; ++x) r.skeleton[static_cast<std::size_t>(y) * skeleton.cols + x] = skeleton.at<std::uint8_t>(y, x) ? 1 : 0;
+    for (int x = 0; x < skeleton.cols; ++x)
+      r.skeleton[static_cast<std::size_t>(y) * skeleton.cols + x] =
+          skeleton.at<std::uint8_t>(y, x) ? 1 : 0;
   }
   return r;
 }
@@ -79,9 +82,11 @@ ExtractionResult extract_finger(const GrayImage& image, const ExtractionParams& 
   }
 }
 
-std::vector<ExtractionResult> extract_fingers(std::span<const GrayImage> images, const ExtractionParams& p) {
+std::vector<ExtractionResult> extract_fingers(std::span<const GrayImage> images,
+                                              const ExtractionParams& p) {
   std::vector<ExtractionResult> out(images.size());
-  tbb::parallel_for(std::size_t{0}, images.size(), [&](std::size_t i) { out[i] = extract_finger(images[i], p); });
+  tbb::parallel_for(std::size_t{0}, images.size(),
+                    [&](std::size_t i) { out[i] = extract_finger(images[i], p); });
   return out;
 }
 

@@ -17,8 +17,9 @@ double angle_diff(double a, double b) {
 
 }  // namespace
 
-std::vector<Minutia> detect_minutiae(const cv::Mat& enhanced, const cv::Mat& mask, const cv::Mat& coherence,
-                                     const cv::Mat& orientation, const ExtractionParams& p, cv::Mat* skeleton_out) {
+std::vector<Minutia> detect_minutiae(const cv::Mat& enhanced, const cv::Mat& mask,
+                                     const cv::Mat& coherence, const cv::Mat& orientation,
+                                     const ExtractionParams& p, cv::Mat* skeleton_out) {
   cv::Mat binary = (enhanced > 0) & (mask > 0);
   const cv::Mat skel = thin(binary);
   if (skeleton_out) *skeleton_out = skel;
@@ -26,8 +27,8 @@ std::vector<Minutia> detect_minutiae(const cv::Mat& enhanced, const cv::Mat& mas
   // and measure distances with zeros outside the image.
   cv::Mat valid;
   const int k = 2 * p.border_margin + 1;
-  cv::erode(mask, valid, cv::getStructuringElement(cv::MORPH_ELLIPSE, {k, k}), {-1, -1}, 1, cv::BORDER_CONSTANT,
-            cv::Scalar(0));
+  cv::erode(mask, valid, cv::getStructuringElement(cv::MORPH_ELLIPSE, {k, k}), {-1, -1}, 1,
+            cv::BORDER_CONSTANT, cv::Scalar(0));
   cv::Mat framed, dist_framed;
   cv::copyMakeBorder(mask, framed, 1, 1, 1, 1, cv::BORDER_CONSTANT, cv::Scalar(0));
   cv::distanceTransform(framed, dist_framed, cv::DIST_L2, 3);
@@ -105,15 +106,18 @@ std::vector<Minutia> detect_minutiae(const cv::Mat& enhanced, const cv::Mat& mas
     out.push_back(m);
   }
   if (static_cast<int>(out.size()) > p.max_minutiae) {
-    std::stable_sort(out.begin(), out.end(), [](const Minutia& a, const Minutia& b) { return a.quality > b.quality; });
+    std::stable_sort(out.begin(), out.end(),
+                     [](const Minutia& a, const Minutia& b) { return a.quality > b.quality; });
     out.resize(static_cast<std::size_t>(p.max_minutiae));
   }
   return out;
 }
 
-int image_quality(const cv::Mat& mask, const cv::Mat& coherence, const cv::Mat& enhanced, const cv::Mat& period,
-                  double ridge_share, const ExtractionParams& p, std::vector<std::string>& reasons) {
-  const double area = static_cast<double>(cv::countNonZero(mask)) / (static_cast<double>(mask.rows) * mask.cols);
+int image_quality(const cv::Mat& mask, const cv::Mat& coherence, const cv::Mat& enhanced,
+                  const cv::Mat& period, double ridge_share, const ExtractionParams& p,
+                  std::vector<std::string>& reasons) {
+  const double area =
+      static_cast<double>(cv::countNonZero(mask)) / (static_cast<double>(mask.rows) * mask.cols);
   if (area < p.min_quality_area) {
     reasons.emplace_back("no finger found: place a finger on the sensor");
     return 0;
@@ -132,7 +136,8 @@ int image_quality(const cv::Mat& mask, const cv::Mat& coherence, const cv::Mat& 
   const double area_score = std::clamp(area / 0.5, 0.0, 1.0);
   const double q = 100.0 * (0.4 * ocl_score + 0.3 * clarity + 0.1 * consistency + 0.2 * area_score);
   if (area < 0.25) reasons.emplace_back("small finger area: press the finger flat and centred");
-  if (ocl < 0.45) reasons.emplace_back("unclear ridge flow: clean the sensor and the finger, recapture");
+  if (ocl < 0.45)
+    reasons.emplace_back("unclear ridge flow: clean the sensor and the finger, recapture");
   if (clarity < 0.45) reasons.emplace_back("low ridge contrast: dry, wet or smudged finger");
   return static_cast<int>(std::clamp(std::lround(q), 0L, 100L));
 }

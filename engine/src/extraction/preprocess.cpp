@@ -13,13 +13,15 @@ constexpr double kPi = 3.14159265358979323846;
 cv::Mat to_500dpi(const GrayImage& image, double& scale) {
   if (image.width <= 0 || image.height <= 0 ||
       image.pixels.size() != static_cast<std::size_t>(image.width) * image.height) {
-    throw Error(ErrorCode::invalid_argument, "extraction: empty image or pixel buffer of the wrong size");
+    throw Error(ErrorCode::invalid_argument,
+                "extraction: empty image or pixel buffer of the wrong size");
   }
   if (image.dpi < 100 || image.dpi > 5000) {
     throw Error(ErrorCode::invalid_argument,
                 "extraction: resolution " + std::to_string(image.dpi) + " dpi outside 100-5000");
   }
-  const cv::Mat src(image.height, image.width, CV_8U, const_cast<std::uint8_t*>(image.pixels.data()));
+  const cv::Mat src(image.height, image.width, CV_8U,
+                    const_cast<std::uint8_t*>(image.pixels.data()));
   cv::Mat f;
   src.convertTo(f, CV_32F);
   scale = 500.0 / image.dpi;
@@ -51,7 +53,8 @@ cv::Mat segment(const cv::Mat& gray, const ExtractionParams& p, const cv::Mat& c
   cv::Mat mask(gray.size(), CV_8U, cv::Scalar(0));
   if (sds.empty()) return mask;
   std::vector<float> sorted = sds;
-  std::nth_element(sorted.begin(), sorted.begin() + static_cast<long>(sorted.size() * 9 / 10), sorted.end());
+  std::nth_element(sorted.begin(), sorted.begin() + static_cast<long>(sorted.size() * 9 / 10),
+                   sorted.end());
   const double p90 = sorted[sorted.size() * 9 / 10];
   const double threshold = std::max(p.min_block_sd, p.foreground_contrast * p90);
   cv::Mat fg;
@@ -178,7 +181,8 @@ double spectral_period(const cv::Mat& block) {
   return n / (rsum / wsum);
 }
 
-cv::Mat ridge_period(const cv::Mat& gray, const cv::Mat& mask, const ExtractionParams& p, double* ridge_share) {
+cv::Mat ridge_period(const cv::Mat& gray, const cv::Mat& mask, const ExtractionParams& p,
+                     double* ridge_share) {
   const int b = p.block, win = 2 * b;
   const int bw = std::max(1, gray.cols / b), bh = std::max(1, gray.rows / b);
   cv::Mat grid(bh, bw, CV_32F, cv::Scalar(0));
@@ -187,8 +191,10 @@ cv::Mat ridge_period(const cv::Mat& gray, const cv::Mat& mask, const ExtractionP
       const int cx = bx * b + b / 2, cy = by * b + b / 2;
       const int x0 = cx - win / 2, y0 = cy - win / 2;
       if (x0 < 0 || y0 < 0 || x0 + win > gray.cols || y0 + win > gray.rows) continue;
-      if (!mask.at<std::uint8_t>(std::min(cy, mask.rows - 1), std::min(cx, mask.cols - 1))) continue;
-      grid.at<float>(by, bx) = static_cast<float>(spectral_period(gray(cv::Rect(x0, y0, win, win))));
+      if (!mask.at<std::uint8_t>(std::min(cy, mask.rows - 1), std::min(cx, mask.cols - 1)))
+        continue;
+      grid.at<float>(by, bx) =
+          static_cast<float>(spectral_period(gray(cv::Rect(x0, y0, win, win))));
     }
   }
   // Median of the measured blocks fills the gaps, then a smoothing pass.
@@ -198,7 +204,8 @@ cv::Mat ridge_period(const cv::Mat& gray, const cv::Mat& mask, const ExtractionP
       const int cx = bx * b + b / 2, cy = by * b + b / 2;
       const int x0 = cx - win / 2, y0 = cy - win / 2;
       if (x0 < 0 || y0 < 0 || x0 + win > gray.cols || y0 + win > gray.rows) continue;
-      foreground_blocks += mask.at<std::uint8_t>(std::min(cy, mask.rows - 1), std::min(cx, mask.cols - 1)) != 0;
+      foreground_blocks +=
+          mask.at<std::uint8_t>(std::min(cy, mask.rows - 1), std::min(cx, mask.cols - 1)) != 0;
     }
   }
   std::vector<float> valid;
@@ -211,7 +218,8 @@ cv::Mat ridge_period(const cv::Mat& gray, const cv::Mat& mask, const ExtractionP
   }
   float fill = static_cast<float>(p.default_period);
   if (!valid.empty()) {
-    std::nth_element(valid.begin(), valid.begin() + static_cast<long>(valid.size() / 2), valid.end());
+    std::nth_element(valid.begin(), valid.begin() + static_cast<long>(valid.size() / 2),
+                     valid.end());
     fill = valid[valid.size() / 2];
   }
   for (int y = 0; y < grid.rows; ++y) {
@@ -224,7 +232,8 @@ cv::Mat ridge_period(const cv::Mat& gray, const cv::Mat& mask, const ExtractionP
   cv::GaussianBlur(grid, grid, cv::Size(0, 0), 1.0);
   cv::Mat period;
   cv::resize(grid, period, cv::Size(bw * b, bh * b), 0, 0, cv::INTER_LINEAR);
-  cv::copyMakeBorder(period, period, 0, gray.rows - period.rows, 0, gray.cols - period.cols, cv::BORDER_REPLICATE);
+  cv::copyMakeBorder(period, period, 0, gray.rows - period.rows, 0, gray.cols - period.cols,
+                     cv::BORDER_REPLICATE);
   cv::min(cv::max(period, 5.0), 15.0, period);
   return period;
 }

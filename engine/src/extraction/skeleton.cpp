@@ -134,7 +134,8 @@ cv::Mat thin(const cv::Mat& binary) {
   return out;
 }
 
-std::vector<SkeletonMinutia> find_skeleton_minutiae(const cv::Mat& skeleton, const cv::Mat& valid, int trace) {
+std::vector<SkeletonMinutia> find_skeleton_minutiae(const cv::Mat& skeleton, const cv::Mat& valid,
+                                                    int trace) {
   const Skeleton sk{skeleton};
   std::vector<SkeletonMinutia> found;
   for (int y = 1; y < skeleton.rows - 1; ++y) {
@@ -178,7 +179,8 @@ std::vector<SkeletonMinutia> find_skeleton_minutiae(const cv::Mat& skeleton, con
         int stem = 0;
         double best = -1;
         for (int i = 0; i < 3; ++i) {
-          const double d = angle_diff(angles[i], angles[(i + 1) % 3]) + angle_diff(angles[i], angles[(i + 2) % 3]);
+          const double d = angle_diff(angles[i], angles[(i + 1) % 3]) +
+                           angle_diff(angles[i], angles[(i + 2) % 3]);
           if (d > best) {
             best = d;
             stem = i;

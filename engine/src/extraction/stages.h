@@ -17,7 +17,8 @@ cv::Mat to_500dpi(const GrayImage& image, double& scale);
 // Foreground mask (CV_8U, 0/1): blocks whose grey-level sd is high enough
 // and, when `coherence` is given, whose ridge flow is coherent enough;
 // cleaned (largest component, holes filled, edges smoothed).
-cv::Mat segment(const cv::Mat& gray, const ExtractionParams& p, const cv::Mat& coherence = cv::Mat());
+cv::Mat segment(const cv::Mat& gray, const ExtractionParams& p,
+                const cv::Mat& coherence = cv::Mat());
 
 // Ridge direction per pixel (CV_32F, radians [0, pi), counter-clockwise on
 // screen) and coherence (CV_32F, 0-1) from the smoothed gradient tensor.
@@ -37,21 +38,22 @@ cv::Mat ridge_period(const cv::Mat& gray, const cv::Mat& mask, const ExtractionP
 // Contextual enhancement: locally normalised image (ridges positive) through
 // one space-variant Gabor pass tuned to orientation and period. CV_16S, >0 on
 // ridges, 0 outside the mask.
-cv::Mat enhance(const cv::Mat& gray, const cv::Mat& theta, const cv::Mat& period, const cv::Mat& mask,
-                const ExtractionParams& p);
+cv::Mat enhance(const cv::Mat& gray, const cv::Mat& theta, const cv::Mat& period,
+                const cv::Mat& mask, const ExtractionParams& p);
 
 // Minutiae of the enhanced image with false ones removed (border, low
 // coherence, spurs, fragments, broken ridges, crowded pairs) and a quality
 // each; coordinates at 500 dpi. Directions follow the smoothed ridge
 // orientation (`orientation`, may be empty: skeleton tracing alone), in the
 // sense the skeleton gives.
-std::vector<Minutia> detect_minutiae(const cv::Mat& enhanced, const cv::Mat& mask, const cv::Mat& coherence,
-                                     const cv::Mat& orientation, const ExtractionParams& p,
-                                     cv::Mat* skeleton_out = nullptr);
+std::vector<Minutia> detect_minutiae(const cv::Mat& enhanced, const cv::Mat& mask,
+                                     const cv::Mat& coherence, const cv::Mat& orientation,
+                                     const ExtractionParams& p, cv::Mat* skeleton_out = nullptr);
 
 // Image quality 0-100 in the spirit of NFIQ 2 (orientation certainty,
 // ridge clarity, frequency consistency, foreground area), with reasons.
-int image_quality(const cv::Mat& mask, const cv::Mat& coherence, const cv::Mat& enhanced, const cv::Mat& period,
-                  double ridge_share, const ExtractionParams& p, std::vector<std::string>& reasons);
+int image_quality(const cv::Mat& mask, const cv::Mat& coherence, const cv::Mat& enhanced,
+                  const cv::Mat& period, double ridge_share, const ExtractionParams& p,
+                  std::vector<std::string>& reasons);
 
 }  // namespace tunggal::extraction

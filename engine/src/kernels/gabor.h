@@ -19,10 +19,10 @@ inline constexpr int kGaborRow = 16;                     // padded row (one AVX2
 inline constexpr int kGaborShift = 14;                   // fixed-point scale of the taps
 
 struct GaborPass {
-  const std::int16_t* src;  // padded by kGaborRadius on each side (+1 column right)
-  std::int16_t* dst;        // same layout
-  int stride;               // of src and dst
-  int width;                // unpadded
+  const std::int16_t* src;            // padded by kGaborRadius on each side (+1 column right)
+  std::int16_t* dst;                  // same layout
+  int stride;                         // of src and dst
+  int width;                          // unpadded
   const std::uint16_t* kernel_index;  // per unpadded pixel, into `bank`
   const std::int16_t* bank;           // kernels of kGaborSide x kGaborRow taps
   int gain;                           // output = clamp(acc * gain >> shift, +-127)
@@ -37,7 +37,8 @@ class GaborBank {
   static constexpr double kPeriodMin = 5.0, kPeriodStep = 0.5;
   static constexpr int kPeriods = 21;
   // sigma across ridges = min(across * period, across_cap), along likewise.
-  GaborBank(double across = 0.40, double across_cap = 4.0, double along = 0.55, double along_cap = 4.5);
+  GaborBank(double across = 0.40, double across_cap = 4.0, double along = 0.55,
+            double along_cap = 4.5);
   const std::int16_t* taps() const { return taps_.data(); }
   // Kernel index for a ridge direction (radians [0, pi), counter-clockwise
   // on screen) and a period in pixels.

@@ -15,8 +15,9 @@ void gabor_rows_avx2(const GaborPass& p, int y0, int y1) {
   for (int y = y0; y < y1; ++y) {
     for (int x = 0; x < p.width; ++x) {
       const std::int16_t* k =
-          p.bank + static_cast<std::size_t>(p.kernel_index[static_cast<std::size_t>(y) * p.width + x]) *
-                       kGaborSide * kGaborRow;
+          p.bank +
+          static_cast<std::size_t>(p.kernel_index[static_cast<std::size_t>(y) * p.width + x]) *
+              kGaborSide * kGaborRow;
       const std::int16_t* s = p.src + static_cast<std::size_t>(y) * p.stride + x;
       __m256i acc = _mm256_setzero_si256();
       for (int r = 0; r < kGaborSide; ++r) {

@@ -16,8 +16,9 @@ void gabor_rows_scalar(const GaborPass& p, int y0, int y1) {
   for (int y = y0; y < y1; ++y) {
     for (int x = 0; x < p.width; ++x) {
       const std::int16_t* k =
-          p.bank + static_cast<std::size_t>(p.kernel_index[static_cast<std::size_t>(y) * p.width + x]) *
-                       kGaborSide * kGaborRow;
+          p.bank +
+          static_cast<std::size_t>(p.kernel_index[static_cast<std::size_t>(y) * p.width + x]) *
+              kGaborSide * kGaborRow;
       const std::int16_t* s = p.src + static_cast<std::size_t>(y) * p.stride + x;
       std::int32_t acc = 0;
       for (int r = 0; r < kGaborSide; ++r) {
@@ -25,7 +26,8 @@ void gabor_rows_scalar(const GaborPass& p, int y0, int y1) {
           acc += static_cast<std::int32_t>(s[r * p.stride + c]) * k[r * kGaborRow + c];
         }
       }
-      p.dst[static_cast<std::size_t>(y + kGaborRadius) * p.stride + x + kGaborRadius] = finish(acc, p.gain);
+      p.dst[static_cast<std::size_t>(y + kGaborRadius) * p.stride + x + kGaborRadius] =
+          finish(acc, p.gain);
     }
   }
 }
@@ -38,7 +40,9 @@ void gabor_rows(const GaborPass& p, int y0, int y1, SimdLevel level) {
   }
 }
 
-std::int16_t gabor_finish(std::int32_t acc, int gain) { return finish(acc, gain); }
+std::int16_t gabor_finish(std::int32_t acc, int gain) {
+  return finish(acc, gain);
+}
 
 GaborBank::GaborBank(double across, double across_cap, double along, double along_cap) {
   constexpr double kPi = 3.14159265358979323846;
@@ -70,11 +74,12 @@ GaborBank::GaborBank(double across, double across_cap, double along, double alon
         k[i] -= sum / wsum * window[i];  // zero DC: a flat image gives nothing
         response += k[i] * wave[i];
       }
-      std::int16_t* out = taps_.data() + (static_cast<std::size_t>(o) * kPeriods + p) * kGaborSide * kGaborRow;
+      std::int16_t* out =
+          taps_.data() + (static_cast<std::size_t>(o) * kPeriods + p) * kGaborSide * kGaborRow;
       for (int row = 0; row < kGaborSide; ++row) {
         for (int col = 0; col < kGaborSide; ++col) {
-          out[row * kGaborRow + col] =
-              static_cast<std::int16_t>(std::lround(k[row * kGaborSide + col] / response * (1 << kGaborShift)));
+          out[row * kGaborRow + col] = static_cast<std::int16_t>(
+              std::lround(k[row * kGaborSide + col] / response * (1 << kGaborShift)));
         }
       }
     }
@@ -83,8 +88,10 @@ GaborBank::GaborBank(double across, double across_cap, double along, double alon
 
 std::uint16_t GaborBank::index(double orientation, double period) {
   constexpr double kPi = 3.14159265358979323846;
-  const int o = std::clamp(static_cast<int>(orientation / kPi * kOrientations), 0, kOrientations - 1);
-  const int q = std::clamp(static_cast<int>(std::lround((period - kPeriodMin) / kPeriodStep)), 0, kPeriods - 1);
+  const int o =
+      std::clamp(static_cast<int>(orientation / kPi * kOrientations), 0, kOrientations - 1);
+  const int q = std::clamp(static_cast<int>(std::lround((period - kPeriodMin) / kPeriodStep)), 0,
+                           kPeriods - 1);
   return static_cast<std::uint16_t>(o * kPeriods + q);
 }
 

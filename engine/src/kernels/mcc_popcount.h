@@ -15,13 +15,15 @@ struct CylinderCounts {
   friend bool operator==(const CylinderCounts&, const CylinderCounts&) = default;
 };
 
-CylinderCounts mcc_counts_scalar(const std::uint64_t* ca, const std::uint64_t* va, const std::uint64_t* cb,
-                                 const std::uint64_t* vb, int words) noexcept;
-CylinderCounts mcc_counts_avx2(const std::uint64_t* ca, const std::uint64_t* va, const std::uint64_t* cb,
-                               const std::uint64_t* vb, int words) noexcept;
+CylinderCounts mcc_counts_scalar(const std::uint64_t* ca, const std::uint64_t* va,
+                                 const std::uint64_t* cb, const std::uint64_t* vb,
+                                 int words) noexcept;
+CylinderCounts mcc_counts_avx2(const std::uint64_t* ca, const std::uint64_t* va,
+                               const std::uint64_t* cb, const std::uint64_t* vb,
+                               int words) noexcept;
 
-using McCountsFn = CylinderCounts (*)(const std::uint64_t*, const std::uint64_t*, const std::uint64_t*,
-                                      const std::uint64_t*, int) noexcept;
+using McCountsFn = CylinderCounts (*)(const std::uint64_t*, const std::uint64_t*,
+                                      const std::uint64_t*, const std::uint64_t*, int) noexcept;
 // The best kernel for `level` on this CPU (words must be a multiple of 4 for AVX2).
 McCountsFn mcc_counts_kernel(SimdLevel level = detected_simd_level()) noexcept;
 

@@ -4,8 +4,9 @@
 
 namespace tunggal::kernels {
 
-CylinderCounts mcc_counts_scalar(const std::uint64_t* ca, const std::uint64_t* va, const std::uint64_t* cb,
-                                 const std::uint64_t* vb, int words) noexcept {
+CylinderCounts mcc_counts_scalar(const std::uint64_t* ca, const std::uint64_t* va,
+                                 const std::uint64_t* cb, const std::uint64_t* vb,
+                                 int words) noexcept {
   CylinderCounts c;
   for (int i = 0; i < words; ++i) {
     const std::uint64_t common = va[i] & vb[i];

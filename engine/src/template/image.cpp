@@ -42,11 +42,12 @@ std::vector<std::uint8_t> read_file(const std::filesystem::path& path, std::size
 namespace {
 
 std::uint32_t be32(const std::uint8_t* p) {
-  return (std::uint32_t{p[0]} << 24) | (std::uint32_t{p[1]} << 16) | (std::uint32_t{p[2]} << 8) | p[3];
+  return (std::uint32_t{p[0]} << 24) | (std::uint32_t{p[1]} << 16) | (std::uint32_t{p[2]} << 8) |
+         p[3];
 }
 std::int32_t le32s(const std::uint8_t* p) {
-  return static_cast<std::int32_t>(std::uint32_t{p[0]} | (std::uint32_t{p[1]} << 8) | (std::uint32_t{p[2]} << 16) |
-                                   (std::uint32_t{p[3]} << 24));
+  return static_cast<std::int32_t>(std::uint32_t{p[0]} | (std::uint32_t{p[1]} << 8) |
+                                   (std::uint32_t{p[2]} << 16) | (std::uint32_t{p[3]} << 24));
 }
 
 // Only the formats fingerprint images come in are handed to OpenCV (fewer
@@ -54,11 +55,12 @@ std::int32_t le32s(const std::uint8_t* p) {
 // is checked before any pixel is decoded.
 void check_header(std::span<const std::uint8_t> b) {
   auto too_large = [](long long w, long long h) {
-    if (w <= 0 || h <= 0) throw Error(ErrorCode::malformed_data, "image: header states an empty size");
+    if (w <= 0 || h <= 0)
+      throw Error(ErrorCode::malformed_data, "image: header states an empty size");
     if (w > kMaxImageSide || h > kMaxImageSide) {
-      throw Error(ErrorCode::limit_exceeded, "image: " + std::to_string(w) + "x" + std::to_string(h) +
-                                                 " exceeds the limit of " + std::to_string(kMaxImageSide) +
-                                                 " pixels a side");
+      throw Error(ErrorCode::limit_exceeded, "image: " + std::to_string(w) + "x" +
+                                                 std::to_string(h) + " exceeds the limit of " +
+                                                 std::to_string(kMaxImageSide) + " pixels a side");
     }
   };
   auto starts = [&](std::initializer_list<int> magic) {
@@ -87,11 +89,13 @@ void check_header(std::span<const std::uint8_t> b) {
           ++i;
         }
       }
-      if (i >= b.size() || !std::isdigit(b[i])) throw Error(ErrorCode::malformed_data, "image: bad PGM/PNM header");
+      if (i >= b.size() || !std::isdigit(b[i]))
+        throw Error(ErrorCode::malformed_data, "image: bad PGM/PNM header");
       while (i < b.size() && std::isdigit(b[i]) && d <= kMaxImageSide) d = d * 10 + (b[i++] - '0');
     }
     too_large(dims[0], dims[1]);
-  } else if (!starts({0xFF, 0xD8, 0xFF}) && !starts({'I', 'I', 0x2A, 0x00}) && !starts({'M', 'M', 0x00, 0x2A})) {
+  } else if (!starts({0xFF, 0xD8, 0xFF}) && !starts({'I', 'I', 0x2A, 0x00}) &&
+             !starts({'M', 'M', 0x00, 0x2A})) {
     throw Error(ErrorCode::unsupported, "image: not a PNG, JPEG, BMP, TIFF or PGM file");
   }
 }

@@ -30,7 +30,8 @@ struct FvcDataset {
 // .tgt. If several template extensions exist for one sample, `template_ext`
 // (e.g. ".iso") chooses; empty means all are listed. Throws tunggal::Error
 // (not_found) if the folder does not exist.
-FvcDataset scan_fvc_folder(const std::filesystem::path& folder, const std::string& template_ext = "");
+FvcDataset scan_fvc_folder(const std::filesystem::path& folder,
+                           const std::string& template_ext = "");
 
 // Finds FVC database folders (those holding at least one <finger>_<n> file)
 // at or below `root`, sorted by path.

@@ -7,7 +7,7 @@
 namespace tunggal::datasets {
 
 struct ErrorRates {
-  double eer = 0;       // equal error rate (mean of FMR and FNMR where they cross)
+  double eer = 0;  // equal error rate (mean of FMR and FNMR where they cross)
   double eer_threshold = 0;
   double fmr100 = 0;    // lowest FNMR with FMR <= 1%
   double fmr1000 = 0;   // ... FMR <= 0.1% (needs >= 1,000 impostor scores to mean much)

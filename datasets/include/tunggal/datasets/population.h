@@ -20,7 +20,8 @@ namespace tunggal::datasets {
 // ---- Demographics -------------------------------------------------------
 
 struct Demographics {
-  std::string nik;  // 16 digits: province(2) regency(2) district(2) DDMMYY (+40 to DD for women) serial(4)
+  std::string
+      nik;  // 16 digits: province(2) regency(2) district(2) DDMMYY (+40 to DD for women) serial(4)
   std::string name;
   bool female = false;
   std::string birth_place;
@@ -67,8 +68,8 @@ struct SyntheticFaceParams {
   int dimensions = 512;
   double structure_share = 0.25;  // identity variance shared through a low-rank subspace
   int structure_rank = 10;
-  double noise_scale = 0.70;      // capture noise relative to identity (median)
-  double noise_spread = 0.30;     // log-normal spread of the noise per capture
+  double noise_scale = 0.70;   // capture noise relative to identity (median)
+  double noise_spread = 0.30;  // log-normal spread of the noise per capture
 };
 inline constexpr const char* kSyntheticFaceModel = "synthetic-arcface512-v1";
 
@@ -81,10 +82,10 @@ FaceTemplate synthetic_face_sample(const std::vector<float>& identity, std::uint
 
 struct PopulationParams {
   std::uint64_t seed = 1;
-  std::size_t people = 1000;        // enrolled people (one gallery record each)
-  std::size_t probes = 0;           // new applicants; 0 means people / 10 (at least 1)
-  double duplicate_fraction = 0.1;  // share of applicants already enrolled, under a new identity
-  bool images = false;              // render finger images (slow) besides templates
+  std::size_t people = 1000;           // enrolled people (one gallery record each)
+  std::size_t probes = 0;              // new applicants; 0 means people / 10 (at least 1)
+  double duplicate_fraction = 0.1;     // share of applicants already enrolled, under a new identity
+  bool images = false;                 // render finger images (slow) besides templates
   double missing_finger_rate = 0.003;  // per finger, persistent (amputation)
   double damaged_finger_rate = 0.01;   // per finger, persistent (scar, worn skin)
   std::int64_t enrolment_epoch = 1767225600;  // 2026-01-01T00:00:00Z
@@ -95,10 +96,10 @@ struct PopulationParams {
 
 struct RecordPlan {
   std::size_t index = 0;
-  std::string record_id;    // "R00000001"
-  std::uint64_t person = 0; // ground truth; never written into the record
+  std::string record_id;     // "R00000001"
+  std::uint64_t person = 0;  // ground truth; never written into the record
   bool probe = false;
-  int capture = 0;          // 0: first capture of this person, 1: the duplicate's capture
+  int capture = 0;  // 0: first capture of this person, 1: the duplicate's capture
   NikKey nik_key;
   int nik_serial = 1;
 };
@@ -131,9 +132,9 @@ struct PopulationSummary {
 // (record_id,person_id,role) and DIR/manifest.json. Parallel (oneTBB, up to
 // `threads`, 0 = all cores); `progress(done, total)` is called from worker
 // threads, serialised by the caller if needed.
-PopulationSummary write_population(const PopulationParams& p, const std::filesystem::path& dir,
-                                   int threads = 0,
-                                   const std::function<void(std::size_t, std::size_t)>& progress = {});
+PopulationSummary write_population(
+    const PopulationParams& p, const std::filesystem::path& dir, int threads = 0,
+    const std::function<void(std::size_t, std::size_t)>& progress = {});
 
 // FVC-style evaluation set: `fingers` synthetic fingers x `impressions`
 // images, DIR/<101+f>_<i>.png with ground truth DIR/truth/<101+f>_<i>.tgt.

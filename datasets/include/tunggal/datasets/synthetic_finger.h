@@ -33,7 +33,7 @@ struct SingularPoint {
 
 // Tunables of the master fingerprint, with their defaults.
 struct MasterParams {
-  int width = 352;   // canvas at 500 dpi, larger than any impression frame
+  int width = 352;  // canvas at 500 dpi, larger than any impression frame
   int height = 448;
   // Natural class frequencies: arch, tented arch, left loop, right loop, whorl.
   std::array<double, kPatternClassCount> class_frequencies{0.037, 0.029, 0.338, 0.317, 0.279};
@@ -86,7 +86,7 @@ struct MasterFinger {
   // 9 knots over (-pi, pi] (ends fixed at 0).
   std::vector<std::array<double, 9>> corrections;
   double arch_amplitude = 0, arch_width = 1, arch_centre_y = 0;  // arches only
-  ValueNoise wobble;          // small smooth orientation noise
+  ValueNoise wobble;                                             // small smooth orientation noise
   double wobble_amplitude = 0.08;
   Silhouette silhouette;
   double mean_period = 9.0;
@@ -137,7 +137,7 @@ struct ImpressionParams {
   double position_jitter = 2.0;   // pixels, sd
   double angle_jitter_deg = 6.0;  // sd
   double drop_rate = 0.10;
-  double spurious_rate = 0.06;    // per true minutia
+  double spurious_rate = 0.06;  // per true minutia
   double type_flip_rate = 0.08;
   // Minutiae closer than this to the contact border are not visible.
   double contact_margin = 8.0;
@@ -145,9 +145,9 @@ struct ImpressionParams {
 
 struct ImpressionTransform {
   double master_cx = 0, master_cy = 0;  // centre of rotation (silhouette centre)
-  double rotation = 0;             // radians, counter-clockwise on screen
-  double tx = 0, ty = 0;           // where the master centre lands in the frame
-  double distortion_rotation = 0;  // radians
+  double rotation = 0;                  // radians, counter-clockwise on screen
+  double tx = 0, ty = 0;                // where the master centre lands in the frame
+  double distortion_rotation = 0;       // radians
   double distortion_dx = 0, distortion_dy = 0;
   double contact_cx = 0, contact_cy = 0;  // master coordinates
   double contact_rx = 0, contact_ry = 0;  // close-contact ellipse half-axes
@@ -159,9 +159,9 @@ struct ImpressionTransform {
 
 struct Impression {
   ImpressionTransform transform;
-  GrayImage image;         // empty when not rendered
-  FingerTemplate truth;    // ground-truth minutiae in the frame (exact transform)
-  FingerTemplate observed; // truth with extractor-like perturbations (template-only use)
+  GrayImage image;          // empty when not rendered
+  FingerTemplate truth;     // ground-truth minutiae in the frame (exact transform)
+  FingerTemplate observed;  // truth with extractor-like perturbations (template-only use)
 };
 
 // Maps a master point into the impression frame (distortion, then rigid).

@@ -10,15 +10,15 @@
 namespace tunggal::workflow {
 
 enum class SopStep : int {
-  apply_online = 1,         // applicant applies and uploads documents
-  verify_documents = 2,     // officer checks F1-02, family card, birth cert/diploma, age or marriage
+  apply_online = 1,      // applicant applies and uploads documents
+  verify_documents = 2,  // officer checks F1-02, family card, birth cert/diploma, age or marriage
   validate_population = 3,  // population database checked, NIK "ready to record"
   schedule_recording = 4,   // recording appointment sent
   capture_biometrics = 5,   // fingerprints and face captured at the office
   check_capture_quality = 6,
   send_to_consolidation = 7,
-  deduplicate = 8,          // penunggalan: 1:N against everyone enrolled
-  verify_print_request = 9, // print-ready record (PRR)
+  deduplicate = 8,           // penunggalan: 1:N against everyone enrolled
+  verify_print_request = 9,  // print-ready record (PRR)
   print_card = 10,
   pick_up = 11,
   done = 12,
