@@ -14,5 +14,6 @@ Runner add_info(CLI::App& app);
 Runner add_gen(CLI::App& app);
 Runner add_extract(CLI::App& app);
 Runner add_eval(CLI::App& app);
+Runner add_bench(CLI::App& app);
 
 }  // namespace tunggal::cli

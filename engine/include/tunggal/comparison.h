@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "tunggal/finger_template.h"
+#include "tunggal/simd.h"
 
 namespace tunggal {
 
@@ -25,8 +26,11 @@ struct MccParams {
   double min_valid_cells = 0.75;                    // a cylinder needs this share of its disc valid
   int min_contributing = 2;                         // ... and this many neighbouring minutiae
   double min_matchable = 0.60;  // two cylinders compare on at least this share of the disc
-  double max_direction_difference =
-      3.14159265358979323846 / 2;  // pairs farther apart are not compared
+  // Minutia pairs whose directions differ more than this are not compared.
+  double max_direction_difference = 3.14159265358979323846 / 2;
+  // Highest SIMD level the cylinder kernel may use (lowered to what the CPU
+  // has); benchmarks set scalar to measure the reference.
+  SimdLevel simd = SimdLevel::avx512;
   // LSS-R
   int relaxation_iterations = 5;
   // Pairs entering the relaxation: the paper takes min(nA, nB) (0 here). The

@@ -171,7 +171,7 @@ EnrolledFinger enroll_finger(const FingerTemplate& t, const MccParams& p) {
 double compare_fingers(const EnrolledFinger& a, const EnrolledFinger& b, const MccParams& p) {
   const std::size_t na = a.size(), nb = b.size();
   if (na == 0 || nb == 0 || a.words != b.words) return 0.0;
-  const auto counts = kernels::mcc_counts_kernel();
+  const auto counts = kernels::mcc_counts_kernel(p.simd);
   int disc = 0;
   for (int i = 0; i < p.ns; ++i) {
     for (int j = 0; j < p.ns; ++j) {
