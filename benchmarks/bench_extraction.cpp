@@ -63,11 +63,10 @@ void BM_GaborPass(benchmark::State& state) {
   std::vector<std::int16_t> src(static_cast<std::size_t>(stride) * (h + 2 * kGaborRadius)),
       dst(src.size());
   for (auto& v : src) v = static_cast<std::int16_t>(static_cast<int>(rng() % 255) - 127);
-  static const GaborBank bank;
   std::vector<std::uint16_t> index(static_cast<std::size_t>(w) * h);
   for (auto& v : index)
     v = static_cast<std::uint16_t>(rng() % (GaborBank::kOrientations * GaborBank::kPeriods));
-  const GaborPass pass{src.data(), dst.data(), stride, w, index.data(), bank.taps(), 4};
+  const GaborPass pass{src.data(), dst.data(), stride, w, index.data(), default_gabor_bank().taps(), 4};
   for (auto _ : state) {
     gabor_rows(pass, 0, h, level);
     benchmark::DoNotOptimize(dst.data());

@@ -1,6 +1,7 @@
 // Realism of the synthetic fingerprints, measured against the real FVC
 // images and vendor templates with the same estimators on both sides:
-// foreground share, ridge period (spectral peak of 32x32 blocks), orientation
+// foreground share, ridge period (spectral peak of 32x32 blocks, the
+// extractor's estimator), orientation
 // coherence, ridge contrast, minutiae per print and share of bifurcations.
 // Prints a Markdown table (datasets/README.md quotes it).
 //
@@ -13,6 +14,7 @@
 #include <opencv2/core.hpp>
 #include <opencv2/imgproc.hpp>
 
+#include "extraction/stages.h"
 #include "tunggal/datasets/fvc.h"
 #include "tunggal/datasets/synthetic_finger.h"
 #include "tunggal/formats.h"
@@ -49,13 +51,6 @@ void measure_image(const GrayImage& img, Stats& st) {
   cv::Sobel(f, gy, CV_32F, 0, 1);
   int blocks = 0, fg = 0;
   std::vector<double> periods;
-  cv::Mat win(32, 32, CV_32F);
-  for (int y = 0; y < 32; ++y) {
-    for (int x = 0; x < 32; ++x) {
-      win.at<float>(y, x) = static_cast<float>((0.5 - 0.5 * std::cos(2 * M_PI * (x + 0.5) / 32)) *
-                                               (0.5 - 0.5 * std::cos(2 * M_PI * (y + 0.5) / 32)));
-    }
-  }
   for (int by = 0; by + 32 <= img.height; by += 16) {
     for (int bx = 0; bx + 32 <= img.width; bx += 16) {
       ++blocks;
@@ -76,34 +71,9 @@ void measure_image(const GrayImage& img, Stats& st) {
       }
       st.coherence.push_back(std::sqrt((gxx - gyy) * (gxx - gyy) + 4 * gxy * gxy) /
                              (gxx + gyy + 1e-9));
-      cv::Mat block = (f(r) - mu[0]).mul(win), spec;
-      cv::dft(block, spec, cv::DFT_COMPLEX_OUTPUT);
-      double best = 0, best_r = 0;
-      for (int v = -12; v <= 12; ++v) {
-        for (int u = 0; u <= 12; ++u) {
-          const double rad = std::sqrt(u * u + v * v);
-          if (rad < 2.5 || rad > 10.5) continue;
-          const cv::Vec2f c = spec.at<cv::Vec2f>((v + 32) % 32, u);
-          const double mag = c[0] * c[0] + c[1] * c[1];
-          if (mag > best) {
-            best = mag;
-            best_r = rad;
-          }
-        }
-      }
-      // Refine the peak radius: magnitude-weighted mean radius around it.
-      double wsum = 0, rsum = 0;
-      for (int v = -12; v <= 12; ++v) {
-        for (int u = 0; u <= 12; ++u) {
-          const double rad = std::sqrt(u * u + v * v);
-          if (std::abs(rad - best_r) > 0.75) continue;
-          const cv::Vec2f c = spec.at<cv::Vec2f>((v + 32) % 32, u);
-          const double mag = c[0] * c[0] + c[1] * c[1];
-          wsum += mag;
-          rsum += mag * rad;
-        }
-      }
-      if (wsum > 0) periods.push_back(32.0 / (rsum / wsum));
+      // The extractor's own estimator: the same measure on both sides.
+      const double period = extraction::spectral_period(f(r));
+      if (period > 0) periods.push_back(period);
     }
   }
   st.foreground.push_back(blocks ? static_cast<double>(fg) / blocks : 0);

@@ -15,7 +15,7 @@ std::string lower(std::string s) {
 }
 
 bool is_image_ext(const std::string& e) {
-  static const std::set<std::string> k{".tif", ".tiff", ".png", ".bmp", ".pgm"};
+  static const std::set<std::string> k{".tif", ".tiff", ".png", ".bmp", ".pgm", ".jpg", ".jpeg"};
   return k.count(e) != 0;
 }
 bool is_template_ext(const std::string& e) {
@@ -42,6 +42,10 @@ bool sample_less(const FvcSample& x, const FvcSample& y) {
 }
 
 }  // namespace
+
+bool is_image_file(const std::filesystem::path& path) {
+  return is_image_ext(lower(path.extension().string()));
+}
 
 FvcDataset scan_fvc_folder(const std::filesystem::path& folder, const std::string& template_ext) {
   std::error_code ec;

@@ -17,11 +17,6 @@ constexpr int kRadius = kernels::kGaborRadius;
 constexpr int kRow = kernels::kGaborRow;
 constexpr int kSide = kernels::kGaborSide;
 
-const kernels::GaborBank& bank() {
-  static const kernels::GaborBank b;  // immutable after construction
-  return b;
-}
-
 }  // namespace
 
 std::vector<std::int8_t> grow_ridges(const MasterFinger& m, const MasterParams& p, Rng& rng) {
@@ -48,8 +43,9 @@ std::vector<std::int8_t> grow_ridges(const MasterFinger& m, const MasterParams& 
     // Strong gain while ridges spread from the seeds, then milder so the
     // pattern settles into clean, saturated ridges.
     const int gain = it < p.growth_iterations / 2 ? 12 : 4;
-    const kernels::GaborPass pass{a.data(),      b.data(), stride, w, kernel_index.data(),
-                                  bank().taps(), gain};
+    const kernels::GaborPass pass{
+        a.data(), b.data(), stride, w, kernel_index.data(), kernels::default_gabor_bank().taps(),
+        gain};
     kernels::gabor_rows(pass, 0, h);
     std::swap(a, b);
   }

@@ -55,6 +55,7 @@ struct EnrolledFinger {
   std::vector<std::uint64_t> values;    // cylinder c at [c * words, (c + 1) * words)
   std::vector<std::uint64_t> validity;  // same layout
   int words = 0;
+  int disc_cells = 0;  // cells of a cylinder's disc (the same for every cylinder)
   std::size_t size() const { return minutiae.size(); }
 };
 

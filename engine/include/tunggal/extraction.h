@@ -35,13 +35,15 @@ struct ExtractionParams {
   double min_quality_area = 0.12;     // foreground share below which the image is "no finger"
   double min_ridge_share =
       0.40;           // foreground blocks with a clear ridge period, below: not a finger
-  int min_side = 64;  // smaller images (at 500 dpi) cannot hold a usable print
+  int min_side = 64;
+  bool keep_intermediates = false;     // fill ExtractionResult's images (the debug view); costs copies  // smaller images (at 500 dpi) cannot hold a usable print
 };
 
 struct ExtractionResult {
   FingerTemplate finger;             // coordinates in the input image
   std::vector<std::string> reasons;  // why quality is low (empty when good)
-  // Intermediate images at 500 dpi (for the debug view), row-major:
+  // Intermediate images at 500 dpi (for the debug view), row-major; only
+  // with ExtractionParams::keep_intermediates:
   int width = 0, height = 0;
   std::vector<std::uint8_t> mask;      // 1 = foreground
   std::vector<float> orientation;      // ridge direction, radians [0, pi)

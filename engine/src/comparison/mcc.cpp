@@ -92,6 +92,13 @@ EnrolledFinger enroll_finger(const FingerTemplate& t, const MccParams& p) {
   for (const auto& m : t.minutiae) {
     pts.push_back({static_cast<float>(m.x * sx), static_cast<float>(m.y * sy), m.angle});
   }
+  for (int i = 0; i < p.ns; ++i) {
+    for (int j = 0; j < p.ns; ++j) {
+      const double u = (i + 0.5 - p.ns / 2.0) * 2 * p.radius / p.ns,
+                   v = (j + 0.5 - p.ns / 2.0) * 2 * p.radius / p.ns;
+      e.disc_cells += u * u + v * v <= p.radius * p.radius;
+    }
+  }
   if (pts.size() < 2) return e;
   // Cell validity: inside the convex hull of the minutiae enlarged by omega.
   std::vector<cv::Point2f> cloud, hull;
@@ -172,14 +179,7 @@ double compare_fingers(const EnrolledFinger& a, const EnrolledFinger& b, const M
   const std::size_t na = a.size(), nb = b.size();
   if (na == 0 || nb == 0 || a.words != b.words) return 0.0;
   const auto counts = kernels::mcc_counts_kernel(p.simd);
-  int disc = 0;
-  for (int i = 0; i < p.ns; ++i) {
-    for (int j = 0; j < p.ns; ++j) {
-      const double u = (i + 0.5 - p.ns / 2.0), v = (j + 0.5 - p.ns / 2.0);
-      disc += u * u + v * v <= p.ns * p.ns / 4.0;
-    }
-  }
-  const double min_common = p.min_matchable * disc * p.nd;
+  const double min_common = p.min_matchable * a.disc_cells * p.nd;
   const auto max_dir = static_cast<float>(p.max_direction_difference);
   // Local similarities of all pairs whose directions are close enough.
   struct Pair {

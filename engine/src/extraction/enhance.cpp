@@ -6,13 +6,6 @@
 #include "stages.h"
 
 namespace tunggal::extraction {
-namespace {
-const kernels::GaborBank& enhancement_bank() {
-  static const kernels::GaborBank bank;  // immutable after construction
-  return bank;
-}
-}  // namespace
-
 cv::Mat enhance(const cv::Mat& gray, const cv::Mat& theta, const cv::Mat& period,
                 const cv::Mat& mask, const ExtractionParams& p) {
   using namespace kernels;
@@ -41,7 +34,7 @@ cv::Mat enhance(const cv::Mat& gray, const cv::Mat& theta, const cv::Mat& period
     }
   }
   const GaborPass pass{
-      src.data(),        dst.data(), stride, w, index.data(), enhancement_bank().taps(),
+      src.data(),        dst.data(), stride, w, index.data(), default_gabor_bank().taps(),
       p.enhancement_gain};
   gabor_rows(pass, 0, h);
   cv::Mat out(h, w, CV_16S);

@@ -53,20 +53,22 @@ ExtractionResult extract_one(const GrayImage& image, const ExtractionParams& p) 
       t.minutiae.push_back(m);
     }
   }
-  r.width = gray.cols;
-  r.height = gray.rows;
-  r.mask.assign(mask.datastart, mask.dataend);
-  r.orientation.assign(reinterpret_cast<const float*>(theta.datastart),
-                       reinterpret_cast<const float*>(theta.dataend));
-  r.coherence.assign(reinterpret_cast<const float*>(coherence.datastart),
-                     reinterpret_cast<const float*>(coherence.dataend));
-  r.enhanced.assign(reinterpret_cast<const std::int16_t*>(enhanced.datastart),
-                    reinterpret_cast<const std::int16_t*>(enhanced.dataend));
-  r.skeleton.resize(static_cast<std::size_t>(skeleton.rows) * skeleton.cols);
-  for (int y = 0; y < skeleton.rows; ++y) {
-    for (int x = 0; x < skeleton.cols; ++x)
-      r.skeleton[static_cast<std::size_t>(y) * skeleton.cols + x] =
-          skeleton.at<std::uint8_t>(y, x) ? 1 : 0;
+  if (p.keep_intermediates) {
+    r.width = gray.cols;
+    r.height = gray.rows;
+    r.mask.assign(mask.datastart, mask.dataend);
+    r.orientation.assign(reinterpret_cast<const float*>(theta.datastart),
+                         reinterpret_cast<const float*>(theta.dataend));
+    r.coherence.assign(reinterpret_cast<const float*>(coherence.datastart),
+                       reinterpret_cast<const float*>(coherence.dataend));
+    r.enhanced.assign(reinterpret_cast<const std::int16_t*>(enhanced.datastart),
+                      reinterpret_cast<const std::int16_t*>(enhanced.dataend));
+    r.skeleton.resize(static_cast<std::size_t>(skeleton.rows) * skeleton.cols);
+    for (int y = 0; y < skeleton.rows; ++y) {
+      for (int x = 0; x < skeleton.cols; ++x)
+        r.skeleton[static_cast<std::size_t>(y) * skeleton.cols + x] =
+            skeleton.at<std::uint8_t>(y, x) ? 1 : 0;
+    }
   }
   return r;
 }

@@ -48,6 +48,10 @@ class GaborBank {
   std::vector<std::int16_t> taps_;
 };
 
+// The bank with default parameters, built once (immutable, thread-safe);
+// shared by ridge growth and enhancement.
+const GaborBank& default_gabor_bank();
+
 void gabor_rows_scalar(const GaborPass& pass, int y0, int y1);
 void gabor_rows_avx2(const GaborPass& pass, int y0, int y1);
 void gabor_rows(const GaborPass& pass, int y0, int y1, SimdLevel level = detected_simd_level());

@@ -86,6 +86,11 @@ GaborBank::GaborBank(double across, double across_cap, double along, double alon
   }
 }
 
+const GaborBank& default_gabor_bank() {
+  static const GaborBank bank;
+  return bank;
+}
+
 std::uint16_t GaborBank::index(double orientation, double period) {
   constexpr double kPi = 3.14159265358979323846;
   const int o =

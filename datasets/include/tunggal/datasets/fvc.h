@@ -33,6 +33,10 @@ struct FvcDataset {
 FvcDataset scan_fvc_folder(const std::filesystem::path& folder,
                            const std::string& template_ext = "");
 
+// True for the image extensions the loaders read (.tif .tiff .png .bmp .pgm
+// .jpg .jpeg, any case).
+bool is_image_file(const std::filesystem::path& path);
+
 // Finds FVC database folders (those holding at least one <finger>_<n> file)
 // at or below `root`, sorted by path.
 std::vector<std::filesystem::path> find_fvc_folders(const std::filesystem::path& root);
