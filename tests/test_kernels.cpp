@@ -82,16 +82,15 @@ TEST(GaborKernel, Avx2EqualsScalar) {
 }  // namespace
 }  // namespace tunggal
 
-// MCC cylinder counts: AVX2 equals the scalar reference.
+// MCC cylinder counts: every dispatched kernel equals the scalar reference.
 #include "../engine/src/kernels/mcc_popcount.h"
 
 namespace tunggal {
 namespace {
 
-TEST(MccKernel, Avx2EqualsScalar) {
-  if (detected_simd_level() < SimdLevel::avx2) GTEST_SKIP() << "CPU lacks AVX2";
+void expect_counts_equal_scalar(kernels::McCountsFn kernel) {
   std::mt19937_64 rng(5);
-  for (int words : {4, 8, 24, 40}) {
+  for (int words : {4, 8, 20, 24, 40}) {
     std::vector<std::uint64_t> ca(words), va(words), cb(words), vb(words);
     for (int trial = 0; trial < 200; ++trial) {
       for (int i = 0; i < words; ++i) {
@@ -100,10 +99,27 @@ TEST(MccKernel, Avx2EqualsScalar) {
         va[i] = trial % 3 ? rng() : ~0ull;
         vb[i] = trial % 5 ? rng() : 0ull;
       }
-      EXPECT_EQ(kernels::mcc_counts_avx2(ca.data(), va.data(), cb.data(), vb.data(), words),
+      EXPECT_EQ(kernel(ca.data(), va.data(), cb.data(), vb.data(), words),
                 kernels::mcc_counts_scalar(ca.data(), va.data(), cb.data(), vb.data(), words));
     }
   }
+}
+
+TEST(MccKernel, Avx2EqualsScalar) {
+  if (detected_simd_level() < SimdLevel::avx2) GTEST_SKIP() << "CPU lacks AVX2";
+  expect_counts_equal_scalar(&kernels::mcc_counts_avx2);
+}
+
+TEST(MccKernel, PopcntEqualsScalar) {
+  if (detected_simd_level() < SimdLevel::sse42) GTEST_SKIP() << "CPU lacks SSE4.2/POPCNT";
+  expect_counts_equal_scalar(&kernels::mcc_counts_popcnt);
+}
+
+TEST(MccKernel, DispatchNeverExceedsTheCpu) {
+  for (const SimdLevel l : {SimdLevel::scalar, SimdLevel::sse42, SimdLevel::avx2, SimdLevel::avx512}) {
+    EXPECT_NE(kernels::mcc_counts_kernel(l), nullptr);
+  }
+  EXPECT_EQ(kernels::mcc_counts_kernel(SimdLevel::scalar), &kernels::mcc_counts_scalar);
 }
 
 }  // namespace

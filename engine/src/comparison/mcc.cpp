@@ -1,6 +1,8 @@
 // Bit-based Minutia Cylinder-Code and LSS-R (Cappelli, Ferrara, Maltoni 2010).
 #include <algorithm>
 #include <cmath>
+#include <cstring>
+#include <functional>
 #include <memory>
 #include <numeric>
 #include <opencv2/imgproc.hpp>
@@ -84,9 +86,6 @@ const RelaxationTables& relaxation_tables(const MccParams& p) {
 
 EnrolledFinger enroll_finger(const FingerTemplate& t, const MccParams& p) {
   EnrolledFinger e;
-  const int cells = p.ns * p.ns;
-  const int bits = cells * p.nd;
-  e.words = (bits + 255) / 256 * 4;  // whole 256-bit vectors
   const double sx = 500.0 / std::max<int>(1, t.dpi_x), sy = 500.0 / std::max<int>(1, t.dpi_y);
   std::vector<EnrolledFinger::Point> pts;
   for (const auto& m : t.minutiae) {
@@ -99,6 +98,9 @@ EnrolledFinger enroll_finger(const FingerTemplate& t, const MccParams& p) {
       e.disc_cells += u * u + v * v <= p.radius * p.radius;
     }
   }
+  // Only the disc's cells are stored (a fifth of the square is always empty),
+  // in whole 256-bit vectors.
+  e.words = (e.disc_cells * p.nd + 255) / 256 * 4;
   if (pts.size() < 2) return e;
   // Cell validity: inside the convex hull of the minutiae enlarged by omega.
   std::vector<cv::Point2f> cloud, hull;
@@ -135,7 +137,7 @@ EnrolledFinger enroll_finger(const FingerTemplate& t, const MccParams& p) {
           }
         }
         ++valid_cells;
-        const int cell = i * p.ns + jj;
+        const int cell = disc_cells - 1;  // index among the disc's cells
         for (int k = 0; k < p.nd; ++k) {
           const int bit = cell * p.nd + k;
           valid[static_cast<std::size_t>(bit / 64)] |= std::uint64_t{1} << (bit % 64);
@@ -175,101 +177,178 @@ EnrolledFinger enroll_finger(const FingerTemplate& t, const MccParams& p) {
   return e;
 }
 
-double compare_fingers(const EnrolledFinger& a, const EnrolledFinger& b, const MccParams& p) {
+namespace {
+
+// Per-thread buffers of one comparison, so that the loop allocates nothing
+// once warm.
+struct CompareScratch {
+  std::vector<std::uint64_t> keys;  // pair sort keys (see pair_key)
+  std::vector<char> used_r, used_c;
+  std::vector<std::uint32_t> sel_r, sel_c;
+  std::vector<float> sel_sim, rho, lambda, next;
+  std::vector<std::uint32_t> order;
+  std::vector<float> roots;  // roots[i] = sqrt(i)
+};
+
+CompareScratch& compare_scratch() {
+  thread_local CompareScratch s;
+  return s;
+}
+
+// Sorting keys descending orders pairs by similarity, then by (r, c)
+// ascending: a positive float's bits order like the float.
+std::uint64_t pair_key(float sim, std::uint32_t r, std::uint32_t c) {
+  std::uint32_t bits = 0;
+  std::memcpy(&bits, &sim, sizeof bits);
+  return (std::uint64_t{bits} << 32) | (0xFFFFFFFFu - ((r << 16) | c));
+}
+
+// The first template of a comparison, chosen from the contents alone so
+// that compare(a, b) and compare(b, a) do the same arithmetic.
+bool goes_first(const EnrolledFinger& a, const EnrolledFinger& b) {
+  if (a.size() != b.size()) return a.size() < b.size();
+  const int order = std::memcmp(a.values.data(), b.values.data(),
+                                a.values.size() * sizeof(std::uint64_t));
+  if (order != 0) return order < 0;
+  return std::memcmp(a.minutiae.data(), b.minutiae.data(),
+                     a.minutiae.size() * sizeof(EnrolledFinger::Point)) <= 0;
+}
+
+}  // namespace
+
+double compare_fingers(const EnrolledFinger& first, const EnrolledFinger& second,
+                       const MccParams& p) {
+  if (first.size() == 0 || second.size() == 0 || first.words != second.words ||
+      first.size() > 0xFFFF || second.size() > 0xFFFF) {
+    return 0.0;
+  }
+  const bool in_order = goes_first(first, second);
+  const EnrolledFinger& a = in_order ? first : second;
+  const EnrolledFinger& b = in_order ? second : first;
   const std::size_t na = a.size(), nb = b.size();
-  if (na == 0 || nb == 0 || a.words != b.words) return 0.0;
   const auto counts = kernels::mcc_counts_kernel(p.simd);
   const double min_common = p.min_matchable * a.disc_cells * p.nd;
   const auto max_dir = static_cast<float>(p.max_direction_difference);
+  CompareScratch& s = compare_scratch();
+  // Square roots of bit counts (at most words * 64) from a table: three per
+  // pair were a fifth of the comparison.
+  if (s.roots.size() < static_cast<std::size_t>(a.words) * 64 + 1) {
+    s.roots.resize(static_cast<std::size_t>(a.words) * 64 + 1);
+    for (std::size_t i = 0; i < s.roots.size(); ++i) s.roots[i] = std::sqrt(static_cast<float>(i));
+  }
+  const float* roots = s.roots.data();
+  const auto root = [roots](std::uint32_t v) { return roots[v]; };
   // Local similarities of all pairs whose directions are close enough.
-  struct Pair {
-    float sim;
-    std::uint16_t r, c;
-  };
-  std::vector<Pair> pairs;
-  pairs.reserve(na * nb / 2);
+  s.keys.clear();
   for (std::size_t r = 0; r < na; ++r) {
     for (std::size_t c = 0; c < nb; ++c) {
       if (std::abs(fast_dphi(a.minutiae[r].angle, b.minutiae[c].angle)) > max_dir) continue;
       const auto k = counts(&a.values[r * a.words], &a.validity[r * a.words],
                             &b.values[c * b.words], &b.validity[c * b.words], a.words);
       if (k.common < min_common || k.a + k.b == 0) continue;
-      const double sim =
-          1.0 - std::sqrt(static_cast<double>(k.x)) /
-                    (std::sqrt(static_cast<double>(k.a)) + std::sqrt(static_cast<double>(k.b)));
+      const float sim = 1.0f - root(k.x) / (root(k.a) + root(k.b));
       if (sim > 0)
-        pairs.push_back({static_cast<float>(sim), static_cast<std::uint16_t>(r),
-                         static_cast<std::uint16_t>(c)});
+        s.keys.push_back(pair_key(sim, static_cast<std::uint32_t>(r), static_cast<std::uint32_t>(c)));
     }
   }
-  if (pairs.empty()) return 0.0;
+  if (s.keys.empty()) return 0.0;
   // LSS-R: the n_R best pairs (one-to-one), relaxed by their geometric
-  // compatibility, then the n_P most efficient averaged.
-  std::sort(pairs.begin(), pairs.end(), [](const Pair& x, const Pair& y) {
-    return x.sim != y.sim ? x.sim > y.sim : (x.r != y.r ? x.r < y.r : x.c < y.c);
-  });
+  // compatibility, then the n_P most efficient averaged. Only the head of
+  // the pair list is sorted: a few times n_R pairs nearly always suffice.
   std::size_t nr = std::min(na, nb);
   if (p.max_relaxation_pairs > 1)
     nr = std::min(nr, static_cast<std::size_t>(p.max_relaxation_pairs));
-  std::vector<char> used_r(na), used_c(nb);
-  std::vector<Pair> sel;
-  for (const auto& q : pairs) {
-    if (used_r[q.r] || used_c[q.c]) continue;
-    used_r[q.r] = used_c[q.c] = 1;
-    sel.push_back(q);
-    if (sel.size() == nr) break;
+  s.used_r.assign(na, 0);
+  s.used_c.assign(nb, 0);
+  s.sel_r.clear();
+  s.sel_c.clear();
+  s.sel_sim.clear();
+  const auto greater = std::greater<std::uint64_t>();
+  std::size_t sorted = 0;
+  for (std::size_t i = 0; i < s.keys.size() && s.sel_r.size() < nr; ++i) {
+    if (i == sorted) {  // sort the next block of pairs
+      const std::size_t block = std::max<std::size_t>(3 * nr + 8, sorted);
+      const auto from = s.keys.begin() + static_cast<std::ptrdiff_t>(sorted);
+      const auto to = s.keys.begin() + static_cast<std::ptrdiff_t>(
+                                           std::min(s.keys.size(), sorted + block));
+      if (to != s.keys.end()) std::nth_element(from, to, s.keys.end(), greater);
+      std::sort(from, to, greater);
+      sorted = static_cast<std::size_t>(to - s.keys.begin());
+    }
+    const std::uint64_t key = s.keys[i];
+    const auto rc = 0xFFFFFFFFu - static_cast<std::uint32_t>(key);
+    const std::uint32_t r = rc >> 16, c = rc & 0xFFFF;
+    if (s.used_r[r] || s.used_c[c]) continue;
+    s.used_r[r] = s.used_c[c] = 1;
+    std::uint32_t bits = static_cast<std::uint32_t>(key >> 32);
+    float sim = 0;
+    std::memcpy(&sim, &bits, sizeof sim);
+    s.sel_r.push_back(r);
+    s.sel_c.push_back(c);
+    s.sel_sim.push_back(sim);
   }
-  const std::size_t n = sel.size();
+  const std::size_t n = s.sel_r.size();
   const double z = sigmoid(static_cast<double>(std::min(na, nb)), p.np_mu, p.np_tau);
   const std::size_t np =
       std::min(n, static_cast<std::size_t>(std::lround(p.min_np + z * (p.max_np - p.min_np))));
-  if (n < 2) return n == 1 ? sel[0].sim / std::max<double>(1, np) : 0.0;
+  if (n < 2) return n == 1 ? s.sel_sim[0] / std::max<double>(1, static_cast<double>(np)) : 0.0;
   // Geometric compatibility of every two selected pairs (distances, relative
-  // directions, radial angles agree), through tabulated sigmoids.
+  // directions, radial angles agree), through tabulated sigmoids. Pairs whose
+  // distances already disagree get zero without the angle work: the distance
+  // sigmoid is below 1e-4 there, and most pairs of an impostor end here.
   const RelaxationTables& tables = relaxation_tables(p);
   const SigmoidTable &z1 = tables.z1, &z2 = tables.z2, &z3 = tables.z3;
-  std::vector<float> rho(n * n, 0.0f);
+  const float far = static_cast<float>(p.mu1 + 6.0 / std::max(1e-6, std::abs(p.tau1)));
+  s.rho.assign(n * n, 0.0f);
+  float* rho = s.rho.data();
   for (std::size_t i = 0; i < n; ++i) {
-    const auto& ai = a.minutiae[sel[i].r];
-    const auto& bi = b.minutiae[sel[i].c];
+    const auto& ai = a.minutiae[s.sel_r[i]];
+    const auto& bi = b.minutiae[s.sel_c[i]];
     for (std::size_t k = i + 1; k < n; ++k) {
-      const auto& ak = a.minutiae[sel[k].r];
-      const auto& bk = b.minutiae[sel[k].c];
+      const auto& ak = a.minutiae[s.sel_r[k]];
+      const auto& bk = b.minutiae[s.sel_c[k]];
       const float dxa = ak.x - ai.x, dya = ak.y - ai.y, dxb = bk.x - bi.x, dyb = bk.y - bi.y;
       const float d1 =
           std::abs(std::sqrt(dxa * dxa + dya * dya) - std::sqrt(dxb * dxb + dyb * dyb));
+      if (d1 >= far) continue;
       const float d2 =
           std::abs(fast_dphi(fast_dphi(ai.angle, ak.angle), fast_dphi(bi.angle, bk.angle)));
+      const float common = z1(d1) * z2(d2);
+      if (common == 0.0f) continue;
       const float ra = fast_atan2(-dya, dxa), rb = fast_atan2(-dyb, dxb);
       const float d3 = std::abs(fast_dphi(fast_dphi(ai.angle, ra), fast_dphi(bi.angle, rb)));
       // From k's side: the same distances; relative directions negate; radial
       // angles are measured from k.
       const float d3k = std::abs(fast_dphi(fast_dphi(ak.angle, fast_atan2(dya, -dxa)),
                                            fast_dphi(bk.angle, fast_atan2(dyb, -dxb))));
-      const float common = z1(d1) * z2(d2);
       rho[i * n + k] = common * z3(d3);
       rho[k * n + i] = common * z3(d3k);
     }
   }
-  std::vector<double> lambda(n), next(n), initial(n);
-  for (std::size_t i = 0; i < n; ++i) initial[i] = lambda[i] = sel[i].sim;
+  s.lambda.assign(s.sel_sim.begin(), s.sel_sim.end());
+  s.next.resize(n);
+  const float wr = static_cast<float>(p.relaxation_weight);
+  const float wn = static_cast<float>((1 - p.relaxation_weight) / static_cast<double>(n - 1));
   for (int t = 0; t < p.relaxation_iterations; ++t) {
+    const float* lambda = s.lambda.data();
     for (std::size_t i = 0; i < n; ++i) {
-      double s = 0;
-      for (std::size_t k = 0; k < n; ++k) s += rho[i * n + k] * lambda[k];
-      next[i] = p.relaxation_weight * lambda[i] +
-                (1 - p.relaxation_weight) * s / static_cast<double>(n - 1);
+      const float* row = rho + i * n;
+      float sum = 0;
+      for (std::size_t k = 0; k < n; ++k) sum += row[k] * lambda[k];
+      s.next[i] = wr * lambda[i] + wn * sum;
     }
-    lambda.swap(next);
+    s.lambda.swap(s.next);
   }
-  std::vector<std::size_t> order(n);
-  std::iota(order.begin(), order.end(), 0);
-  std::sort(order.begin(), order.end(), [&](std::size_t x, std::size_t y) {
-    const double ex = lambda[x] / initial[x], ey = lambda[y] / initial[y];
-    return ex != ey ? ex > ey : x < y;
-  });
+  s.order.resize(n);
+  std::iota(s.order.begin(), s.order.end(), 0u);
+  const auto efficiency = [&](std::uint32_t x) { return s.lambda[x] / s.sel_sim[x]; };
+  std::partial_sort(s.order.begin(), s.order.begin() + static_cast<std::ptrdiff_t>(np),
+                    s.order.end(), [&](std::uint32_t x, std::uint32_t y) {
+                      const float ex = efficiency(x), ey = efficiency(y);
+                      return ex != ey ? ex > ey : x < y;
+                    });
   double score = 0;
-  for (std::size_t i = 0; i < np; ++i) score += lambda[order[i]];
+  for (std::size_t i = 0; i < np; ++i) score += s.lambda[s.order[i]];
   return score / static_cast<double>(np);
 }
 

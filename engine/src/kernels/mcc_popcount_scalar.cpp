@@ -1,25 +1,21 @@
-#include <bit>
-
 #include "mcc_popcount.h"
+#include "mcc_popcount_impl.h"
 
 namespace tunggal::kernels {
 
 CylinderCounts mcc_counts_scalar(const std::uint64_t* ca, const std::uint64_t* va,
                                  const std::uint64_t* cb, const std::uint64_t* vb,
                                  int words) noexcept {
-  CylinderCounts c;
-  for (int i = 0; i < words; ++i) {
-    const std::uint64_t common = va[i] & vb[i];
-    c.common += static_cast<std::uint32_t>(std::popcount(common));
-    c.a += static_cast<std::uint32_t>(std::popcount(ca[i] & common));
-    c.b += static_cast<std::uint32_t>(std::popcount(cb[i] & common));
-    c.x += static_cast<std::uint32_t>(std::popcount((ca[i] ^ cb[i]) & common));
-  }
-  return c;
+  return detail::mcc_counts_words(ca, va, cb, vb, words);
 }
 
 McCountsFn mcc_counts_kernel(SimdLevel level) noexcept {
-  return usable_simd_level(level) >= SimdLevel::avx2 ? &mcc_counts_avx2 : &mcc_counts_scalar;
+  const SimdLevel usable = usable_simd_level(level);
+  // AVX2 measured slightly ahead of POPCNT on Zen 4 for 20-word cylinders
+  // (benchmarks/RESULTS.md, `tunggal bench match`).
+  if (usable >= SimdLevel::avx2) return &mcc_counts_avx2;
+  if (usable >= SimdLevel::sse42) return &mcc_counts_popcnt;
+  return &mcc_counts_scalar;
 }
 
 }  // namespace tunggal::kernels
