@@ -18,11 +18,12 @@ TEST(Mcc, GenuineScoresAboveImpostorsAndComparisonIsSymmetric) {
   int ni = 0, wins = 0;
   for (std::size_t i = 0; i < first.size(); ++i) {
     const double g = compare_fingers(first[i], second[i]);
-    EXPECT_DOUBLE_EQ(g, compare_fingers(second[i], first[i]));
+    EXPECT_EQ(g, compare_fingers(second[i], first[i]));  // exactly, by construction
     genuine += g;
     for (std::size_t j = 0; j < second.size(); ++j) {
       if (j == i) continue;
       const double s = compare_fingers(first[i], second[j]);
+      EXPECT_EQ(s, compare_fingers(second[j], first[i]));
       impostor += s;
       ++ni;
       wins += g > s;
@@ -44,6 +45,30 @@ TEST(Mcc, EmptyAndTinyTemplatesScoreZero) {
   EXPECT_EQ(compare_fingers(enroll_finger(empty), full), 0.0);
   EXPECT_EQ(compare_fingers(enroll_finger(one), full), 0.0);
   EXPECT_GT(full.size(), 5u);
+}
+
+TEST(Mcc, ResolutionIsNormalisedTo500Dpi) {
+  const auto m = datasets::generate_master(9, {}, false);
+  const FingerTemplate a = datasets::make_impression(m, 1, {}, false).observed;
+  const FingerTemplate b = datasets::make_impression(m, 2, {}, false).observed;
+  FingerTemplate a1000 = a;  // the same capture at 1000 dpi
+  a1000.dpi_x = a1000.dpi_y = 1000;
+  a1000.width = static_cast<std::uint16_t>(a.width * 2);
+  a1000.height = static_cast<std::uint16_t>(a.height * 2);
+  for (auto& q : a1000.minutiae) {
+    q.x = static_cast<std::uint16_t>(q.x * 2);
+    q.y = static_cast<std::uint16_t>(q.y * 2);
+  }
+  const double base = compare_fingers(enroll_finger(a), enroll_finger(b));
+  EXPECT_GT(base, 0.0);
+  EXPECT_EQ(compare_fingers(enroll_finger(a1000), enroll_finger(b)), base);
+  FingerTemplate unset = a;  // resolution left at 0 by the writer: taken as 500
+  unset.dpi_x = unset.dpi_y = 0;
+  EXPECT_EQ(compare_fingers(enroll_finger(unset), enroll_finger(b)), base);
+  // Read at the wrong resolution, the same minutiae no longer line up.
+  FingerTemplate wrong = a;
+  wrong.dpi_x = wrong.dpi_y = 1000;
+  EXPECT_LT(compare_fingers(enroll_finger(wrong), enroll_finger(b)), base);
 }
 
 }  // namespace

@@ -15,5 +15,7 @@ Runner add_gen(CLI::App& app);
 Runner add_extract(CLI::App& app);
 Runner add_eval(CLI::App& app);
 Runner add_bench(CLI::App& app);
+Runner add_match(CLI::App& app);
+Runner add_calibrate(CLI::App& app);
 
 }  // namespace tunggal::cli

@@ -59,10 +59,17 @@ struct EnrolledFinger {
   std::size_t size() const { return minutiae.size(); }
 };
 
-// Minutiae positions are scaled to 500 dpi from the template's resolution.
+// Different resolutions: minutiae positions are scaled to 500 dpi from the
+// template's own resolution (ISO/ANSI headers give it; 0 is taken as 500),
+// so a 1000 dpi template compares with a 500 dpi one as if both were
+// captured at 500 dpi. Cylinder radius and all distances are in 500 dpi
+// pixels. Nothing corrects a resolution that the header states wrongly (the
+// FVC2002 vendor templates, for one, are in a 300x400 frame of their own).
 EnrolledFinger enroll_finger(const FingerTemplate& t, const MccParams& p = {});
 
-// Raw similarity in [0, 1].
+// Raw similarity in [0, 1]; symmetric: compare(a, b) == compare(b, a)
+// exactly. Calibrated scores (a threshold is a false-match rate) come from
+// default_finger_calibration().calibrate(raw), see calibration.h.
 double compare_fingers(const EnrolledFinger& a, const EnrolledFinger& b, const MccParams& p = {});
 
 }  // namespace tunggal

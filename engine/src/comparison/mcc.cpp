@@ -86,7 +86,9 @@ const RelaxationTables& relaxation_tables(const MccParams& p) {
 
 EnrolledFinger enroll_finger(const FingerTemplate& t, const MccParams& p) {
   EnrolledFinger e;
-  const double sx = 500.0 / std::max<int>(1, t.dpi_x), sy = 500.0 / std::max<int>(1, t.dpi_y);
+  // Every template is compared in a 500 dpi frame; a resolution of 0 (some
+  // ANSI/ISO writers leave it unset) is taken as 500.
+  const double sx = t.dpi_x > 0 ? 500.0 / t.dpi_x : 1.0, sy = t.dpi_y > 0 ? 500.0 / t.dpi_y : 1.0;
   std::vector<EnrolledFinger::Point> pts;
   for (const auto& m : t.minutiae) {
     pts.push_back({static_cast<float>(m.x * sx), static_cast<float>(m.y * sy), m.angle});

@@ -1,0 +1,86 @@
+# tunggal match --pairs: one output line per input line, in order; images and
+# templates; unscorable pairs print ERROR and the run goes on. Then
+# tunggal calibrate fits a table that match --calibration reads.
+file(REMOVE_RECURSE ${WORK})
+execute_process(COMMAND ${TUNGGAL} gen --fvc 3 --impressions 2 --seed 11 --out ${WORK}/set RESULT_VARIABLE rc)
+if(NOT rc EQUAL 0)
+  message(FATAL_ERROR "gen failed")
+endif()
+set(S ${WORK}/set)
+file(WRITE ${WORK}/pairs.txt
+  "${S}/101_1.png ${S}/101_2.png\n"
+  "${S}/101_1.png ${S}/102_1.png\n"
+  "${S}/truth/101_1.tgt\t${S}/truth/101_2.tgt\n"
+  "${S}/missing.png ${S}/101_1.png\n"
+  "only-one-path\n"
+  "${S}/101_2.png ${S}/101_1.png\n"
+  "${WORK}/pairs.txt ${S}/101_1.png\n")
+execute_process(COMMAND ${TUNGGAL} match --pairs ${WORK}/pairs.txt
+                RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+if(NOT rc EQUAL 0)
+  message(FATAL_ERROR "match failed: ${rc} ${err}")
+endif()
+string(REPLACE "\n" ";" lines "${out}")
+list(FILTER lines EXCLUDE REGEX "^$")
+list(LENGTH lines n)
+if(NOT n EQUAL 7)
+  message(FATAL_ERROR "expected 7 lines, got ${n}:\n${out}")
+endif()
+list(GET lines 0 genuine)
+list(GET lines 1 impostor)
+list(GET lines 2 truth)
+list(GET lines 3 missing)
+list(GET lines 4 malformed)
+list(GET lines 5 swapped)
+list(GET lines 6 garbage)
+foreach(l genuine impostor truth swapped)
+  if(NOT ${l} MATCHES " [0-9]+\\.[0-9][0-9]$")
+    message(FATAL_ERROR "${l}: no score in '${${l}}'")
+  endif()
+endforeach()
+string(REGEX MATCH "[0-9.]+$" g "${genuine}")
+string(REGEX MATCH "[0-9.]+$" i "${impostor}")
+string(REGEX MATCH "[0-9.]+$" s "${swapped}")
+if(NOT g GREATER i)
+  message(FATAL_ERROR "genuine ${g} not above impostor ${i}")
+endif()
+if(NOT g STREQUAL s)
+  message(FATAL_ERROR "not symmetric: ${g} vs ${s}")
+endif()
+if(NOT genuine MATCHES "^${S}/101_1.png ${S}/101_2.png ")
+  message(FATAL_ERROR "paths not echoed in order: ${genuine}")
+endif()
+if(NOT missing MATCHES "^${S}/missing.png ${S}/101_1.png ERROR .+")
+  message(FATAL_ERROR "missing file: ${missing}")
+endif()
+if(NOT malformed MATCHES "ERROR expected two paths")
+  message(FATAL_ERROR "malformed line: ${malformed}")
+endif()
+if(NOT garbage MATCHES "ERROR .+")
+  message(FATAL_ERROR "a non-template file scored: ${garbage}")
+endif()
+
+# Calibration from a scores.csv (as tunggal eval writes): 3000 impostors.
+set(csv "a,b,kind,score\n")
+foreach(k RANGE 1 3000)
+  math(EXPR v "(${k} * 7919) % 3001")
+  string(APPEND csv "x,y,impostor,0.${v}\n")
+endforeach()
+string(APPEND csv "x,y,genuine,0.99\n")
+file(WRITE ${WORK}/scores.csv "${csv}")
+execute_process(COMMAND ${TUNGGAL} calibrate ${WORK}/scores.csv --name test-table --out ${WORK}/table.txt
+                RESULT_VARIABLE rc ERROR_VARIABLE err)
+if(NOT rc EQUAL 0 OR NOT EXISTS ${WORK}/table.txt OR NOT err MATCHES "fitted 3000 impostor scores")
+  message(FATAL_ERROR "calibrate: ${rc} ${err}")
+endif()
+execute_process(COMMAND ${TUNGGAL} match --pairs ${WORK}/pairs.txt --calibration ${WORK}/table.txt
+                RESULT_VARIABLE rc OUTPUT_VARIABLE out2)
+if(NOT rc EQUAL 0 OR NOT out2 MATCHES "101_2.png [0-9.]+\n")
+  message(FATAL_ERROR "match with a calibration table: ${rc} ${out2}")
+endif()
+file(WRITE ${WORK}/bad_table.txt "raw,score\n0,0\nnot-a-number,3\n")
+execute_process(COMMAND ${TUNGGAL} match --pairs ${WORK}/pairs.txt --calibration ${WORK}/bad_table.txt
+                RESULT_VARIABLE rc ERROR_VARIABLE err)
+if(rc EQUAL 0 OR NOT err MATCHES "line 3")
+  message(FATAL_ERROR "a malformed table was accepted: ${rc} ${err}")
+endif()
