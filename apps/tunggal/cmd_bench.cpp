@@ -13,6 +13,7 @@
 #include <thread>
 
 #include "commands.h"
+#include "mcc_options.h"
 #include "tunggal/comparison.h"
 #include "tunggal/datasets/fvc.h"
 #include "tunggal/datasets/synthetic_finger.h"
@@ -26,6 +27,7 @@ struct BenchArgs {
   std::string folder, templates;
   int fingers = 200, runs = 5, threads = 0;
   double seconds = 1.0;
+  std::vector<std::string> params;
 };
 
 // Comparisons per second over all ordered pairs of `gallery`, repeated for at
@@ -70,7 +72,9 @@ Runner add_bench(CLI::App& app) {
   cmd->add_option("--runs", a->runs, "Runs per measurement (the median is reported)")->capture_default_str();
   cmd->add_option("--seconds", a->seconds, "Minimum seconds per run")->capture_default_str();
   cmd->add_option("--threads", a->threads, "Threads for the all-threads figure (default: all cores)");
+  add_mcc_param_option(cmd, a->params);
   return [a] {
+    const MccParams mcc = mcc_params_from(a->params);
     std::vector<FingerTemplate> templates;
     std::string source;
     if (!a->folder.empty()) {
@@ -92,7 +96,7 @@ Runner add_bench(CLI::App& app) {
     std::vector<EnrolledFinger> gallery;
     double cylinders = 0;
     for (const auto& t : templates) {
-      gallery.push_back(enroll_finger(t));
+      gallery.push_back(enroll_finger(t, mcc));
       cylinders += static_cast<double>(gallery.back().size());
     }
     const int threads = a->threads > 0 ? a->threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
@@ -105,10 +109,10 @@ Runner add_bench(CLI::App& app) {
     std::vector<std::vector<double>> per_kernel(levels.size());
     std::vector<double> one, all;
     for (int r = 0; r < a->runs; ++r) {
-      one.push_back(throughput(gallery, 1, a->seconds));
-      all.push_back(throughput(gallery, threads, a->seconds));
+      one.push_back(throughput(gallery, 1, a->seconds, mcc));
+      all.push_back(throughput(gallery, threads, a->seconds, mcc));
       for (std::size_t k = 0; k < levels.size(); ++k) {
-        MccParams kernel;
+        MccParams kernel = mcc;
         kernel.simd = levels[k];
         per_kernel[k].push_back(throughput(gallery, 1, a->seconds, kernel));
       }

@@ -17,6 +17,8 @@
 #include <opencv2/imgproc.hpp>
 
 #include "commands.h"
+#include "eval_common.h"
+#include "mcc_options.h"
 #include "tunggal/calibration.h"
 #include "tunggal/comparison.h"
 #include "tunggal/datasets/fvc.h"
@@ -31,7 +33,11 @@ struct EvalArgs {
   std::string folder, templates, impostors = "first", out, iso_frame;
   int dpi = 500;
   int min_minutiae = 4;
+  std::vector<std::string> params;
+  std::string modality = "finger", models;
 };
+
+}  // namespace
 
 void plot_det(const std::vector<datasets::DetPoint>& det, const std::string& path) {
   const int w = 560, h = 480, m = 60;
@@ -90,8 +96,6 @@ void plot_histograms(const std::vector<double>& genuine, const std::vector<doubl
   cv::imwrite(path, img);
 }
 
-}  // namespace
-
 Runner add_eval(CLI::App& app) {
   auto a = std::make_shared<EvalArgs>();
   auto* cmd = app.add_subcommand("eval",
@@ -110,7 +114,14 @@ Runner add_eval(CLI::App& app) {
       ->capture_default_str();
   cmd->add_option("--dpi", a->dpi, "Resolution of the images")->capture_default_str();
   cmd->add_option("--out", a->out, "Write scores.csv, summary.json, det.png, histogram.png here");
+  add_mcc_param_option(cmd, a->params);
+  cmd->add_option("--modality", a->modality, "finger (FVC layout) or face (a folder per person)")
+      ->check(CLI::IsMember({"finger", "face"}))
+      ->capture_default_str();
+  cmd->add_option("--models", a->models, "With --modality face: model description file");
   return [a] {
+    if (a->modality == "face") return eval_faces({a->folder, a->out, a->models, a->impostors});
+    const MccParams mcc = mcc_params_from(a->params);
     const auto ds = datasets::scan_fvc_folder(a->folder, a->templates);
     const bool use_templates = !a->templates.empty();
     const auto& samples = use_templates ? ds.templates : ds.images;
@@ -155,7 +166,7 @@ Runner add_eval(CLI::App& app) {
         ++fte;
         continue;
       }
-      enrolled[i] = enroll_finger(templates[i]);
+      enrolled[i] = enroll_finger(templates[i], mcc);
     }
     const auto protocol = a->impostors == "first" ? datasets::ImpostorProtocol::first_impressions
                           : a->impostors == "first2"
@@ -166,10 +177,10 @@ Runner add_eval(CLI::App& app) {
     std::vector<double> genuine(gpairs.size()), impostor(ipairs.size());
     const auto t1 = std::chrono::steady_clock::now();
     tbb::parallel_for(std::size_t{0}, gpairs.size(), [&](std::size_t i) {
-      genuine[i] = compare_fingers(enrolled[gpairs[i].a], enrolled[gpairs[i].b]);
+      genuine[i] = compare_fingers(enrolled[gpairs[i].a], enrolled[gpairs[i].b], mcc);
     });
     tbb::parallel_for(std::size_t{0}, ipairs.size(), [&](std::size_t i) {
-      impostor[i] = compare_fingers(enrolled[ipairs[i].a], enrolled[ipairs[i].b]);
+      impostor[i] = compare_fingers(enrolled[ipairs[i].a], enrolled[ipairs[i].b], mcc);
     });
     const double compare_s =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - t1).count();

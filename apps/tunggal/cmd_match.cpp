@@ -15,6 +15,7 @@
 #include <sstream>
 
 #include "commands.h"
+#include "mcc_options.h"
 #include "tunggal/calibration.h"
 #include "tunggal/comparison.h"
 #include "tunggal/datasets/fvc.h"
@@ -28,6 +29,7 @@ struct MatchArgs {
   std::string pairs, modality = "finger", calibration;
   bool raw = false;
   int dpi = 500;
+  std::vector<std::string> params;
 };
 
 struct PairLine {
@@ -65,13 +67,13 @@ struct Loaded {
   std::string error;
 };
 
-Loaded load_finger(const std::string& path, int dpi) {
+Loaded load_finger(const std::string& path, int dpi, const MccParams& mcc) {
   Loaded l;
   try {
     const FingerTemplate t = datasets::is_image_file(path)
                                  ? extract_finger(read_gray_image(path, dpi)).finger
                                  : sdk::load_template_file(path).views.at(0);
-    l.finger = enroll_finger(t);
+    l.finger = enroll_finger(t, mcc);
   } catch (const std::exception& e) {
     l.error = one_line(e.what());
   }
@@ -109,13 +111,18 @@ Runner add_match(CLI::App& app) {
   cmd->add_option("--calibration", a->calibration,
                   "Calibration table from 'tunggal calibrate' (default: the one shipped with the engine)");
   cmd->add_option("--dpi", a->dpi, "Resolution of images given as paths")->capture_default_str();
+  add_mcc_param_option(cmd, a->params);
   return [a] {
+    const MccParams mcc = mcc_params_from(a->params);
     const ScoreCalibration calibration =
         a->calibration.empty() ? default_finger_calibration()
                                : ScoreCalibration::parse([&] {
                                    const auto bytes = read_file(a->calibration);
                                    return std::string(bytes.begin(), bytes.end());
                                  }());
+    if (!a->params.empty() && !a->raw && a->calibration.empty())
+      std::cerr << "tunggal match: warning: the shipped calibration was fitted with default MCC "
+                   "parameters; with --param, pass --raw or a --calibration of your own\n";
     const auto lines = read_lines(a->pairs);
     std::vector<PairLine> pairs;
     std::map<std::string, std::size_t> index;  // path -> slot in `loaded`
@@ -129,14 +136,14 @@ Runner add_match(CLI::App& app) {
     }
     std::vector<Loaded> loaded(paths.size());
     tbb::parallel_for(std::size_t{0}, paths.size(),
-                      [&](std::size_t i) { loaded[i] = load_finger(paths[i], a->dpi); });
+                      [&](std::size_t i) { loaded[i] = load_finger(paths[i], a->dpi, mcc); });
     std::vector<double> scores(pairs.size());
     tbb::parallel_for(std::size_t{0}, pairs.size(), [&](std::size_t i) {
       const PairLine& p = pairs[i];
       if (!p.error.empty()) return;
       const Loaded &x = loaded[index.at(p.a)], &y = loaded[index.at(p.b)];
       if (!x.finger || !y.finger) return;
-      const double raw = compare_fingers(*x.finger, *y.finger);
+      const double raw = compare_fingers(*x.finger, *y.finger, mcc);
       scores[i] = a->raw ? raw : calibration.calibrate(raw);
     });
     std::cout << std::fixed << std::setprecision(a->raw ? 6 : 2);

@@ -17,5 +17,6 @@ Runner add_eval(CLI::App& app);
 Runner add_bench(CLI::App& app);
 Runner add_match(CLI::App& app);
 Runner add_calibrate(CLI::App& app);
+Runner add_face(CLI::App& app);
 
 }  // namespace tunggal::cli

@@ -19,6 +19,7 @@ int main(int argc, char** argv) {
   add(&tunggal::cli::add_gen);
   add(&tunggal::cli::add_extract);
   add(&tunggal::cli::add_eval);
+  add(&tunggal::cli::add_face);
   add(&tunggal::cli::add_match);
   add(&tunggal::cli::add_calibrate);
   add(&tunggal::cli::add_bench);

@@ -6,6 +6,8 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
+#include <string_view>
 #include <vector>
 
 #include "tunggal/finger_template.h"
@@ -44,6 +46,13 @@ struct MccParams {
   double mu2 = 3.14159265358979323846 / 12, tau2 = -30;
   double mu3 = 3.14159265358979323846 / 12, tau3 = -30;
 };
+
+// Sets one MccParams field by its name (as spelled in the struct, e.g.
+// "max_relaxation_pairs", "mu_psi"), for tuning tools; throws
+// Error(invalid_argument) naming the field for an unknown name or a value
+// out of its range. mcc_param_names() lists what can be set.
+void set_mcc_param(MccParams& p, std::string_view name, double value);
+std::vector<std::string> mcc_param_names();
 
 // A template enrolled for comparison: per valid cylinder its minutia and its
 // value and validity bits (words_per_cylinder 64-bit words each), contiguous.

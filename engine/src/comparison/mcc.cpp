@@ -9,6 +9,7 @@
 
 #include "../kernels/mcc_popcount.h"
 #include "tunggal/comparison.h"
+#include "tunggal/error.h"
 
 namespace tunggal {
 namespace {
@@ -83,6 +84,72 @@ const RelaxationTables& relaxation_tables(const MccParams& p) {
 }
 
 }  // namespace
+
+namespace {
+
+struct ParamField {
+  const char* name;
+  double MccParams::*real;
+  int MccParams::*integer;
+  double min, max;
+};
+
+constexpr ParamField kParamFields[] = {
+    {"radius", &MccParams::radius, nullptr, 10, 300},
+    {"ns", nullptr, &MccParams::ns, 2, 32},
+    {"nd", nullptr, &MccParams::nd, 1, 16},
+    {"sigma_s", &MccParams::sigma_s, nullptr, 0.1, 100},
+    {"sigma_d", &MccParams::sigma_d, nullptr, 0.01, 6.3},
+    {"mu_psi", &MccParams::mu_psi, nullptr, 0, 1},
+    {"omega", &MccParams::omega, nullptr, 0, 500},
+    {"min_valid_cells", &MccParams::min_valid_cells, nullptr, 0, 1},
+    {"min_contributing", nullptr, &MccParams::min_contributing, 0, 100},
+    {"min_matchable", &MccParams::min_matchable, nullptr, 0, 1},
+    {"max_direction_difference", &MccParams::max_direction_difference, nullptr, 0, 3.1416},
+    {"relaxation_iterations", nullptr, &MccParams::relaxation_iterations, 0, 100},
+    {"max_relaxation_pairs", nullptr, &MccParams::max_relaxation_pairs, 0, 10000},
+    {"relaxation_weight", &MccParams::relaxation_weight, nullptr, 0, 1},
+    {"np_mu", &MccParams::np_mu, nullptr, 0, 1000},
+    {"np_tau", &MccParams::np_tau, nullptr, -100, 100},
+    {"min_np", nullptr, &MccParams::min_np, 1, 1000},
+    {"max_np", nullptr, &MccParams::max_np, 1, 1000},
+    {"mu1", &MccParams::mu1, nullptr, 0, 1000},
+    {"tau1", &MccParams::tau1, nullptr, -1000, 1000},
+    {"mu2", &MccParams::mu2, nullptr, 0, 3.1416},
+    {"tau2", &MccParams::tau2, nullptr, -1000, 1000},
+    {"mu3", &MccParams::mu3, nullptr, 0, 3.1416},
+    {"tau3", &MccParams::tau3, nullptr, -1000, 1000},
+};
+
+}  // namespace
+
+void set_mcc_param(MccParams& p, std::string_view name, double value) {
+  for (const auto& f : kParamFields) {
+    if (name != f.name) continue;
+    if (!(value >= f.min && value <= f.max)) {
+      throw Error(ErrorCode::invalid_argument, "MCC parameter " + std::string(name) + " = " +
+                                                   std::to_string(value) + " is outside [" +
+                                                   std::to_string(f.min) + ", " +
+                                                   std::to_string(f.max) + "]");
+    }
+    if (f.real != nullptr) {
+      p.*f.real = value;
+    } else {
+      if (value != std::floor(value))
+        throw Error(ErrorCode::invalid_argument,
+                    "MCC parameter " + std::string(name) + " takes a whole number");
+      p.*f.integer = static_cast<int>(value);
+    }
+    return;
+  }
+  throw Error(ErrorCode::invalid_argument, "unknown MCC parameter '" + std::string(name) + "'");
+}
+
+std::vector<std::string> mcc_param_names() {
+  std::vector<std::string> names;
+  for (const auto& f : kParamFields) names.emplace_back(f.name);
+  return names;
+}
 
 EnrolledFinger enroll_finger(const FingerTemplate& t, const MccParams& p) {
   EnrolledFinger e;

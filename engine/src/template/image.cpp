@@ -102,18 +102,18 @@ void check_header(std::span<const std::uint8_t> b) {
 
 }  // namespace
 
-GrayImage decode_gray_image(std::span<const std::uint8_t> bytes, int dpi) {
+namespace {
+
+// Decodes a whitelisted, size-checked image with OpenCV (`flags`:
+// IMREAD_GRAYSCALE or IMREAD_COLOR), 8 bits per channel.
+cv::Mat decode_checked(std::span<const std::uint8_t> bytes, int flags) {
   if (bytes.empty()) throw Error(ErrorCode::malformed_data, "image: empty input");
   check_header(bytes);
-  if (dpi < 100 || dpi > 5000) {
-    throw Error(ErrorCode::invalid_argument,
-                "image: resolution " + std::to_string(dpi) + " dpi outside 100-5000");
-  }
   cv::Mat decoded;
   try {
     const cv::Mat raw(1, static_cast<int>(bytes.size()), CV_8UC1,
                       const_cast<std::uint8_t*>(bytes.data()));
-    decoded = cv::imdecode(raw, cv::IMREAD_GRAYSCALE);
+    decoded = cv::imdecode(raw, flags);
   } catch (const cv::Exception& e) {
     throw Error(ErrorCode::malformed_data, std::string("image: cannot decode: ") + e.what());
   }
@@ -126,6 +126,27 @@ GrayImage decode_gray_image(std::span<const std::uint8_t> bytes, int dpi) {
                     " exceeds the limit of " + std::to_string(kMaxImageSide) + " pixels a side");
   }
   if (decoded.depth() != CV_8U) decoded.convertTo(decoded, CV_8U);
+  return decoded;
+}
+
+template <typename Decode>
+auto read_image(const std::filesystem::path& path, Decode decode) {
+  try {
+    return decode(read_file(path));
+  } catch (const Error& e) {
+    if (e.code() == ErrorCode::not_found || e.code() == ErrorCode::io) throw;
+    throw Error(e.code(), path.string() + ": " + e.what());
+  }
+}
+
+}  // namespace
+
+GrayImage decode_gray_image(std::span<const std::uint8_t> bytes, int dpi) {
+  if (dpi < 100 || dpi > 5000) {
+    throw Error(ErrorCode::invalid_argument,
+                "image: resolution " + std::to_string(dpi) + " dpi outside 100-5000");
+  }
+  const cv::Mat decoded = decode_checked(bytes, cv::IMREAD_GRAYSCALE);
   GrayImage image;
   image.width = decoded.cols;
   image.height = decoded.rows;
@@ -139,12 +160,25 @@ GrayImage decode_gray_image(std::span<const std::uint8_t> bytes, int dpi) {
 }
 
 GrayImage read_gray_image(const std::filesystem::path& path, int dpi) {
-  try {
-    return decode_gray_image(read_file(path), dpi);
-  } catch (const Error& e) {
-    if (e.code() == ErrorCode::not_found || e.code() == ErrorCode::io) throw;
-    throw Error(e.code(), path.string() + ": " + e.what());
+  return read_image(path, [dpi](const auto& bytes) { return decode_gray_image(bytes, dpi); });
+}
+
+ColorImage decode_color_image(std::span<const std::uint8_t> bytes) {
+  cv::Mat decoded = decode_checked(bytes, cv::IMREAD_COLOR);  // BGR; grey images are replicated
+  cv::cvtColor(decoded, decoded, cv::COLOR_BGR2RGB);
+  ColorImage image;
+  image.width = decoded.cols;
+  image.height = decoded.rows;
+  image.rgb.resize(static_cast<std::size_t>(image.width) * image.height * 3);
+  for (int y = 0; y < image.height; ++y) {
+    std::memcpy(image.rgb.data() + static_cast<std::size_t>(y) * image.width * 3, decoded.ptr(y),
+                static_cast<std::size_t>(image.width) * 3);
   }
+  return image;
+}
+
+ColorImage read_color_image(const std::filesystem::path& path) {
+  return read_image(path, [](const auto& bytes) { return decode_color_image(bytes); });
 }
 
 }  // namespace tunggal

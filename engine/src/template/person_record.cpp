@@ -12,6 +12,7 @@
 #include <string>
 
 #include "envelope.h"
+#include "face_body.h"
 
 namespace tunggal {
 namespace {
@@ -42,18 +43,7 @@ void check_record(const PersonRecord& r, std::string_view where, ErrorCode code)
     if (seen[p]) fail("finger position " + std::to_string(p) + " appears twice");
     seen[p] = true;
   }
-  if (r.face) {
-    if (r.face->model.empty() || r.face->model.size() > 255)
-      fail("face model id must be 1-255 bytes");
-    if (r.face->embedding.empty() || r.face->embedding.size() > kMaxFaceDimensions) {
-      fail("face embedding has " + std::to_string(r.face->embedding.size()) + " dimensions (1-" +
-           std::to_string(kMaxFaceDimensions) + ")");
-    }
-    for (float v : r.face->embedding) {
-      if (!std::isfinite(v)) fail("face embedding holds a non-finite value");
-    }
-    if (r.face->quality > 100) fail("face quality exceeds 100");
-  }
+  if (r.face) detail::check_face(*r.face, where, code);
   if (r.attributes.size() > kMaxAttributes) fail("more than 256 attributes");
   for (const auto& [k, v] : r.attributes) {
     if (k.empty() || k.size() > 255) fail("attribute key must be 1-255 bytes");
@@ -91,13 +81,7 @@ std::vector<std::uint8_t> encode_person_record(const PersonRecord& r) {
     out.le32(static_cast<std::uint32_t>(bytes.size()));
     out.append(bytes);
   }
-  if (r.face) {
-    out.u8(static_cast<std::uint8_t>(r.face->model.size()));
-    out.append({reinterpret_cast<const std::uint8_t*>(r.face->model.data()), r.face->model.size()});
-    out.u8(r.face->quality);
-    out.le16(static_cast<std::uint16_t>(r.face->embedding.size()));
-    for (float v : r.face->embedding) out.lef32(v);
-  }
+  if (r.face) detail::write_face(out, *r.face);
   out.le16(static_cast<std::uint16_t>(r.attributes.size()));
   for (const auto& [k, v] : r.attributes) {
     out.le16(static_cast<std::uint16_t>(k.size()));
@@ -140,27 +124,7 @@ PersonRecord decode_person_record(std::span<const std::uint8_t> bytes,
     }
     r.fingers.push_back(std::move(views.front()));
   }
-  if (flags & 1u) {
-    FaceTemplate face;
-    const std::uint8_t model_len = body.u8("face model length");
-    const auto model = body.take(model_len, "face model");
-    face.model.assign(model.begin(), model.end());
-    face.quality = body.u8("face quality");
-    const std::uint16_t dims = body.le16("face dimensions");
-    if (dims > kMaxFaceDimensions) {
-      throw Error(ErrorCode::limit_exceeded, std::string(kName) + ": face embedding of " +
-                                                 std::to_string(dims) +
-                                                 " dimensions exceeds the limit");
-    }
-    const std::uint8_t* p = body.take(std::size_t{dims} * 4, "face embedding").data();
-    face.embedding.resize(dims);
-    for (std::size_t i = 0; i < dims; ++i, p += 4) {
-      const std::uint32_t bits = std::uint32_t{p[0]} | (std::uint32_t{p[1]} << 8) |
-                                 (std::uint32_t{p[2]} << 16) | (std::uint32_t{p[3]} << 24);
-      std::memcpy(&face.embedding[i], &bits, 4);
-    }
-    r.face = std::move(face);
-  }
+  if (flags & 1u) r.face = detail::read_face(body, kName);
   const std::uint16_t attributes = body.le16("attribute count");
   for (unsigned i = 0; i < attributes; ++i) {
     const std::uint16_t klen = body.le16("attribute key length");
