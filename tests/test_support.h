@@ -29,6 +29,14 @@ inline std::optional<std::filesystem::path> shared_data_dir() {
   if (!var##_opt) GTEST_SKIP() << "../shared/data not found (set TUNGGAL_SHARED_DATA)"; \
   const std::filesystem::path var = *var##_opt
 
+// The installed face models (scripts/setup), if present.
+inline std::optional<std::filesystem::path> face_model_file();
+
+#define TUNGGAL_REQUIRE_FACE_MODELS(var)                                                   \
+  const auto var##_opt = ::tunggal::test::face_model_file();                               \
+  if (!var##_opt) GTEST_SKIP() << "face models not installed (scripts/setup installs them)"; \
+  const std::filesystem::path var = *var##_opt
+
 // A random but valid view; angles on the ISO grid so ISO round-trips exactly.
 inline FingerTemplate random_template(std::mt19937& rng, int minutiae = 40) {
   FingerTemplate t;
@@ -51,3 +59,11 @@ inline FingerTemplate random_template(std::mt19937& rng, int minutiae = 40) {
 }
 
 }  // namespace tunggal::test
+
+#include "tunggal/face.h"
+
+inline std::optional<std::filesystem::path> tunggal::test::face_model_file() {
+  const auto p = ::tunggal::default_face_model_file();
+  if (std::filesystem::is_regular_file(p)) return p;
+  return std::nullopt;
+}

@@ -6,14 +6,13 @@
 #include <iomanip>
 #include <iostream>
 
+#include "commands.h"
 #include "eval_common.h"
 #include "tunggal/datasets/fvc.h"
 #include "tunggal/error.h"
 #include "tunggal/face.h"
 
 namespace tunggal::cli {
-
-FaceExtractor make_face_extractor(const std::string& models);
 
 int eval_faces(const FaceEvalArgs& a) {
   struct Sample {

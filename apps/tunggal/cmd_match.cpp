@@ -20,9 +20,11 @@
 #include "tunggal/comparison.h"
 #include "tunggal/datasets/fvc.h"
 #include "tunggal/extraction.h"
+#include "tunggal/face.h"
 #include "tunggal/sdk.h"
 
 namespace tunggal::cli {
+
 namespace {
 
 struct MatchArgs {
@@ -30,6 +32,7 @@ struct MatchArgs {
   bool raw = false;
   int dpi = 500;
   std::vector<std::string> params;
+  std::string models;
 };
 
 struct PairLine {
@@ -62,9 +65,13 @@ std::string one_line(std::string s) {
   return s;
 }
 
+// One path, ready to compare: a fingerprint enrolled for MCC, or a face
+// template; `error` says why neither could be made.
 struct Loaded {
   std::optional<EnrolledFinger> finger;
+  std::optional<FaceTemplate> face;
   std::string error;
+  bool ok() const { return finger || face; }
 };
 
 Loaded load_finger(const std::string& path, int dpi, const MccParams& mcc) {
@@ -76,6 +83,25 @@ Loaded load_finger(const std::string& path, int dpi, const MccParams& mcc) {
     l.finger = enroll_finger(t, mcc);
   } catch (const std::exception& e) {
     l.error = one_line(e.what());
+  }
+  return l;
+}
+
+// Images go through the face pipeline; other files must be face templates
+// (`tunggal face -o`).
+Loaded load_face(const std::string& path, const FaceExtractor* extractor) {
+  Loaded l;
+  try {
+    if (datasets::is_image_file(path)) {
+      if (extractor == nullptr) throw Error(ErrorCode::not_found, "no face models loaded");
+      auto r = extractor->extract(read_color_image(path));
+      if (!r.face) throw Error(ErrorCode::malformed_data, "no face found in the image");
+      l.face = std::move(*r.face);
+    } else {
+      l.face = decode_face_template(read_file(path));
+    }
+  } catch (const std::exception& e) {
+    l.error = one_line(path + ": " + e.what());
   }
   return l;
 }
@@ -101,21 +127,23 @@ std::vector<std::string> read_lines(const std::string& path) {
 Runner add_match(CLI::App& app) {
   auto a = std::make_shared<MatchArgs>();
   auto* cmd = app.add_subcommand(
-      "match", "Score pairs of fingerprints: one line 'PATH_A PATH_B SCORE' per input line");
+      "match", "Score pairs of fingerprints or faces: one line 'PATH_A PATH_B SCORE' per input line");
   cmd->add_option("--pairs", a->pairs, "File of lines 'PATH_A PATH_B' (images or templates); - reads stdin")
       ->required();
   cmd->add_option("--modality", a->modality, "What the paths hold")
-      ->check(CLI::IsMember({"finger"}))
+      ->check(CLI::IsMember({"finger", "face"}))
       ->capture_default_str();
   cmd->add_flag("--raw", a->raw, "Print the raw similarity (0..1) instead of the calibrated score");
   cmd->add_option("--calibration", a->calibration,
                   "Calibration table from 'tunggal calibrate' (default: the one shipped with the engine)");
   cmd->add_option("--dpi", a->dpi, "Resolution of images given as paths")->capture_default_str();
+  cmd->add_option("--models", a->models, "With --modality face: model description file");
   add_mcc_param_option(cmd, a->params);
   return [a] {
     const MccParams mcc = mcc_params_from(a->params);
+    const bool face = a->modality == "face";
     const ScoreCalibration calibration =
-        a->calibration.empty() ? default_finger_calibration()
+        a->calibration.empty() ? (face ? default_face_calibration() : default_finger_calibration())
                                : ScoreCalibration::parse([&] {
                                    const auto bytes = read_file(a->calibration);
                                    return std::string(bytes.begin(), bytes.end());
@@ -134,16 +162,31 @@ Runner add_match(CLI::App& app) {
         if (index.emplace(*p, paths.size()).second) paths.push_back(*p);
       }
     }
+    // Face models load only when an image needs them.
+    std::optional<FaceExtractor> extractor;
+    if (face && std::any_of(paths.begin(), paths.end(),
+                            [](const std::string& p) { return datasets::is_image_file(p); })) {
+      extractor.emplace(make_face_extractor(a->models));
+    }
     std::vector<Loaded> loaded(paths.size());
-    tbb::parallel_for(std::size_t{0}, paths.size(),
-                      [&](std::size_t i) { loaded[i] = load_finger(paths[i], a->dpi, mcc); });
+    tbb::parallel_for(std::size_t{0}, paths.size(), [&](std::size_t i) {
+      loaded[i] = face ? load_face(paths[i], extractor ? &*extractor : nullptr)
+                       : load_finger(paths[i], a->dpi, mcc);
+    });
+    std::vector<std::string> pair_errors(pairs.size());
     std::vector<double> scores(pairs.size());
     tbb::parallel_for(std::size_t{0}, pairs.size(), [&](std::size_t i) {
       const PairLine& p = pairs[i];
       if (!p.error.empty()) return;
       const Loaded &x = loaded[index.at(p.a)], &y = loaded[index.at(p.b)];
-      if (!x.finger || !y.finger) return;
-      const double raw = compare_fingers(*x.finger, *y.finger, mcc);
+      if (!x.ok() || !y.ok()) return;
+      double raw = 0;
+      try {
+        raw = face ? compare_faces(*x.face, *y.face) : compare_fingers(*x.finger, *y.finger, mcc);
+      } catch (const Error& e) {  // e.g. face templates of different models
+        pair_errors[i] = one_line(e.what());
+        return;
+      }
       scores[i] = a->raw ? raw : calibration.calibrate(raw);
     });
     std::cout << std::fixed << std::setprecision(a->raw ? 6 : 2);
@@ -153,8 +196,9 @@ Runner add_match(CLI::App& app) {
       std::string error = p.error;
       if (error.empty()) {
         const Loaded &x = loaded[index.at(p.a)], &y = loaded[index.at(p.b)];
-        if (!x.finger) error = x.error;
-        else if (!y.finger) error = y.error;
+        if (!x.ok()) error = x.error;
+        else if (!y.ok()) error = y.error;
+        else error = pair_errors[i];
       }
       if (error.empty()) {
         std::cout << p.a << ' ' << p.b << ' ' << scores[i] << '\n';

@@ -5,6 +5,10 @@
 #include <CLI/CLI.hpp>
 #include <functional>
 
+namespace tunggal {
+class FaceExtractor;
+}
+
 namespace tunggal::cli {
 
 using Runner = std::function<int()>;
@@ -18,5 +22,8 @@ Runner add_bench(CLI::App& app);
 Runner add_match(CLI::App& app);
 Runner add_calibrate(CLI::App& app);
 Runner add_face(CLI::App& app);
+
+// The face pipeline from a model description file ("" = the installed default).
+FaceExtractor make_face_extractor(const std::string& models);
 
 }  // namespace tunggal::cli
