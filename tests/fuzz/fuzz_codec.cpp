@@ -1,6 +1,6 @@
 // libFuzzer target for one template codec, chosen at compile time by
 // TUNGGAL_FUZZ_CODEC (0 iso, 1 ansi, 2 xyt, 3 native, 4 auto-detect,
-// 5 person record).
+// 5 person record, 6 face template).
 // Contract checked: malformed input only ever raises tunggal::Error; anything
 // that decodes re-encodes without error and decodes to the same views.
 #include <cstdlib>
@@ -8,6 +8,7 @@
 
 #include "tunggal/error.h"
 #include "tunggal/formats.h"
+#include "tunggal/face.h"
 #include "tunggal/person_record.h"
 
 using namespace tunggal;
@@ -42,9 +43,26 @@ int fuzz_person_record(std::span<const std::uint8_t> in) {
   return 0;
 }
 
+int fuzz_face_template(std::span<const std::uint8_t> in) {
+  FaceTemplate f;
+  try {
+    f = decode_face_template(in);
+  } catch (const Error&) {
+    return 0;
+  }
+  try {
+    const auto again = encode_face_template(f);
+    if (!std::equal(again.begin(), again.end(), in.begin(), in.end())) std::abort();
+  } catch (const Error&) {
+    std::abort();
+  }
+  return 0;
+}
+
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const std::span<const std::uint8_t> in(data, size);
   if (TUNGGAL_FUZZ_CODEC == 5) return fuzz_person_record(in);
+  if (TUNGGAL_FUZZ_CODEC == 6) return fuzz_face_template(in);
   DecodeOptions options;
   options.allow_empty = true;
   options.xyt_convention = XytConvention::m1;  // needs no image height

@@ -8,6 +8,9 @@
 
 #include "tunggal/formats.h"
 #include "tunggal/person_record.h"
+#include "tunggal/calibration.h"
+#include "tunggal/face.h"
+#include <fstream>
 
 using namespace tunggal;
 
@@ -53,6 +56,19 @@ int main(int argc, char** argv) {
       r.face = FaceTemplate{"synthetic-arcface512-v1", std::vector<float>(8, 0.35f), 60};
     r.attributes = {{"nik", "3273014509970001"}, {"name", "SITI"}};
     write("seed" + std::to_string(k) + ".tgr", encode_person_record(r));
+    write("seed" + std::to_string(k) + ".tgf",
+          encode_face_template(FaceTemplate{"faceplugin-fr-js-0.0.1", std::vector<float>(4 + k, 0.5f),
+                                            static_cast<std::uint8_t>(50 + k)}));
+  }
+  // Text inputs for fuzz_text: a calibration table (first byte 'c') and a
+  // face model description (first byte 'f').
+  std::filesystem::create_directories(dir / "text");
+  {
+    const std::string table = "c" + default_finger_calibration().to_text();
+    write("text/calibration", std::vector<std::uint8_t>(table.begin(), table.end()));
+    std::ifstream in(std::filesystem::path(TUNGGAL_SOURCE_DIR) / "engine/models/faceplugin-fr-js-0.0.1.model");
+    const std::string model = "f" + std::string(std::istreambuf_iterator<char>(in), {});
+    write("text/model", std::vector<std::uint8_t>(model.begin(), model.end()));
   }
   // Images for fuzz_image: a small ridge pattern in each accepted format.
   std::filesystem::create_directories(dir / "images");

@@ -109,6 +109,11 @@ struct FaceMeasures {
   double eye_distance = 0, sharpness = 0, yaw = 0, roll_degrees = 0, brightness = 0;
 };
 
+// Cost counters of one extraction, in milliseconds (wall clock, this thread).
+struct FaceTimings {
+  double detect = 0, landmarks = 0, align = 0, embed = 0;
+};
+
 struct FaceResult {
   std::optional<FaceTemplate> face;  // absent only when no face could be used
   std::vector<FaceBox> detections;   // after non-maximum suppression, best first
@@ -118,6 +123,7 @@ struct FaceResult {
   std::array<FacePoint, 5> five_points{};
   FaceMeasures measures;
   std::vector<FaceIssue> issues;  // empty: fit for enrolment
+  FaceTimings timings;
   bool acceptable() const { return face.has_value() && issues.empty(); }
 };
 

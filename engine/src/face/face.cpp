@@ -5,6 +5,7 @@
 #include <tbb/parallel_for.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <opencv2/dnn.hpp>
 #include <opencv2/imgproc.hpp>
@@ -223,9 +224,18 @@ FaceResult FaceExtractor::Impl::run(const ColorImage& image) const {
     throw Error(ErrorCode::invalid_argument, "face: image size and pixel buffer disagree");
   }
   Nets& n = local_nets();
+  using Clock = std::chrono::steady_clock;
+  auto mark = Clock::now();
+  const auto lap_ms = [&mark] {
+    const auto now = Clock::now();
+    const double ms = std::chrono::duration<double, std::milli>(now - mark).count();
+    mark = now;
+    return ms;
+  };
   const cv::Mat rgb(image.height, image.width, CV_8UC3, const_cast<std::uint8_t*>(image.rgb.data()));
   FaceResult r;
   r.detections = detect(n, rgb);
+  r.timings.detect = lap_ms();
   if (r.detections.empty()) {
     if (!params.assume_cropped_when_undetected) {
       r.issues.push_back(FaceIssue::no_face);
@@ -248,6 +258,7 @@ FaceResult FaceExtractor::Impl::run(const ColorImage& image) const {
     }
   }
   r.landmarks = landmarks(n, rgb, r.box);
+  r.timings.landmarks = lap_ms();
   if (r.landmarks.empty()) {
     r.issues.push_back(FaceIssue::no_face);
     return r;
@@ -262,6 +273,7 @@ FaceResult FaceExtractor::Impl::run(const ColorImage& image) const {
   cv::Mat aligned;
   cv::warpAffine(rgb, aligned, m, {models.embedder.input_width, models.embedder.input_height},
                  cv::INTER_LINEAR, cv::BORDER_REPLICATE);
+  r.timings.align = lap_ms();
   // Measures for the quality reasons.
   const FacePoint le = r.five_points[0], re = r.five_points[1], nose = r.five_points[2];
   const double ex = re.x - le.x, ey = re.y - le.y;
@@ -287,7 +299,9 @@ FaceResult FaceExtractor::Impl::run(const ColorImage& image) const {
   if (r.measures.brightness > params.max_brightness) r.issues.push_back(FaceIssue::too_bright);
   FaceTemplate t;
   t.model = models.id;
+  lap_ms();  // quality measures are not a pipeline stage
   t.embedding = embed(n, aligned);
+  r.timings.embed = lap_ms();
   // Quality 0-100: the detector's confidence (60 when it found nothing and
   // the whole image was used), less 20 per issue.
   const double base = r.fallback ? 60.0 : 100.0 * r.box.score;
