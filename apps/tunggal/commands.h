@@ -22,6 +22,9 @@ Runner add_bench(CLI::App& app);
 Runner add_match(CLI::App& app);
 Runner add_calibrate(CLI::App& app);
 Runner add_face(CLI::App& app);
+Runner add_enroll(CLI::App& app);
+Runner add_identify(CLI::App& app);
+Runner add_dedup(CLI::App& app);
 
 // The face pipeline from a model description file ("" = the installed default).
 FaceExtractor make_face_extractor(const std::string& models);

@@ -20,6 +20,9 @@ int main(int argc, char** argv) {
   add(&tunggal::cli::add_extract);
   add(&tunggal::cli::add_eval);
   add(&tunggal::cli::add_face);
+  add(&tunggal::cli::add_enroll);
+  add(&tunggal::cli::add_identify);
+  add(&tunggal::cli::add_dedup);
   add(&tunggal::cli::add_match);
   add(&tunggal::cli::add_calibrate);
   add(&tunggal::cli::add_bench);

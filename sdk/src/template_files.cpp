@@ -8,32 +8,14 @@
 #include <string>
 #include <utility>
 
+#include "storage/posix_file.h"
 #include "tunggal/error.h"
 #include "tunggal/image.h"
 
 namespace tunggal::sdk {
-namespace {
 
-[[noreturn]] void throw_errno(const std::filesystem::path& path, const char* what) {
-  throw Error(ErrorCode::io, path.string() + ": " + what + ": " + std::strerror(errno));
-}
-
-class Fd {
- public:
-  explicit Fd(int fd) : fd_(fd) {}
-  ~Fd() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  int get() const { return fd_; }
-  int release() { return std::exchange(fd_, -1); }
-
- private:
-  int fd_;
-};
-
-}  // namespace
+using storage::Fd;
+using storage::throw_errno;
 
 void write_file_durably(const std::filesystem::path& path, std::span<const std::uint8_t> bytes) {
   const std::filesystem::path dir = path.has_parent_path() ? path.parent_path() : ".";
@@ -46,15 +28,7 @@ void write_file_durably(const std::filesystem::path& path, std::span<const std::
   if (fd.get() < 0) throw_errno(path, "cannot create a temporary file");
   const std::filesystem::path tmp = tmp_template;
   try {
-    std::size_t done = 0;
-    while (done < bytes.size()) {
-      const ssize_t n = ::write(fd.get(), bytes.data() + done, bytes.size() - done);
-      if (n < 0) {
-        if (errno == EINTR) continue;
-        throw_errno(path, "write failed");
-      }
-      done += static_cast<std::size_t>(n);
-    }
+    storage::write_all(fd.get(), bytes, path);
     if (::fsync(fd.get()) != 0) throw_errno(path, "fsync failed");
     if (::close(fd.release()) != 0) throw_errno(path, "close failed");
     if (::rename(tmp.c_str(), path.c_str()) != 0) throw_errno(path, "rename failed");
@@ -62,8 +36,7 @@ void write_file_durably(const std::filesystem::path& path, std::span<const std::
     ::unlink(tmp.c_str());
     throw;
   }
-  Fd dfd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY));
-  if (dfd.get() < 0 || ::fsync(dfd.get()) != 0) throw_errno(dir, "cannot sync the folder");
+  storage::fsync_dir(dir);
 }
 
 TemplateFile load_template_file(const std::filesystem::path& path,

@@ -1,0 +1,281 @@
+// `tunggal enroll`, `tunggal identify`, `tunggal dedup`: the 1:N engine over
+// a gallery folder (durable: a write-ahead log). RECORD arguments are person
+// records from `tunggal gen` (files, or folders of .tgr files);
+// `--population DIR` takes a generated population's gallery records (enroll)
+// or its applicants (identify, dedup) by its truth.csv, and then also scores
+// the decisions against that truth.
+#include <tbb/global_control.h>
+
+#include <algorithm>
+#include <chrono>
+#include <fstream>
+#include <iomanip>
+#include <iostream>
+#include <map>
+#include <sstream>
+
+#include "commands.h"
+#include "progress.h"
+#include "tunggal/error.h"
+#include "tunggal/gallery.h"
+#include "tunggal/image.h"
+
+namespace tunggal::cli {
+namespace {
+
+struct Truth {
+  std::map<std::string, std::string> person, role;  // record id -> person id / role
+  std::map<std::string, std::string> gallery_record_of;  // person id -> gallery record id
+};
+
+Truth read_truth(const std::filesystem::path& dir) {
+  std::ifstream in(dir / "truth.csv");
+  if (!in) throw Error(ErrorCode::not_found, (dir / "truth.csv").string() + ": no truth file");
+  Truth t;
+  std::string line;
+  std::getline(in, line);
+  if (line != "record_id,person_id,role")
+    throw Error(ErrorCode::malformed_data, (dir / "truth.csv").string() + ": unexpected header");
+  while (std::getline(in, line)) {
+    const auto a = line.find(','), b = line.rfind(',');
+    if (a == std::string::npos || a == b) throw Error(ErrorCode::malformed_data, "truth.csv: bad line " + line);
+    const std::string rec = line.substr(0, a), person = line.substr(a + 1, b - a - 1), role = line.substr(b + 1);
+    t.person[rec] = person;
+    t.role[rec] = role;
+    if (role == "gallery") t.gallery_record_of[person] = rec;
+  }
+  return t;
+}
+
+std::vector<std::filesystem::path> record_paths(const std::vector<std::string>& args, const std::string& population,
+                                                const std::string& role, const Truth* truth) {
+  std::vector<std::filesystem::path> paths;
+  for (const auto& a : args) {
+    if (std::filesystem::is_directory(a)) {
+      std::vector<std::filesystem::path> in;
+      for (const auto& e : std::filesystem::directory_iterator(a))
+        if (e.path().extension() == ".tgr") in.push_back(e.path());
+      std::sort(in.begin(), in.end());
+      paths.insert(paths.end(), in.begin(), in.end());
+    } else {
+      paths.emplace_back(a);
+    }
+  }
+  if (!population.empty()) {
+    for (const auto& [rec, r] : truth->role)
+      if (r == role) paths.push_back(std::filesystem::path(population) / "records" / (rec + ".tgr"));
+  }
+  return paths;
+}
+
+std::string json_string(const std::string& s) {
+  std::string out = "\"";
+  for (const char c : s) {
+    if (c == '"' || c == '\\') out += '\\';
+    if (static_cast<unsigned char>(c) < 0x20) continue;
+    out += c;
+  }
+  return out + "\"";
+}
+
+std::string json_decision(const std::string& probe, const DedupDecision& d) {
+  std::ostringstream o;
+  o << std::fixed << std::setprecision(2) << "{\"probe\": " << json_string(probe)
+    << ", \"decision\": \"" << to_string(d.decision) << "\", \"candidates\": [";
+  for (std::size_t i = 0; i < d.candidates.size(); ++i) {
+    const Candidate& c = d.candidates[i];
+    o << (i ? ", " : "") << "{\"ref\": " << json_string(c.ref) << ", \"score\": " << c.score << ", \"fingers\": ";
+    if (c.fingers) o << *c.fingers; else o << "null";
+    o << ", \"face\": ";
+    if (c.face) o << *c.face; else o << "null";
+    o << "}";
+  }
+  o << "]}";
+  return o.str();
+}
+
+struct GalleryArgs {
+  std::string gallery, population;
+  std::vector<std::string> records;
+  double target_fpir = 1e-3;
+  std::size_t max_results = 10;
+  bool exhaustive = false;
+  std::string modalities = "all";
+};
+
+std::unique_ptr<Gallery> open_gallery(const std::string& dir) {
+  GalleryOpenReport report;
+  auto g = Gallery::open(dir, &report);
+  std::cerr << "gallery " << dir << ": " << report.records << " people (" << report.log_entries
+            << " log entries) loaded in " << std::fixed << std::setprecision(2) << report.seconds << " s\n";
+  if (report.torn_tail_bytes > 0)
+    std::cerr << "gallery " << dir << ": warning: the log ended in a torn, unacknowledged entry ("
+              << report.torn_tail_bytes << " bytes); it was cut off\n";
+  return g;
+}
+
+IdentifyOptions options_from(const GalleryArgs& a) {
+  IdentifyOptions o;
+  o.target_fpir = a.target_fpir;
+  o.max_results = a.max_results;
+  o.exhaustive = a.exhaustive;
+  o.use_face = a.modalities != "fingers";
+  o.use_fingers = a.modalities != "face";
+  return o;
+}
+
+void add_common(CLI::App* cmd, GalleryArgs& a, bool search) {
+  cmd->add_option("--gallery", a.gallery, "Gallery folder (created if absent)")->required();
+  cmd->add_option("records", a.records, "Person records (.tgr files or folders of them)");
+  cmd->add_option("--population", a.population,
+                  "A folder from 'tunggal gen': its gallery records (enroll) or applicants (identify, dedup)");
+  if (search) {
+    cmd->add_option("--target-fpir", a.target_fpir, "Rate (e.g. 0.001) or MOSIP targetFPIR (30 = 1 in 1,000)")
+        ->capture_default_str();
+    cmd->add_option("--max-results", a.max_results, "Candidates listed at most")->capture_default_str();
+    cmd->add_flag("--exhaustive", a.exhaustive, "Match every gallery person fully (no face shortlist)");
+    cmd->add_option("--modalities", a.modalities, "all, fingers or face")
+        ->check(CLI::IsMember({"all", "fingers", "face"}))
+        ->capture_default_str();
+  }
+}
+
+// FNIR / FPIR against a population's truth: a probe is mated when its
+// person has a gallery record; a mated probe is found when that record is
+// among the candidates.
+void score_against_truth(const Truth& t, const std::vector<std::string>& probes,
+                         const std::vector<DedupDecision>& decisions, double seconds) {
+  std::size_t mated = 0, missed = 0, nonmated = 0, false_pos = 0, matched = 0, searched = 0, comparisons = 0;
+  for (std::size_t i = 0; i < probes.size(); ++i) {
+    const auto person = t.person.find(probes[i]);
+    if (person == t.person.end()) continue;
+    const auto mate = t.gallery_record_of.find(person->second);
+    const auto& d = decisions[i];
+    matched += d.matched;
+    searched += d.searched;
+    comparisons += d.finger_comparisons;
+    if (mate != t.gallery_record_of.end()) {
+      ++mated;
+      const bool found = std::any_of(d.candidates.begin(), d.candidates.end(),
+                                     [&](const Candidate& c) { return c.ref == mate->second; });
+      missed += !found;
+    } else {
+      ++nonmated;
+      false_pos += d.decision == Decision::duplicate;
+    }
+  }
+  std::cerr << std::fixed << std::setprecision(4) << "truth: " << mated << " mated probes, FNIR "
+            << (mated ? static_cast<double>(missed) / static_cast<double>(mated) : 0.0) << " (" << missed << " missed); "
+            << nonmated << " non-mated, FPIR "
+            << (nonmated ? static_cast<double>(false_pos) / static_cast<double>(nonmated) : 0.0) << " (" << false_pos
+            << " false duplicates); penetration " << std::setprecision(3)
+            << (searched ? static_cast<double>(matched) / static_cast<double>(searched) : 0.0) << "; "
+            << std::setprecision(1) << static_cast<double>(probes.size()) / seconds << " identifications/s, "
+            << std::setprecision(0) << static_cast<double>(comparisons) / seconds << " finger comparisons/s\n";
+}
+
+std::vector<PersonRecord> load_records(const std::vector<std::filesystem::path>& paths, int& failures) {
+  std::vector<PersonRecord> out;
+  for (const auto& p : paths) {
+    try {
+      out.push_back(decode_person_record(read_file(p)));
+    } catch (const Error& e) {
+      std::cerr << p.string() << ": " << e.what() << "\n";
+      ++failures;
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+Runner add_enroll(CLI::App& app) {
+  auto a = std::make_shared<GalleryArgs>();
+  auto* cmd = app.add_subcommand("enroll", "Add person records to a gallery (durable before it returns)");
+  add_common(cmd, *a, false);
+  return [a] {
+    Truth truth;
+    if (!a->population.empty()) truth = read_truth(a->population);
+    const auto paths = record_paths(a->records, a->population, "gallery", &truth);
+    auto g = open_gallery(a->gallery);
+    int failures = 0;
+    const auto t0 = std::chrono::steady_clock::now();
+    Progress progress("records enrolled");
+    // Batches of 512: parallel enrolment, one fsync each (group commit). A
+    // batch that fails as a whole is retried one record at a time, so one
+    // bad record does not keep the others out.
+    constexpr std::size_t kBatch = 512;
+    for (std::size_t from = 0; from < paths.size(); from += kBatch) {
+      const std::vector<std::filesystem::path> chunk(paths.begin() + static_cast<std::ptrdiff_t>(from),
+                                                     paths.begin() + static_cast<std::ptrdiff_t>(std::min(paths.size(), from + kBatch)));
+      int bad = 0;
+      const auto records = load_records(chunk, bad);
+      failures += bad;
+      try {
+        g->insert(std::span<const PersonRecord>(records));
+      } catch (const Error&) {
+        for (const auto& r : records) {
+          try {
+            g->insert(r);
+          } catch (const Error& e) {
+            std::cerr << r.id << ": " << e.what() << "\n";
+            ++failures;
+          }
+        }
+      }
+      progress.update(std::min(paths.size(), from + kBatch), paths.size());
+    }
+    const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    std::cout << "enrolled " << paths.size() - static_cast<std::size_t>(failures) << " of " << paths.size()
+              << " records in " << std::fixed << std::setprecision(1) << s << " s; gallery now holds "
+              << g->count() << " people\n";
+    return failures > 0 ? 1 : 0;
+  };
+}
+
+Runner add_identify(CLI::App& app) {
+  auto a = std::make_shared<GalleryArgs>();
+  auto* cmd = app.add_subcommand("identify", "Search a gallery for each record (one JSON line per probe)");
+  add_common(cmd, *a, true);
+  return [a] {
+    Truth truth;
+    if (!a->population.empty()) truth = read_truth(a->population);
+    int failures = 0;
+    const auto probes = load_records(record_paths(a->records, a->population, "probe", &truth), failures);
+    auto g = open_gallery(a->gallery);
+    const auto t0 = std::chrono::steady_clock::now();
+    const auto decisions = g->identify(probes, options_from(*a));
+    const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    std::vector<std::string> ids;
+    for (std::size_t i = 0; i < probes.size(); ++i) {
+      ids.push_back(probes[i].id);
+      std::cout << json_decision(probes[i].id, decisions[i]) << "\n";
+    }
+    if (!a->population.empty()) score_against_truth(truth, ids, decisions, s);
+    return failures > 0 ? 1 : 0;
+  };
+}
+
+Runner add_dedup(CLI::App& app) {
+  auto a = std::make_shared<GalleryArgs>();
+  auto* cmd = app.add_subcommand("dedup", "Deduplicate each record in turn: search, enrol only if unique");
+  add_common(cmd, *a, true);
+  return [a] {
+    Truth truth;
+    if (!a->population.empty()) truth = read_truth(a->population);
+    int failures = 0;
+    const auto probes = load_records(record_paths(a->records, a->population, "probe", &truth), failures);
+    auto g = open_gallery(a->gallery);
+    std::size_t enrolled = 0;
+    for (const auto& p : probes) {
+      const auto d = g->deduplicate(p, options_from(*a));
+      enrolled += d.decision == Decision::unique;
+      std::cout << json_decision(p.id, d) << "\n";
+    }
+    std::cerr << "dedup: " << enrolled << " of " << probes.size() << " enrolled as unique; gallery now holds "
+              << g->count() << " people\n";
+    return failures > 0 ? 1 : 0;
+  };
+}
+
+}  // namespace tunggal::cli

@@ -1,0 +1,263 @@
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cmath>
+#include <fstream>
+#include <map>
+#include <random>
+#include <set>
+#include <thread>
+
+#include "tunggal/datasets/population.h"
+#include "tunggal/error.h"
+#include "tunggal/gallery.h"
+
+namespace tunggal {
+namespace {
+
+// A small generated population: `people` gallery records, `probes`
+// applicants of whom half are planted duplicates; truth from the plan.
+struct Population {
+  std::vector<PersonRecord> gallery, probes;
+  std::map<std::string, std::string> mate;  // probe id -> gallery id (mated probes only)
+};
+
+Population make_population(std::size_t people, std::size_t probes, std::uint64_t seed, int fingers = 10) {
+  datasets::PopulationParams p;
+  p.seed = seed;
+  p.people = people;
+  p.probes = probes;
+  p.duplicate_fraction = 0.5;
+  const auto plan = datasets::plan_population(p);
+  Population pop;
+  std::map<std::uint64_t, std::string> gallery_of;
+  for (const auto& r : plan.records) {
+    auto rec = datasets::generate_record(p, r).record;
+    if (static_cast<int>(rec.fingers.size()) > fingers) rec.fingers.resize(static_cast<std::size_t>(fingers));
+    if (r.probe) {
+      pop.probes.push_back(std::move(rec));
+    } else {
+      gallery_of[r.person] = rec.id;
+      pop.gallery.push_back(std::move(rec));
+    }
+  }
+  for (const auto& r : plan.records)
+    if (r.probe && gallery_of.count(r.person)) pop.mate[r.record_id] = gallery_of[r.person];
+  return pop;
+}
+
+std::filesystem::path fresh_dir(const std::string& name) {
+  const auto d = std::filesystem::temp_directory_path() / ("tunggal_" + name + "_" + std::to_string(::getpid()));
+  std::filesystem::remove_all(d);
+  return d;
+}
+
+TEST(Fusion, FisherFusionAndThresholds) {
+  EXPECT_NEAR(fuse_scores(std::vector<double>{30}), 30, 1e-9);  // one term: unchanged
+  EXPECT_EQ(fuse_scores(std::vector<double>{0, 0, 0}), 0);
+  EXPECT_EQ(fuse_scores({}), 0);
+  // Two terms of 30 (p = 1e-3 each): P = e^-x (1 + x), x = -ln(1e-6).
+  const double x = 6 * std::log(10.0);
+  EXPECT_NEAR(fuse_scores(std::vector<double>{30, 30}), -10 * std::log10(std::exp(-x) * (1 + x)), 1e-9);
+  // Ten typical impostor fingers (score ~4.3 each) do not add up to a match.
+  EXPECT_LT(fuse_scores(std::vector<double>(10, 4.34)), 10);
+  // A weak term dilutes a strong one, but not away.
+  EXPECT_GT(fuse_scores(std::vector<double>{60, 0}), 45);
+  EXPECT_LT(fuse_scores(std::vector<double>{60, 0}), 60);
+  EXPECT_NEAR(duplicate_threshold(1e-3, 1000), 60, 1e-9);
+  EXPECT_NEAR(duplicate_threshold(30, 1000), 60, 1e-9);  // MOSIP targetFPIR convention
+  EXPECT_THROW(duplicate_threshold(0, 10), Error);
+  EXPECT_THROW(duplicate_threshold(-1, 10), Error);
+}
+
+TEST(Gallery, FindsPlantedDuplicatesAndNothingElse) {
+  const auto pop = make_population(40, 12, 21, 4);
+  Gallery g;
+  g.insert(std::span<const PersonRecord>(pop.gallery));
+  EXPECT_EQ(g.count(), 40u);
+  ASSERT_FALSE(pop.mate.empty());
+  for (const bool exhaustive : {false, true}) {
+    IdentifyOptions o;
+    o.exhaustive = exhaustive;
+    o.shortlist_min = 5;
+    const auto decisions = g.identify(pop.probes, o);
+    ASSERT_EQ(decisions.size(), pop.probes.size());
+    for (std::size_t i = 0; i < pop.probes.size(); ++i) {
+      const auto& d = decisions[i];
+      EXPECT_EQ(d.searched, 40u);
+      EXPECT_EQ(d.matched, exhaustive ? 40u : 5u);
+      const auto mate = pop.mate.find(pop.probes[i].id);
+      if (mate != pop.mate.end()) {
+        ASSERT_EQ(d.decision, Decision::duplicate) << pop.probes[i].id;
+        EXPECT_EQ(d.candidates.front().ref, mate->second);
+        EXPECT_TRUE(d.candidates.front().fingers && d.candidates.front().face);
+      } else {
+        EXPECT_EQ(d.decision, Decision::unique) << pop.probes[i].id << " vs " << d.candidates.front().ref;
+      }
+    }
+  }
+  // Fingers alone and face alone still find a mate; restriction works.
+  const auto& [probe_id, mate_id] = *pop.mate.begin();
+  const auto probe = std::find_if(pop.probes.begin(), pop.probes.end(), [&](const auto& r) { return r.id == probe_id; });
+  IdentifyOptions fingers_only;
+  fingers_only.use_face = false;
+  const auto f = g.identify({&*probe, 1}, fingers_only).front();
+  ASSERT_FALSE(f.candidates.empty());
+  EXPECT_EQ(f.candidates.front().ref, mate_id);
+  EXPECT_FALSE(f.candidates.front().face);
+  IdentifyOptions elsewhere;
+  elsewhere.restrict_to = {pop.gallery[0].id == mate_id ? pop.gallery[1].id : pop.gallery[0].id};
+  const auto r = g.identify({&*probe, 1}, elsewhere).front();
+  EXPECT_EQ(r.searched, 1u);
+  EXPECT_EQ(r.decision, Decision::unique);
+}
+
+TEST(Gallery, InsertRemoveAndDeduplicate) {
+  const auto pop = make_population(10, 6, 22, 3);
+  Gallery g;
+  g.insert(std::span<const PersonRecord>(pop.gallery));
+  EXPECT_THROW(g.insert(pop.gallery[3]), Error);  // already enrolled
+  std::vector<PersonRecord> twice{pop.probes[0], pop.probes[0]};
+  EXPECT_THROW(g.insert(std::span<const PersonRecord>(twice)), Error);
+  EXPECT_EQ(g.count(), 10u);  // all or nothing
+  EXPECT_TRUE(g.remove(pop.gallery[3].id));
+  EXPECT_FALSE(g.remove(pop.gallery[3].id));
+  EXPECT_FALSE(g.contains(pop.gallery[3].id));
+  EXPECT_EQ(g.count(), 9u);
+  g.insert(pop.gallery[3]);  // back again
+  for (const auto& probe : pop.probes) {
+    const auto d = g.deduplicate(probe);
+    EXPECT_EQ(d.decision == Decision::duplicate, pop.mate.count(probe.id) == 1) << probe.id;
+    EXPECT_EQ(g.contains(probe.id), d.decision == Decision::unique);
+  }
+}
+
+TEST(Gallery, SearchesRunWhileInsertsContinue) {
+  const auto pop = make_population(30, 4, 23, 2);
+  Gallery g;
+  g.insert(std::span<const PersonRecord>(pop.gallery).first(10));
+  std::thread writer([&] {
+    for (std::size_t i = 10; i < pop.gallery.size(); ++i) g.insert(pop.gallery[i]);
+  });
+  std::size_t last = 0;
+  for (int k = 0; k < 20; ++k) {
+    const auto d = g.identify(pop.probes).front();
+    EXPECT_GE(d.searched, last);  // never sees fewer people than before
+    last = d.searched;
+  }
+  writer.join();
+  EXPECT_EQ(g.identify(pop.probes).front().searched, 30u);
+}
+
+TEST(GalleryStorage, ReopensWithEverythingAndCutsATornTail) {
+  const auto dir = fresh_dir("gallery_reopen");
+  const auto pop = make_population(8, 2, 24, 2);
+  {
+    auto g = Gallery::open(dir);
+    g->insert(std::span<const PersonRecord>(pop.gallery).first(6));
+    g->insert(pop.gallery[6]);
+    g->remove(pop.gallery[0].id);
+  }
+  const auto size_before = std::filesystem::file_size(dir / "gallery.wal");
+  {
+    std::ofstream(dir / "gallery.wal", std::ios::app | std::ios::binary) << "\x40\x00\x00\x00\x01half an entry";
+  }
+  GalleryOpenReport report;
+  auto g = Gallery::open(dir, &report);
+  EXPECT_EQ(report.records, 6u);
+  EXPECT_EQ(report.log_entries, 8u);  // a batch of 6 logs 6 entries, then 1 insert, 1 remove
+  EXPECT_GT(report.torn_tail_bytes, 0u);
+  EXPECT_EQ(std::filesystem::file_size(dir / "gallery.wal"), size_before);  // cut off
+  EXPECT_FALSE(g->contains(pop.gallery[0].id));
+  EXPECT_TRUE(g->contains(pop.gallery[6].id));
+  g->insert(pop.gallery[7]);  // appends cleanly after the cut
+  g.reset();
+  GalleryOpenReport again;
+  g = Gallery::open(dir, &again);
+  EXPECT_EQ(again.records, 7u);
+  EXPECT_EQ(again.torn_tail_bytes, 0u);
+  std::filesystem::remove_all(dir);
+}
+
+TEST(GalleryStorage, CorruptionBeforeTheTailRefusesToLoad) {
+  const auto dir = fresh_dir("gallery_corrupt");
+  const auto pop = make_population(3, 1, 25, 1);
+  {
+    auto g = Gallery::open(dir);
+    for (const auto& r : pop.gallery) g->insert(r);
+  }
+  {
+    std::fstream f(dir / "gallery.wal", std::ios::in | std::ios::out | std::ios::binary);
+    f.seekp(40);
+    f.put('\x5a');
+  }
+  try {
+    Gallery::open(dir);
+    ADD_FAILURE() << "loaded a corrupt log";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::checksum_mismatch);
+    EXPECT_NE(std::string(e.what()).find("refusing to load"), std::string::npos) << e.what();
+  }
+  std::filesystem::remove_all(dir);
+}
+
+// kill -9 at random moments while a child process inserts: afterwards the
+// gallery holds every insert the child acknowledged (reported through a
+// pipe after insert() returned), and nothing but those and at most the one
+// in flight.
+TEST(GalleryStorage, KillNineKeepsEveryAcknowledgedInsert) {
+  const auto dir = fresh_dir("gallery_kill");
+  const auto pop = make_population(150, 1, 26, 1);
+  int killed_mid_run = 0;
+  std::mt19937 rng(7);
+  std::set<std::string> acknowledged;
+  std::size_t next = 0;
+  for (int round = 0; round < 6 && next < pop.gallery.size(); ++round) {
+    int fds[2];
+    ASSERT_EQ(::pipe(fds), 0);
+    const pid_t child = ::fork();
+    ASSERT_GE(child, 0);
+    if (child == 0) {
+      ::close(fds[0]);
+      try {
+        auto g = Gallery::open(dir);
+        for (std::size_t i = next; i < pop.gallery.size(); ++i) {
+          g->insert(pop.gallery[i]);
+          const std::string line = pop.gallery[i].id + "\n";
+          if (::write(fds[1], line.data(), line.size()) < 0) ::_exit(3);
+        }
+      } catch (...) {
+        ::_exit(2);
+      }
+      ::_exit(0);
+    }
+    ::close(fds[1]);
+    // Let it run a random while, then kill it mid-whatever.
+    std::this_thread::sleep_for(std::chrono::milliseconds(std::uniform_int_distribution<int>(20, 200)(rng)));
+    ::kill(child, SIGKILL);
+    int status = 0;
+    ::waitpid(child, &status, 0);
+    killed_mid_run += WIFSIGNALED(status) ? 1 : 0;
+    std::string got;
+    char buf[4096];
+    for (ssize_t n; (n = ::read(fds[0], buf, sizeof buf)) > 0;) got.append(buf, static_cast<std::size_t>(n));
+    ::close(fds[0]);
+    for (std::size_t pos = 0, eol; (eol = got.find('\n', pos)) != std::string::npos; pos = eol + 1)
+      acknowledged.insert(got.substr(pos, eol - pos));
+    GalleryOpenReport report;
+    auto g = Gallery::open(dir, &report);
+    for (const auto& id : acknowledged) EXPECT_TRUE(g->contains(id)) << "acknowledged " << id << " lost";
+    // Present = acknowledged, plus at most the insert that was in flight.
+    EXPECT_LE(g->count(), acknowledged.size() + 1);
+    EXPECT_GE(g->count(), acknowledged.size());
+    next = g->count();
+  }
+  EXPECT_GT(acknowledged.size(), 0u);
+  EXPECT_GT(killed_mid_run, 0);  // the test did interrupt inserts
+  std::filesystem::remove_all(dir);
+}
+
+}  // namespace
+}  // namespace tunggal
