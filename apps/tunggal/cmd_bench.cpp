@@ -73,7 +73,10 @@ Runner add_bench(CLI::App& app) {
   cmd->add_option("--seconds", a->seconds, "Minimum seconds per run")->capture_default_str();
   cmd->add_option("--threads", a->threads, "Threads for the all-threads figure (default: all cores)");
   add_mcc_param_option(cmd, a->params);
-  return [a] {
+  Runner dedup = add_bench_dedup(*bench);
+  auto* dedup_cmd = bench->get_subcommands({}).back();
+  return [a, dedup, dedup_cmd] {
+    if (dedup_cmd->parsed()) return dedup();
     const MccParams mcc = mcc_params_from(a->params);
     std::vector<FingerTemplate> templates;
     std::string source;

@@ -19,6 +19,7 @@ Runner add_gen(CLI::App& app);
 Runner add_extract(CLI::App& app);
 Runner add_eval(CLI::App& app);
 Runner add_bench(CLI::App& app);
+Runner add_bench_dedup(CLI::App& bench);  // `bench dedup`, registered by add_bench
 Runner add_match(CLI::App& app);
 Runner add_calibrate(CLI::App& app);
 Runner add_face(CLI::App& app);
