@@ -33,7 +33,7 @@ long rss_kb() {
 }
 
 struct RunResult {
-  double fnir2 = 0, fnir3 = 0, fpir2 = 0, fpir3 = 0, penetration = 0, ids_per_s = 0, fingers_per_s_core = 0;
+  double fnir2 = 0, fnir3 = 0, fpir2 = 0, fpir3 = 0, penetration = 0, ids_per_s = 0, fingers_per_s_core = 0, entries = 0;
 };
 
 }  // namespace
@@ -43,6 +43,9 @@ Runner add_bench_dedup(CLI::App& bench) {
     std::vector<std::size_t> persons{1000};
     std::size_t probes = 200, exhaustive_max = 10000;
     std::uint64_t seed = 77;
+    IdentifyOptions search;
+    FingerIndexParams index;
+    bool fingers_exhaustive = false;
   };
   auto a = std::make_shared<Args>();
   auto* cmd = bench.add_subcommand("dedup", "1:N deduplication benchmark on generated populations");
@@ -51,10 +54,22 @@ Runner add_bench_dedup(CLI::App& bench) {
   cmd->add_option("--exhaustive-max", a->exhaustive_max, "Largest gallery also searched exhaustively")
       ->capture_default_str();
   cmd->add_option("--seed", a->seed, "Population seed")->capture_default_str();
+  cmd->add_option("--shortlist-min", a->search.shortlist_min, "People each index proposes at least")
+      ->capture_default_str();
+  cmd->add_option("--shortlist-share", a->search.shortlist_share, "Share of the gallery each index proposes")
+      ->capture_default_str();
+  cmd->add_option("--index-tables", a->index.tables, "Fingerprint index: hash tables (L)")->capture_default_str();
+  cmd->add_option("--index-bits", a->index.bits_per_key, "Fingerprint index: bits per key (h)")
+      ->capture_default_str();
+  cmd->add_option("--index-stop-share", a->index.max_bucket_share,
+                  "Fingerprint index: skip buckets holding more than this share of cylinders")
+      ->capture_default_str();
+  cmd->add_flag("--fingers-exhaustive", a->fingers_exhaustive,
+                "Also search fingers alone exhaustively (the fingerprint index's reference)");
   return [a] {
     const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
-    std::cout << "| persons | mode | FNIR @FPIR 1e-2 | FNIR @FPIR 1e-3 | FPIR @1e-2 | FPIR @1e-3 | penetration | identifications/s | effective fingers/s/core |\n"
-              << "| --- | --- | --- | --- | --- | --- | --- | --- | --- |\n";
+    std::cout << "| persons | mode | FNIR @FPIR 1e-2 | FNIR @FPIR 1e-3 | FPIR @1e-2 | FPIR @1e-3 | penetration | index entries/probe | identifications/s | effective fingers/s/core |\n"
+              << "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |\n";
     std::string last;
     for (const std::size_t n : a->persons) {
       datasets::PopulationParams p;
@@ -84,7 +99,7 @@ Runner add_bench_dedup(CLI::App& bench) {
       }
       const long rss0 = rss_kb();
       const double t0 = now_s();
-      Gallery g;
+      Gallery g(MccParams{}, a->index);
       g.insert(std::span<const PersonRecord>(gallery));
       const double startup = now_s() - t0;
       const double kb_per_person = static_cast<double>(rss_kb() - rss0) / static_cast<double>(n);
@@ -94,7 +109,7 @@ Runner add_bench_dedup(CLI::App& bench) {
       std::cerr << "persons " << n << ": enrolled in " << std::fixed << std::setprecision(1) << startup
                 << " s (" << std::setprecision(0) << kb_per_person << " KiB per person, peak RSS growth)\n";
       const auto run = [&](bool fingers, bool face, bool exhaustive) {
-        IdentifyOptions o;
+        IdentifyOptions o = a->search;
         o.use_fingers = fingers;
         o.use_face = face;
         o.exhaustive = exhaustive;
@@ -104,9 +119,10 @@ Runner add_bench_dedup(CLI::App& bench) {
         const auto d = g.identify(probes, o);
         const double secs = now_s() - t;
         const double t3 = duplicate_threshold(1e-3, n);
-        std::size_t mated = 0, miss2 = 0, miss3 = 0, non = 0, fp2 = 0, fp3 = 0, matched = 0;
+        std::size_t mated = 0, miss2 = 0, miss3 = 0, non = 0, fp2 = 0, fp3 = 0, matched = 0, entries = 0;
         for (std::size_t i = 0; i < probes.size(); ++i) {
           matched += d[i].matched;
+          entries += d[i].index_entries;
           const auto m = mate.find(probes[i].id);
           if (m != mate.end()) {
             ++mated;
@@ -128,6 +144,7 @@ Runner add_bench_dedup(CLI::App& bench) {
         r.fpir3 = rate(fp3, non);
         r.penetration = static_cast<double>(matched) / static_cast<double>(probes.size() * n);
         r.ids_per_s = static_cast<double>(probes.size()) / secs;
+        r.entries = static_cast<double>(entries) / static_cast<double>(probes.size());
         r.fingers_per_s_core = r.ids_per_s * static_cast<double>(n) * fingers_per_person / cores;
         return r;
       };
@@ -136,12 +153,15 @@ Runner add_bench_dedup(CLI::App& bench) {
         bool fingers, face, exhaustive;
       };
       std::vector<Mode> modes{{"fingers", true, false, false}, {"face", false, true, false}, {"fused", true, true, false}};
-      if (n <= a->exhaustive_max) modes.push_back({"fused, exhaustive", true, true, true});
+      if (n <= a->exhaustive_max) {
+        if (a->fingers_exhaustive) modes.push_back({"fingers, exhaustive", true, false, true});
+        modes.push_back({"fused, exhaustive", true, true, true});
+      }
       for (const auto& m : modes) {
         const RunResult r = run(m.fingers, m.face, m.exhaustive);
         std::cout << std::fixed << "| " << n << " | " << m.name << " | " << std::setprecision(4) << r.fnir2 << " | "
                   << r.fnir3 << " | " << r.fpir2 << " | " << r.fpir3 << " | " << std::setprecision(3) << r.penetration
-                  << " | " << std::setprecision(1) << r.ids_per_s << " | " << std::setprecision(0)
+                  << " | " << std::setprecision(0) << r.entries << " | " << std::setprecision(1) << r.ids_per_s << " | " << std::setprecision(0)
                   << r.fingers_per_s_core << " |\n";
         if (std::string(m.name) == "fused") {
           std::ostringstream l;

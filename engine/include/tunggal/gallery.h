@@ -18,6 +18,7 @@
 #include <string>
 #include <vector>
 
+#include "tunggal/candidates.h"
 #include "tunggal/comparison.h"
 #include "tunggal/person_record.h"
 
@@ -31,13 +32,14 @@ struct IdentifyOptions {
   double target_fpir = 1e-3;
   std::size_t max_results = 10;  // candidates returned at most
   // Match every gallery person fully (the reference the fast path is
-  // measured against) instead of shortlisting by face first.
+  // measured against) instead of shortlisting with the indexes first.
   bool exhaustive = false;
-  // Fast path: people fully matched per probe = max(shortlist_min,
-  // shortlist_share * searched people), best face scores first. A probe
-  // without a usable face is matched exhaustively.
-  std::size_t shortlist_min = 200;
-  double shortlist_share = 0.01;
+  // Fast path: each index (fingerprint LSH votes, face similarity) proposes
+  // max(shortlist_min, shortlist_share * searched people), best first; the
+  // union is fully matched. A probe with neither usable fingers nor a usable
+  // face is matched exhaustively.
+  std::size_t shortlist_min = 50;
+  double shortlist_share = 0.001;
   bool use_fingers = true, use_face = true;
   // Search only these reference ids (empty: everyone).
   std::vector<std::string> restrict_to;
@@ -61,8 +63,9 @@ struct DedupDecision {
   std::vector<Candidate> candidates;  // score >= threshold, best first, at most max_results
   double threshold = 0;               // fused score a duplicate must reach
   // Cost counters: people searched, people fully matched (penetration =
-  // matched / searched), finger comparisons made.
-  std::size_t searched = 0, matched = 0, finger_comparisons = 0;
+  // matched / searched), finger comparisons made, fingerprint index bucket
+  // entries visited.
+  std::size_t searched = 0, matched = 0, finger_comparisons = 0, index_entries = 0;
   // The best-scoring person matched, above the threshold or not: for
   // benchmarks that sweep thresholds (FNIR at several FPIRs).
   std::optional<Candidate> best;
@@ -92,12 +95,13 @@ struct GalleryOpenReport {
 class Gallery {
  public:
   // In memory only.
-  explicit Gallery(MccParams mcc = {});
+  explicit Gallery(MccParams mcc = {}, FingerIndexParams index = {});
   // Durable, in `dir` (created if absent): replays the write-ahead log.
   // Corruption before the last entry throws Error(checksum_mismatch or
   // malformed_data) naming the offset: nothing is loaded as garbage.
   static std::unique_ptr<Gallery> open(const std::filesystem::path& dir,
-                                       GalleryOpenReport* report = nullptr, MccParams mcc = {});
+                                       GalleryOpenReport* report = nullptr, MccParams mcc = {},
+                                       FingerIndexParams index = {});
   ~Gallery();
   Gallery(const Gallery&) = delete;
   Gallery& operator=(const Gallery&) = delete;

@@ -17,6 +17,7 @@
 #include "tunggal/calibration.h"
 #include "tunggal/error.h"
 #include "tunggal/face.h"
+#include "../candidates/finger_index.h"
 #include "wal.h"
 
 namespace tunggal {
@@ -28,31 +29,45 @@ constexpr std::size_t kPositions = kMaxFingerPosition + 1;  // index 0 unused
 struct Prepared {
   std::string ref;
   std::array<EnrolledFinger, kPositions> fingers;
+  std::array<std::vector<std::uint32_t>, kPositions> keys;  // fingerprint index keys
   std::optional<FaceTemplate> face;
   std::vector<std::uint8_t> encoded;  // the log payload
 };
 
-Prepared prepare(const PersonRecord& r, const MccParams& mcc, bool encode) {
+Prepared prepare(const PersonRecord& r, const MccParams& mcc, const detail::FingerIndex& index, bool encode) {
   Prepared p;
   p.ref = r.id;
   if (encode) p.encoded = encode_person_record(r);  // validates the record
   for (const auto& f : r.fingers) {
     const auto pos = static_cast<std::size_t>(f.position);
-    if (pos >= 1 && pos < kPositions) p.fingers[pos] = enroll_finger(f, mcc);
+    if (pos < 1 || pos >= kPositions) continue;
+    p.fingers[pos] = enroll_finger(f, mcc);
+    p.keys[pos] = index.keys(p.fingers[pos]);
   }
   if (r.face) p.face = r.face;
   return p;
 }
 
+// The top `m` of `pool` by `score` (ties: lower slot first), appended to `out`.
+template <typename Score>
+void append_top(std::vector<std::size_t> pool, std::size_t m, const Score& score, std::vector<std::size_t>& out) {
+  m = std::min(m, pool.size());
+  const auto better = [&](std::size_t x, std::size_t y) { return score(x) != score(y) ? score(x) > score(y) : x < y; };
+  std::nth_element(pool.begin(), pool.begin() + static_cast<std::ptrdiff_t>(m), pool.end(), better);
+  out.insert(out.end(), pool.begin(), pool.begin() + static_cast<std::ptrdiff_t>(m));
+}
+
 }  // namespace
 
 struct Gallery::Impl {
+  Impl(const MccParams& m, const FingerIndexParams& ip) : mcc(m), index(ip, m) {}
   struct Person {
     std::string ref;
     std::array<EnrolledFinger, kPositions> fingers;
     bool has_face = false, alive = false;
   };
   MccParams mcc;
+  detail::FingerIndex index;
   std::vector<Person> people;  // slots; removed people stay as dead slots
   std::unordered_map<std::string, std::size_t> by_ref;
   std::string face_model;
@@ -83,6 +98,8 @@ struct Gallery::Impl {
     person.alive = true;
     person.has_face = p.face.has_value();
     faces.resize((slot + 1) * face_dim, 0.0f);
+    for (std::size_t pos = 1; pos < kPositions; ++pos)
+      if (!p.keys[pos].empty()) index.add(static_cast<std::uint32_t>(slot), static_cast<int>(pos), p.keys[pos]);
     if (p.face) std::copy(p.face->embedding.begin(), p.face->embedding.end(), faces.begin() + static_cast<std::ptrdiff_t>(slot * face_dim));
     people.push_back(std::move(person));
     by_ref.emplace(people.back().ref, slot);
@@ -132,17 +149,31 @@ DedupDecision Gallery::Impl::search(const Prepared& probe, const IdentifyOptions
       cosine[s] = dot;
     });
   }
-  // Shortlist by face unless exhaustive; people without a face are always
-  // matched (nothing ranks them).
+  // Fast path: the union of what the fingerprint index and the face
+  // ranking propose, each its own shortlist of m people.
+  bool fingers = false;
+  if (o.use_fingers)
+    for (std::size_t pos = 1; pos < kPositions; ++pos) fingers = fingers || probe.fingers[pos].size() > 0;
   std::vector<std::size_t> matched;
-  if (!o.exhaustive && face) {
-    std::vector<std::size_t> with_face;
-    for (std::size_t s : searched) (people[s].has_face ? with_face : matched).push_back(s);
-    const auto m = std::min(with_face.size(),
-                            std::max(o.shortlist_min, static_cast<std::size_t>(std::ceil(o.shortlist_share * static_cast<double>(searched.size())))));
-    std::nth_element(with_face.begin(), with_face.begin() + static_cast<std::ptrdiff_t>(m), with_face.end(),
-                     [&](std::size_t x, std::size_t y) { return cosine[x] != cosine[y] ? cosine[x] > cosine[y] : x < y; });
-    matched.insert(matched.end(), with_face.begin(), with_face.begin() + static_cast<std::ptrdiff_t>(m));
+  if (!o.exhaustive && (face || fingers)) {
+    const auto m = std::max(o.shortlist_min, static_cast<std::size_t>(std::ceil(o.shortlist_share * static_cast<double>(searched.size()))));
+    if (fingers) {
+      std::vector<float> votes(people.size(), 0.0f);
+      for (std::size_t pos = 1; pos < kPositions; ++pos)
+        if (!probe.keys[pos].empty()) d.index_entries += index.vote(static_cast<int>(pos), probe.keys[pos], votes);
+      std::vector<std::size_t> voted;
+      for (std::size_t s : searched)
+        if (votes[s] > 0) voted.push_back(s);
+      append_top(std::move(voted), m, [&](std::size_t s) { return votes[s]; }, matched);
+    }
+    if (face) {
+      std::vector<std::size_t> with_face;
+      for (std::size_t s : searched)
+        if (people[s].has_face) with_face.push_back(s);
+      append_top(std::move(with_face), m, [&](std::size_t s) { return cosine[s]; }, matched);
+    }
+    std::sort(matched.begin(), matched.end());
+    matched.erase(std::unique(matched.begin(), matched.end()), matched.end());
   } else {
     matched = searched;
   }
@@ -200,15 +231,16 @@ DedupDecision Gallery::Impl::search(const Prepared& probe, const IdentifyOptions
   return d;
 }
 
-Gallery::Gallery(MccParams mcc) : impl_(std::make_unique<Impl>()) { impl_->mcc = mcc; }
+Gallery::Gallery(MccParams mcc, FingerIndexParams index) : impl_(std::make_unique<Impl>(mcc, index)) {}
 Gallery::~Gallery() = default;
 
-std::unique_ptr<Gallery> Gallery::open(const std::filesystem::path& dir, GalleryOpenReport* report, MccParams mcc) {
+std::unique_ptr<Gallery> Gallery::open(const std::filesystem::path& dir, GalleryOpenReport* report, MccParams mcc,
+                                       FingerIndexParams index) {
   const auto t0 = std::chrono::steady_clock::now();
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);
   if (ec) throw Error(ErrorCode::io, dir.string() + ": cannot create the gallery folder: " + ec.message());
-  auto g = std::make_unique<Gallery>(mcc);
+  auto g = std::make_unique<Gallery>(mcc, index);
   // Replay: collect the log's operations, prepare the inserts in parallel
   // (enrolment is the slow part), then apply them in log order.
   std::vector<std::pair<detail::WalOp, std::vector<std::uint8_t>>> ops;
@@ -222,7 +254,7 @@ std::unique_ptr<Gallery> Gallery::open(const std::filesystem::path& dir, Gallery
   std::vector<std::optional<Prepared>> prepared(ops.size());
   tbb::parallel_for(std::size_t{0}, ops.size(), [&](std::size_t i) {
     if (ops[i].first == detail::WalOp::insert)
-      prepared[i] = prepare(decode_person_record(ops[i].second), mcc, false);
+      prepared[i] = prepare(decode_person_record(ops[i].second), mcc, g->impl_->index, false);
   });
   for (std::size_t i = 0; i < ops.size(); ++i) {
     if (ops[i].first == detail::WalOp::insert) {
@@ -243,7 +275,7 @@ std::unique_ptr<Gallery> Gallery::open(const std::filesystem::path& dir, Gallery
 }
 
 void Gallery::insert(const PersonRecord& record) {
-  Prepared p = prepare(record, impl_->mcc, true);  // encoding also validates the record
+  Prepared p = prepare(record, impl_->mcc, impl_->index, true);  // encoding also validates the record
   std::unique_lock lock(impl_->mu);
   impl_->check_insertable(p);
   if (impl_->log) impl_->log->append(detail::WalOp::insert, p.encoded);
@@ -254,7 +286,7 @@ void Gallery::insert(const PersonRecord& record) {
 void Gallery::insert(std::span<const PersonRecord> records) {
   std::vector<Prepared> prepared(records.size());
   tbb::parallel_for(std::size_t{0}, records.size(),
-                    [&](std::size_t i) { prepared[i] = prepare(records[i], impl_->mcc, true); });
+                    [&](std::size_t i) { prepared[i] = prepare(records[i], impl_->mcc, impl_->index, true); });
   std::unique_lock lock(impl_->mu);
   std::unordered_map<std::string, int> seen;
   for (const auto& p : prepared) {
@@ -301,7 +333,7 @@ bool Gallery::contains(const std::string& ref) const {
 
 std::vector<DedupDecision> Gallery::identify(std::span<const PersonRecord> probes, const IdentifyOptions& o) const {
   std::vector<Prepared> prepared(probes.size());
-  tbb::parallel_for(std::size_t{0}, probes.size(), [&](std::size_t i) { prepared[i] = prepare(probes[i], impl_->mcc, false); });
+  tbb::parallel_for(std::size_t{0}, probes.size(), [&](std::size_t i) { prepared[i] = prepare(probes[i], impl_->mcc, impl_->index, false); });
   std::vector<DedupDecision> out(probes.size());
   std::shared_lock lock(impl_->mu);
   tbb::parallel_for(std::size_t{0}, probes.size(), [&](std::size_t i) { out[i] = impl_->search(prepared[i], o); });
@@ -309,7 +341,7 @@ std::vector<DedupDecision> Gallery::identify(std::span<const PersonRecord> probe
 }
 
 DedupDecision Gallery::deduplicate(const PersonRecord& record, const IdentifyOptions& o) {
-  Prepared probe = prepare(record, impl_->mcc, true);
+  Prepared probe = prepare(record, impl_->mcc, impl_->index, true);
   std::unique_lock lock(impl_->mu);
   DedupDecision d = impl_->search(probe, o);
   if (d.decision == Decision::unique) {
