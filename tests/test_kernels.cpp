@@ -124,3 +124,37 @@ TEST(MccKernel, DispatchNeverExceedsTheCpu) {
 
 }  // namespace
 }  // namespace tunggal
+
+// int8 face scan: the AVX2 kernel equals the scalar reference exactly, for
+// every query-block remainder and odd row counts, at the extremes of the
+// value range.
+#include "../engine/src/kernels/dot_int8.h"
+
+namespace tunggal {
+namespace {
+
+TEST(DotInt8Kernel, Avx2EqualsScalar) {
+  if (detected_simd_level() < SimdLevel::avx2) GTEST_SKIP() << "CPU lacks AVX2";
+  std::mt19937 rng(11);
+  std::uniform_int_distribution<int> value(-127, 127);
+  for (std::size_t dim : {32u, 64u, 512u}) {
+    const std::size_t stride = dim + 32;  // rows further apart than dim, as a padded gallery may be
+    for (std::size_t queries : {1u, 3u, 4u, 5u, 9u}) {
+      for (std::size_t count : {0u, 1u, 2u, 7u, 37u}) {
+        std::vector<std::int8_t> q(queries * stride), rows(count * stride);
+        for (auto& x : q) x = static_cast<std::int8_t>(value(rng));
+        for (auto& x : rows) x = static_cast<std::int8_t>(value(rng));
+        if (count > 0) std::fill_n(rows.begin(), dim, std::int8_t{-127});  // extreme products
+        if (queries > 0) std::fill_n(q.begin(), dim, std::int8_t{-127});
+        std::vector<std::int32_t> want(queries * count), got(queries * count, -1);
+        kernels::dot_int8_rows_scalar(q.data(), queries, rows.data(), count, stride, dim, want.data());
+        kernels::dot_int8_rows_avx2(q.data(), queries, rows.data(), count, stride, dim, got.data());
+        EXPECT_EQ(got, want) << "dim " << dim << " queries " << queries << " rows " << count;
+      }
+    }
+  }
+  EXPECT_EQ(kernels::dot_int8_rows_kernel(SimdLevel::scalar), &kernels::dot_int8_rows_scalar);
+}
+
+}  // namespace
+}  // namespace tunggal

@@ -165,8 +165,16 @@ std::array<FacePoint, 5> five_points_from_68(std::span<const FacePoint> points);
 // Error(invalid_argument) when the models or lengths differ.
 double compare_faces(const FaceTemplate& a, const FaceTemplate& b);
 
-// The gallery's int8 form: round(v * 127), clamped.
-std::vector<std::int8_t> quantize_embedding(std::span<const float> unit);
+// The gallery's int8 form: values = round(v * 127 / max|v|), so that
+// v ~= values * scale with scale = max|v| / 127 (a per-vector scale keeps
+// about 7 bits for the largest component; a fixed scale would leave 512-d
+// unit vectors, whose components are near 0.04, with 3). Dot products are
+// then exact in int32 and rescaled once. Non-finite components count as 0.
+struct QuantizedEmbedding {
+  std::vector<std::int8_t> values;
+  float scale = 0;
+};
+QuantizedEmbedding quantize_embedding(std::span<const float> v);
 
 // Face templates as files: the native envelope, magic "TGFC".
 std::vector<std::uint8_t> encode_face_template(const FaceTemplate& face);

@@ -70,11 +70,17 @@ double compare_faces(const FaceTemplate& a, const FaceTemplate& b) {
   return std::clamp(dot, -1.0, 1.0);
 }
 
-std::vector<std::int8_t> quantize_embedding(std::span<const float> unit) {
-  std::vector<std::int8_t> q(unit.size());
-  for (std::size_t i = 0; i < unit.size(); ++i) {
-    const float v = std::isfinite(unit[i]) ? unit[i] : 0.0f;
-    q[i] = static_cast<std::int8_t>(std::lround(std::clamp(v * 127.0f, -127.0f, 127.0f)));
+QuantizedEmbedding quantize_embedding(std::span<const float> v) {
+  QuantizedEmbedding q;
+  q.values.assign(v.size(), 0);
+  float top = 0;
+  for (const float x : v)
+    if (std::isfinite(x)) top = std::max(top, std::fabs(x));
+  if (top == 0) return q;
+  q.scale = top / 127.0f;
+  for (std::size_t i = 0; i < v.size(); ++i) {
+    const float x = std::isfinite(v[i]) ? v[i] : 0.0f;
+    q.values[i] = static_cast<std::int8_t>(std::lround(std::clamp(x / q.scale, -127.0f, 127.0f)));
   }
   return q;
 }

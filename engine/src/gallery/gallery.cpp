@@ -18,6 +18,7 @@
 #include "tunggal/error.h"
 #include "tunggal/face.h"
 #include "../candidates/finger_index.h"
+#include "../kernels/dot_int8.h"
 #include "wal.h"
 
 namespace tunggal {
@@ -71,8 +72,10 @@ struct Gallery::Impl {
   std::vector<Person> people;  // slots; removed people stay as dead slots
   std::unordered_map<std::string, std::size_t> by_ref;
   std::string face_model;
-  std::size_t face_dim = 0;
-  std::vector<float> faces;  // slot * face_dim, zero rows for no face
+  std::size_t face_dim = 0, face_stride = 0;  // stride: dim padded to 32 for the SIMD scan
+  std::vector<std::int8_t> face_rows;  // slot * face_stride, zero rows for no face
+  std::vector<float> face_scale;       // per slot: cosine = dot(rows) * scale_a * scale_b
+  kernels::DotInt8RowsFn dot_rows = kernels::dot_int8_rows_kernel();
   mutable std::shared_mutex mu;
   std::optional<detail::WriteAheadLog> log;
 
@@ -89,7 +92,8 @@ struct Gallery::Impl {
     if (p.face && face_model.empty()) {
       face_model = p.face->model;
       face_dim = p.face->embedding.size();
-      faces.assign(people.size() * face_dim, 0.0f);
+      face_stride = (face_dim + 31) / 32 * 32;
+      face_rows.assign(people.size() * face_stride, 0);
     }
     const std::size_t slot = people.size();
     Person person;
@@ -97,10 +101,15 @@ struct Gallery::Impl {
     person.fingers = std::move(p.fingers);
     person.alive = true;
     person.has_face = p.face.has_value();
-    faces.resize((slot + 1) * face_dim, 0.0f);
+    face_rows.resize((slot + 1) * face_stride, 0);
+    face_scale.resize(slot + 1, 0.0f);
     for (std::size_t pos = 1; pos < kPositions; ++pos)
       if (!p.keys[pos].empty()) index.add(static_cast<std::uint32_t>(slot), static_cast<int>(pos), p.keys[pos]);
-    if (p.face) std::copy(p.face->embedding.begin(), p.face->embedding.end(), faces.begin() + static_cast<std::ptrdiff_t>(slot * face_dim));
+    if (p.face) {
+      const auto q = quantize_embedding(p.face->embedding);
+      std::copy(q.values.begin(), q.values.end(), face_rows.begin() + static_cast<std::ptrdiff_t>(slot * face_stride));
+      face_scale[slot] = q.scale;
+    }
     people.push_back(std::move(person));
     by_ref.emplace(people.back().ref, slot);
   }
@@ -111,15 +120,48 @@ struct Gallery::Impl {
     Person& p = people[it->second];
     p.alive = false;
     p.fingers = {};  // frees the cylinders
-    if (face_dim > 0) std::fill_n(faces.begin() + static_cast<std::ptrdiff_t>(it->second * face_dim), face_dim, 0.0f);
+    if (face_stride > 0) std::fill_n(face_rows.begin() + static_cast<std::ptrdiff_t>(it->second * face_stride), face_stride, 0);
+    face_scale[it->second] = 0.0f;
     by_ref.erase(it);
     return true;
   }
 
-  DedupDecision search(const Prepared& probe, const IdentifyOptions& o) const;
+  bool face_usable(const Prepared& probe) const {
+    return probe.face && face_dim > 0 && probe.face->model == face_model && probe.face->embedding.size() == face_dim;
+  }
+  // Cosines of a batch of probes against every slot (probe-major; rows of
+  // probes without a usable face stay 0): one parallel pass over the
+  // gallery, each row read once per four probes.
+  std::vector<float> face_cosines(std::span<const Prepared> probes) const;
+  DedupDecision search(const Prepared& probe, const IdentifyOptions& o, const float* cosine) const;
 };
 
-DedupDecision Gallery::Impl::search(const Prepared& probe, const IdentifyOptions& o) const {
+std::vector<float> Gallery::Impl::face_cosines(std::span<const Prepared> probes) const {
+  const std::size_t n = people.size();
+  std::vector<float> out(probes.size() * n, 0.0f);
+  if (face_stride == 0 || n == 0) return out;
+  std::vector<std::int8_t> queries(probes.size() * face_stride, 0);
+  std::vector<float> qscale(probes.size(), 0.0f);
+  for (std::size_t i = 0; i < probes.size(); ++i) {
+    if (!face_usable(probes[i])) continue;
+    const auto q = quantize_embedding(probes[i].face->embedding);
+    std::copy(q.values.begin(), q.values.end(), queries.begin() + static_cast<std::ptrdiff_t>(i * face_stride));
+    qscale[i] = q.scale;
+  }
+  constexpr std::size_t kBlock = 2048;  // rows per task: 1 MiB of 512-d rows
+  tbb::parallel_for(std::size_t{0}, (n + kBlock - 1) / kBlock, [&](std::size_t b) {
+    const std::size_t r0 = b * kBlock, count = std::min(kBlock, n - r0);
+    std::vector<std::int32_t> dots(probes.size() * count);
+    dot_rows(queries.data(), probes.size(), face_rows.data() + r0 * face_stride, count, face_stride, face_stride,
+             dots.data());
+    for (std::size_t i = 0; i < probes.size(); ++i)
+      for (std::size_t r = 0; r < count; ++r)
+        out[i * n + r0 + r] = static_cast<float>(dots[i * count + r]) * qscale[i] * face_scale[r0 + r];
+  });
+  return out;
+}
+
+DedupDecision Gallery::Impl::search(const Prepared& probe, const IdentifyOptions& o, const float* cosine) const {
   DedupDecision d;
   std::vector<std::size_t> searched;
   if (o.restrict_to.empty()) {
@@ -135,20 +177,7 @@ DedupDecision Gallery::Impl::search(const Prepared& probe, const IdentifyOptions
   d.searched = searched.size();
   d.threshold = duplicate_threshold(o.target_fpir, searched.size());
   if (searched.empty()) return d;
-  const bool face = o.use_face && probe.face && probe.face->model == face_model &&
-                    probe.face->embedding.size() == face_dim && face_dim > 0;
-  std::vector<double> cosine(people.size(), 0.0);
-  if (face) {
-    const float* q = probe.face->embedding.data();
-    tbb::parallel_for(std::size_t{0}, searched.size(), [&](std::size_t i) {
-      const std::size_t s = searched[i];
-      if (!people[s].has_face) return;
-      const float* row = faces.data() + s * face_dim;
-      float dot = 0;
-      for (std::size_t k = 0; k < face_dim; ++k) dot += q[k] * row[k];
-      cosine[s] = dot;
-    });
-  }
+  const bool face = o.use_face && face_usable(probe);
   // Fast path: the union of what the fingerprint index and the face
   // ranking propose, each its own shortlist of m people.
   bool fingers = false;
@@ -336,14 +365,24 @@ std::vector<DedupDecision> Gallery::identify(std::span<const PersonRecord> probe
   tbb::parallel_for(std::size_t{0}, probes.size(), [&](std::size_t i) { prepared[i] = prepare(probes[i], impl_->mcc, impl_->index, false); });
   std::vector<DedupDecision> out(probes.size());
   std::shared_lock lock(impl_->mu);
-  tbb::parallel_for(std::size_t{0}, probes.size(), [&](std::size_t i) { out[i] = impl_->search(prepared[i], o); });
+  // Face scores in chunks of probes (a chunk's cosines take chunk x gallery
+  // floats), then each probe's candidate search and matching.
+  constexpr std::size_t kChunk = 64;
+  const std::size_t n = impl_->people.size();
+  for (std::size_t c0 = 0; c0 < prepared.size(); c0 += kChunk) {
+    const std::size_t c1 = std::min(prepared.size(), c0 + kChunk);
+    const std::span<const Prepared> chunk(prepared.data() + c0, c1 - c0);
+    const auto cosines = o.use_face ? impl_->face_cosines(chunk) : std::vector<float>(chunk.size() * n, 0.0f);
+    tbb::parallel_for(c0, c1, [&](std::size_t i) { out[i] = impl_->search(prepared[i], o, cosines.data() + (i - c0) * n); });
+  }
   return out;
 }
 
 DedupDecision Gallery::deduplicate(const PersonRecord& record, const IdentifyOptions& o) {
   Prepared probe = prepare(record, impl_->mcc, impl_->index, true);
   std::unique_lock lock(impl_->mu);
-  DedupDecision d = impl_->search(probe, o);
+  const auto cosines = impl_->face_cosines({&probe, 1});
+  DedupDecision d = impl_->search(probe, o, cosines.data());
   if (d.decision == Decision::unique) {
     impl_->check_insertable(probe);
     if (impl_->log) impl_->log->append(detail::WalOp::insert, probe.encoded);
