@@ -133,7 +133,7 @@ void add_common(CLI::App* cmd, GalleryArgs& a, bool search) {
     cmd->add_option("--target-fpir", a.target_fpir, "Rate (e.g. 0.001) or MOSIP targetFPIR (30 = 1 in 1,000)")
         ->capture_default_str();
     cmd->add_option("--max-results", a.max_results, "Candidates listed at most")->capture_default_str();
-    cmd->add_flag("--exhaustive", a.exhaustive, "Match every gallery person fully (no face shortlist)");
+    cmd->add_flag("--exhaustive", a.exhaustive, "Match every gallery person fully (no index shortlists)");
     cmd->add_option("--modalities", a.modalities, "all, fingers or face")
         ->check(CLI::IsMember({"all", "fingers", "face"}))
         ->capture_default_str();
