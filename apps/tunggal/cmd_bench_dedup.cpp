@@ -7,6 +7,9 @@
 #include <sys/resource.h>
 #include <tbb/parallel_for.h>
 
+#include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
+
 #include <algorithm>
 #include <chrono>
 #include <iomanip>
@@ -32,6 +35,55 @@ long rss_kb() {
   return u.ru_maxrss;
 }
 
+// Milliseconds per identification (one probe, all threads) against gallery
+// size on log-log axes, one series per mode, with a slope-1 guide (time
+// proportional to N) through the first point of the fused fast path.
+void plot_time_vs_n(const std::map<std::string, std::vector<std::pair<double, double>>>& series,
+                    const std::string& path) {
+  double x0 = 1e300, x1 = 0, y0 = 1e300, y1 = 0;
+  for (const auto& [name, pts] : series)
+    for (const auto& [n, ms] : pts) {
+      x0 = std::min(x0, std::log10(n)), x1 = std::max(x1, std::log10(n));
+      y0 = std::min(y0, std::log10(ms)), y1 = std::max(y1, std::log10(ms));
+    }
+  if (x1 < x0) return;
+  x0 = std::floor(x0), x1 = std::max(x0 + 1, std::ceil(x1)), y0 = std::floor(y0), y1 = std::max(y0 + 1, std::ceil(y1));
+  const int w = 640, h = 480, m = 60;
+  cv::Mat img(h, w, CV_8UC3, cv::Scalar(255, 255, 255));
+  const auto px = [&](double n) { return m + static_cast<int>((std::log10(n) - x0) / (x1 - x0) * (w - 2 * m)); };
+  const auto py = [&](double ms) { return h - m - static_cast<int>((std::log10(ms) - y0) / (y1 - y0) * (h - 2 * m)); };
+  for (double e = x0; e <= x1; ++e) {
+    cv::line(img, {px(std::pow(10, e)), m}, {px(std::pow(10, e)), h - m}, {220, 220, 220});
+    cv::putText(img, "1e" + std::to_string(static_cast<int>(e)), {px(std::pow(10, e)) - 12, h - m + 18},
+                cv::FONT_HERSHEY_SIMPLEX, 0.4, {0, 0, 0});
+  }
+  for (double e = y0; e <= y1; ++e) {
+    cv::line(img, {m, py(std::pow(10, e))}, {w - m, py(std::pow(10, e))}, {220, 220, 220});
+    cv::putText(img, "1e" + std::to_string(static_cast<int>(e)), {8, py(std::pow(10, e)) + 4},
+                cv::FONT_HERSHEY_SIMPLEX, 0.4, {0, 0, 0});
+  }
+  const cv::Scalar colours[] = {{180, 60, 0}, {0, 140, 0}, {0, 0, 200}, {140, 0, 140}, {0, 120, 200}};
+  int i = 0;
+  for (const auto& [name, pts] : series) {
+    const cv::Scalar c = colours[i % 5];
+    for (std::size_t k = 0; k < pts.size(); ++k) {
+      cv::circle(img, {px(pts[k].first), py(pts[k].second)}, 4, c, cv::FILLED);
+      if (k > 0) cv::line(img, {px(pts[k - 1].first), py(pts[k - 1].second)}, {px(pts[k].first), py(pts[k].second)}, c, 2);
+    }
+    cv::putText(img, name, {m + 10, m + 16 + 18 * i}, cv::FONT_HERSHEY_SIMPLEX, 0.5, c);
+    if (name == "fused" && !pts.empty()) {  // slope-1 guide
+      const double n = pts.front().first, ms = pts.front().second;
+      const double far = std::pow(10, x1);
+      cv::line(img, {px(n), py(ms)}, {px(far), py(std::min(ms * far / n, std::pow(10, y1)))}, {160, 160, 160}, 1);
+    }
+    ++i;
+  }
+  cv::putText(img, "gallery persons", {w / 2 - 50, h - 15}, cv::FONT_HERSHEY_SIMPLEX, 0.5, {0, 0, 0});
+  cv::putText(img, "ms per identification (grey: proportional to N)", {m, m - 25}, cv::FONT_HERSHEY_SIMPLEX, 0.5,
+              {0, 0, 0});
+  cv::imwrite(path, img);
+}
+
 struct RunResult {
   double fnir2 = 0, fnir3 = 0, fpir2 = 0, fpir3 = 0, penetration = 0, ids_per_s = 0, fingers_per_s_core = 0, entries = 0;
 };
@@ -46,6 +98,7 @@ Runner add_bench_dedup(CLI::App& bench) {
     IdentifyOptions search;
     FingerIndexParams index;
     bool fingers_exhaustive = false;
+    std::string plot;
   };
   auto a = std::make_shared<Args>();
   auto* cmd = bench.add_subcommand("dedup", "1:N deduplication benchmark on generated populations");
@@ -64,6 +117,7 @@ Runner add_bench_dedup(CLI::App& bench) {
   cmd->add_option("--index-stop-share", a->index.max_bucket_share,
                   "Fingerprint index: skip buckets holding more than this share of cylinders")
       ->capture_default_str();
+  cmd->add_option("--plot", a->plot, "Write a PNG of time per identification against gallery size");
   cmd->add_flag("--fingers-exhaustive", a->fingers_exhaustive,
                 "Also search fingers alone exhaustively (the fingerprint index's reference)");
   return [a] {
@@ -71,6 +125,7 @@ Runner add_bench_dedup(CLI::App& bench) {
     std::cout << "| persons | mode | FNIR @FPIR 1e-2 | FNIR @FPIR 1e-3 | FPIR @1e-2 | FPIR @1e-3 | penetration | index entries/probe | identifications/s | effective fingers/s/core |\n"
               << "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |\n";
     std::string last;
+    std::map<std::string, std::vector<std::pair<double, double>>> series;
     for (const std::size_t n : a->persons) {
       datasets::PopulationParams p;
       p.seed = a->seed;
@@ -159,6 +214,7 @@ Runner add_bench_dedup(CLI::App& bench) {
       }
       for (const auto& m : modes) {
         const RunResult r = run(m.fingers, m.face, m.exhaustive);
+        series[m.name].emplace_back(static_cast<double>(n), 1000.0 / r.ids_per_s);
         std::cout << std::fixed << "| " << n << " | " << m.name << " | " << std::setprecision(4) << r.fnir2 << " | "
                   << r.fnir3 << " | " << r.fpir2 << " | " << r.fpir3 << " | " << std::setprecision(3) << r.penetration
                   << " | " << std::setprecision(0) << r.entries << " | " << std::setprecision(1) << r.ids_per_s << " | " << std::setprecision(0)
@@ -172,6 +228,7 @@ Runner add_bench_dedup(CLI::App& bench) {
         }
       }
     }
+    if (!a->plot.empty()) plot_time_vs_n(series, a->plot);
     std::cout << last << "\n";
     return 0;
   };
