@@ -233,16 +233,29 @@ Runner add_enroll(CLI::App& app) {
   };
 }
 
+// What identify and dedup share: the truth (when a population is given),
+// the applicants' records, and the gallery.
+struct ProbeRun {
+  Truth truth;
+  int failures = 0;
+  std::vector<PersonRecord> probes;
+  std::unique_ptr<Gallery> gallery;
+};
+
+ProbeRun open_probe_run(const GalleryArgs& a) {
+  ProbeRun r;
+  if (!a.population.empty()) r.truth = read_truth(a.population);
+  r.probes = load_records(record_paths(a.records, a.population, "probe", &r.truth), r.failures);
+  r.gallery = open_gallery(a.gallery);
+  return r;
+}
+
 Runner add_identify(CLI::App& app) {
   auto a = std::make_shared<GalleryArgs>();
   auto* cmd = app.add_subcommand("identify", "Search a gallery for each record (one JSON line per probe)");
   add_common(cmd, *a, true);
   return [a] {
-    Truth truth;
-    if (!a->population.empty()) truth = read_truth(a->population);
-    int failures = 0;
-    const auto probes = load_records(record_paths(a->records, a->population, "probe", &truth), failures);
-    auto g = open_gallery(a->gallery);
+    auto [truth, failures, probes, g] = open_probe_run(*a);
     const auto t0 = std::chrono::steady_clock::now();
     const auto decisions = g->identify(probes, options_from(*a));
     const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
@@ -261,11 +274,7 @@ Runner add_dedup(CLI::App& app) {
   auto* cmd = app.add_subcommand("dedup", "Deduplicate each record in turn: search, enrol only if unique");
   add_common(cmd, *a, true);
   return [a] {
-    Truth truth;
-    if (!a->population.empty()) truth = read_truth(a->population);
-    int failures = 0;
-    const auto probes = load_records(record_paths(a->records, a->population, "probe", &truth), failures);
-    auto g = open_gallery(a->gallery);
+    auto [truth, failures, probes, g] = open_probe_run(*a);
     std::size_t enrolled = 0;
     for (const auto& p : probes) {
       const auto d = g->deduplicate(p, options_from(*a));

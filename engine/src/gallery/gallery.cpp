@@ -177,7 +177,7 @@ DedupDecision Gallery::Impl::search(const Prepared& probe, const IdentifyOptions
   d.searched = searched.size();
   d.threshold = duplicate_threshold(o.target_fpir, searched.size());
   if (searched.empty()) return d;
-  const bool face = o.use_face && face_usable(probe);
+  const bool face = o.use_face && cosine != nullptr && face_usable(probe);
   // Fast path: the union of what the fingerprint index and the face
   // ranking propose, each its own shortlist of m people.
   bool fingers = false;
@@ -372,8 +372,11 @@ std::vector<DedupDecision> Gallery::identify(std::span<const PersonRecord> probe
   for (std::size_t c0 = 0; c0 < prepared.size(); c0 += kChunk) {
     const std::size_t c1 = std::min(prepared.size(), c0 + kChunk);
     const std::span<const Prepared> chunk(prepared.data() + c0, c1 - c0);
-    const auto cosines = o.use_face ? impl_->face_cosines(chunk) : std::vector<float>(chunk.size() * n, 0.0f);
-    tbb::parallel_for(c0, c1, [&](std::size_t i) { out[i] = impl_->search(prepared[i], o, cosines.data() + (i - c0) * n); });
+    // Without the face nothing reads the cosines: none are computed.
+    const auto cosines = o.use_face ? impl_->face_cosines(chunk) : std::vector<float>{};
+    tbb::parallel_for(c0, c1, [&](std::size_t i) {
+      out[i] = impl_->search(prepared[i], o, cosines.empty() ? nullptr : cosines.data() + (i - c0) * n);
+    });
   }
   return out;
 }
