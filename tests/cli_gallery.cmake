@@ -37,6 +37,18 @@ endforeach()
 if(NOT out MATCHES "\"decision\": \"duplicate\", \"candidates\": \\[{\"ref\": \"R[0-9]+\", \"score\": [0-9.]+, \"fingers\": [0-9.]+, \"face\": [0-9.]+}")
   message(FATAL_ERROR "no duplicate with per-modality scores:\n${out}")
 endif()
+# A snapshot: the next start-up reads it, and answers the same.
+set(before "${out}")
+execute_process(COMMAND ${TUNGGAL} snapshot --gallery ${WORK}/gallery
+                RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+if(NOT rc EQUAL 0 OR NOT out MATCHES "snapshot of 30 people")
+  message(FATAL_ERROR "snapshot: ${rc} ${out} ${err}")
+endif()
+execute_process(COMMAND ${TUNGGAL} identify --gallery ${WORK}/gallery --population ${WORK}/pop --max-results 3
+                RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+if(NOT rc EQUAL 0 OR NOT err MATCHES "30 from the snapshot, 0 log entries replayed" OR NOT out STREQUAL before)
+  message(FATAL_ERROR "identify after the snapshot: ${rc} ${out} ${err}")
+endif()
 # The MOSIP convention and dedup: duplicates are not enrolled.
 execute_process(COMMAND ${TUNGGAL} dedup --gallery ${WORK}/gallery --population ${WORK}/pop --target-fpir 30
                 RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)

@@ -8,12 +8,14 @@
 #include <map>
 #include <random>
 #include <set>
+#include <sstream>
 #include <thread>
 
 #include "tunggal/datasets/population.h"
 #include "tunggal/error.h"
 #include "tunggal/gallery.h"
 #include "../engine/src/candidates/finger_index.h"
+#include "../engine/src/gallery/snapshot.h"
 
 namespace tunggal {
 namespace {
@@ -210,6 +212,159 @@ TEST(GalleryStorage, CorruptionBeforeTheTailRefusesToLoad) {
   std::filesystem::remove_all(dir);
 }
 
+// A gallery's answers to `probes`, as comparable text (full precision).
+std::vector<std::string> answers(const Gallery& g, const std::vector<PersonRecord>& probes) {
+  IdentifyOptions o;
+  o.target_fpir = 1e-2;
+  std::vector<std::string> out;
+  for (const auto& d : g.identify(probes, o)) {
+    std::ostringstream line;
+    line.precision(17);
+    line << to_string(d.decision) << " searched " << d.searched;
+    for (const auto& c : d.candidates) line << " " << c.ref << "=" << c.score;
+    if (d.best) line << " best " << d.best->ref << "=" << d.best->score;
+    out.push_back(line.str());
+  }
+  return out;
+}
+
+TEST(GalleryStorage, SnapshotThenLogTailReopensTheSameGallery) {
+  const auto dir = fresh_dir("gallery_snapshot");
+  const auto pop = make_population(40, 10, 31, 4);
+  std::vector<std::string> before;
+  {
+    auto g = Gallery::open(dir);
+    g->insert(std::span<const PersonRecord>(pop.gallery).first(30));
+    g->remove(pop.gallery[3].id);
+    const auto s = g->snapshot();
+    EXPECT_EQ(s.records, 29u);
+    EXPECT_GT(s.bytes, 29u * 4 * 1000);  // cylinders, not just ids
+    g->insert(std::span<const PersonRecord>(pop.gallery).subspan(30));  // after it: from the log
+    g->remove(pop.gallery[5].id);
+    before = answers(*g, pop.probes);
+  }
+  ASSERT_FALSE(std::filesystem::exists(dir / "gallery.snap.tmp"));
+  GalleryOpenReport r;
+  auto g = Gallery::open(dir, &r);
+  EXPECT_EQ(r.snapshot_problem, "");
+  EXPECT_EQ(r.snapshot_records, 29u);
+  EXPECT_EQ(r.log_entries, 11u);  // ten inserts and a remove after the snapshot
+  EXPECT_EQ(r.records, 38u);
+  EXPECT_FALSE(g->contains(pop.gallery[3].id));
+  EXPECT_FALSE(g->contains(pop.gallery[5].id));
+  EXPECT_EQ(answers(*g, pop.probes), before);
+  // Searching still works after more inserts on the reopened gallery, and a
+  // second snapshot replaces the first.
+  g->insert(pop.gallery[3]);
+  EXPECT_EQ(g->snapshot().records, 39u);
+  g.reset();
+  g = Gallery::open(dir, &r);
+  EXPECT_EQ(r.snapshot_records, 39u);
+  EXPECT_EQ(r.log_entries, 0u);
+  // The log alone still has everything: without the snapshot, the same.
+  std::filesystem::remove(dir / "gallery.snap");
+  g = Gallery::open(dir, &r);
+  EXPECT_EQ(r.snapshot_records, 0u);
+  EXPECT_EQ(r.log_entries, 43u);
+  EXPECT_EQ(r.records, 39u);
+  std::filesystem::remove_all(dir);
+  EXPECT_THROW(Gallery().snapshot(), Error);  // in memory: no folder
+}
+
+TEST(GalleryStorage, ADamagedOrForeignSnapshotIsNotUsedAndNothingIsLost) {
+  const auto dir = fresh_dir("gallery_badsnap"), other = fresh_dir("gallery_othersnap");
+  const auto pop = make_population(14, 0, 32, 2);
+  Gallery::open(dir)->insert(std::span<const PersonRecord>(pop.gallery).first(12));
+  Gallery::open(dir)->snapshot();
+  {
+    auto o = Gallery::open(other);
+    o->insert(std::span<const PersonRecord>(pop.gallery).subspan(12));
+    o->snapshot();
+  }
+  const auto snap = dir / "gallery.snap";
+  std::vector<char> good(std::filesystem::file_size(snap));
+  std::ifstream(snap, std::ios::binary).read(good.data(), static_cast<std::streamsize>(good.size()));
+  const auto reopen_expecting = [&](const std::string& problem, FingerIndexParams ip = {}) {
+    GalleryOpenReport r;
+    auto g = Gallery::open(dir, &r, MccParams{}, ip);
+    EXPECT_NE(r.snapshot_problem.find(problem), std::string::npos) << r.snapshot_problem;
+    EXPECT_EQ(r.snapshot_records, 0u);
+    EXPECT_EQ(r.records, 12u);  // from the log
+    for (std::size_t i = 0; i < 12; ++i) EXPECT_TRUE(g->contains(pop.gallery[i].id));
+  };
+  const auto write = [&](const std::vector<char>& bytes) {
+    std::ofstream(snap, std::ios::binary | std::ios::trunc).write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+  };
+  auto flipped = good;
+  flipped[flipped.size() / 2] ^= 0x10;
+  write(flipped);
+  reopen_expecting("checksum");
+  write(std::vector<char>(good.begin(), good.begin() + static_cast<std::ptrdiff_t>(good.size() / 2)));
+  reopen_expecting("cut short");
+  write(std::vector<char>(good.begin(), good.begin() + 20));
+  reopen_expecting("cut short");
+  write(good);
+  FingerIndexParams other_index;
+  other_index.tables = 8;
+  reopen_expecting("other matcher or index parameters", other_index);
+  std::filesystem::copy_file(other / "gallery.snap", snap, std::filesystem::copy_options::overwrite_existing);
+  reopen_expecting("does not belong to this gallery's log");
+  write(good);
+  GalleryOpenReport r;
+  Gallery::open(dir, &r);
+  EXPECT_EQ(r.snapshot_problem, "");
+  EXPECT_EQ(r.snapshot_records, 12u);
+  std::filesystem::remove_all(dir);
+  std::filesystem::remove_all(other);
+}
+
+// The block decoder is a parser of files: mangled blocks (checksums aside)
+// raise Error(malformed_data), never crash or allocate without bound.
+TEST(GalleryStorage, SnapshotBlockDecoderRejectsMangledBlocks) {
+  const auto pop = make_population(3, 0, 33, 2);
+  const MccParams mcc;
+  const FingerIndexParams ip;
+  const detail::FingerIndex index(ip, mcc);
+  std::vector<detail::EnrolledPerson> people(3);
+  for (std::size_t i = 0; i < 3; ++i) {
+    people[i].ref = pop.gallery[i].id;
+    for (const auto& f : pop.gallery[i].fingers) {
+      const auto pos = static_cast<std::size_t>(f.position);
+      people[i].fingers[pos] = enroll_finger(f, mcc);
+      people[i].keys[pos] = index.keys(people[i].fingers[pos]);
+    }
+    people[i].face = QuantizedEmbedding{std::vector<std::int8_t>(8, static_cast<std::int8_t>(i)), 0.5f};
+  }
+  detail::SnapshotHeader h;
+  h.tables = static_cast<std::uint32_t>(ip.tables);
+  h.face_model = "m";
+  h.face_dim = 8;
+  const auto body = detail::encode_snapshot_block(people, h.tables);
+  const auto back = detail::decode_snapshot_block(body, 3, h, "t");
+  ASSERT_EQ(back.size(), 3u);
+  EXPECT_EQ(back[2].ref, people[2].ref);
+  EXPECT_EQ(back[2].keys, people[2].keys);
+  EXPECT_EQ(back[1].face->values, people[1].face->values);
+  std::mt19937 rng(5);
+  int rejected = 0;
+  for (int round = 0; round < 400; ++round) {
+    auto bad = body;
+    if (round % 4 == 0) {
+      bad.resize(rng() % bad.size());
+    } else {
+      // Mangle the small fields near the start of a person, where counts live.
+      for (int k = 0; k < 3; ++k) bad[rng() % std::min<std::size_t>(bad.size(), 64)] = static_cast<std::uint8_t>(rng());
+    }
+    try {
+      detail::decode_snapshot_block(bad, static_cast<std::uint32_t>(1 + rng() % 4), h, "t");
+    } catch (const Error& e) {
+      EXPECT_EQ(e.code(), ErrorCode::malformed_data);
+      ++rejected;
+    }
+  }
+  EXPECT_GT(rejected, 300);
+}
+
 // The fingerprint index alone (face off, three of 120 people proposed)
 // keeps the mates that exhaustive fingerprint matching ranks first.
 TEST(FingerIndex, ProposesTheMatesExhaustiveSearchFinds) {
@@ -249,8 +404,9 @@ TEST(FingerIndex, KeysAreDeterministicAndCollideForTheSameFinger) {
   EXPECT_EQ(a.keys(f0), b.keys(f0));  // a fixed seed: keys do not change between runs
   detail::FingerIndex index(FingerIndexParams{}, mcc);
   const auto pos = static_cast<int>(pop.gallery[0].fingers[0].position);
-  index.add(0, pos, index.keys(f0));
-  index.add(1, pos, index.keys(f1));
+  const auto k0 = index.keys(f0), k1 = index.keys(f1);
+  const detail::FingerIndex::Addition additions[] = {{0, pos, k0}, {1, pos, k1}};
+  index.add(additions);  // two at once: the tables are filled in parallel
   std::vector<float> votes(2, 0.0f);
   index.vote(pos, index.keys(f0), votes);
   std::size_t usable = 0;
@@ -268,6 +424,7 @@ TEST(FingerIndex, KeysAreDeterministicAndCollideForTheSameFinger) {
 // gallery holds every insert the child acknowledged (reported through a
 // pipe after insert() returned), and nothing but those and at most the one
 // in flight.
+// Snapshots are taken as it goes, so the kills also hit them.
 TEST(GalleryStorage, KillNineKeepsEveryAcknowledgedInsert) {
   const auto dir = fresh_dir("gallery_kill");
   const auto pop = make_population(150, 1, 26, 1);
@@ -289,6 +446,7 @@ TEST(GalleryStorage, KillNineKeepsEveryAcknowledgedInsert) {
           g->insert(pop.gallery[i]);
           const std::string line = pop.gallery[i].id + "\n";
           if (::write(fds[1], line.data(), line.size()) < 0) ::_exit(3);
+          if ((i - next) % 10 == 9) g->snapshot();  // kills also land mid-snapshot
         }
       } catch (...) {
         ::_exit(2);
@@ -310,6 +468,8 @@ TEST(GalleryStorage, KillNineKeepsEveryAcknowledgedInsert) {
       acknowledged.insert(got.substr(pos, eol - pos));
     GalleryOpenReport report;
     auto g = Gallery::open(dir, &report);
+    // A snapshot is renamed into place whole or not at all.
+    EXPECT_EQ(report.snapshot_problem, "");
     for (const auto& id : acknowledged) EXPECT_TRUE(g->contains(id)) << "acknowledged " << id << " lost";
     // Present = everything known durable before, the acknowledged, plus at
     // most the one insert that was in flight when the kill came (it may or

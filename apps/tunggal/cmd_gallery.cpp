@@ -106,8 +106,12 @@ struct GalleryArgs {
 std::unique_ptr<Gallery> open_gallery(const std::string& dir) {
   GalleryOpenReport report;
   auto g = Gallery::open(dir, &report);
-  std::cerr << "gallery " << dir << ": " << report.records << " people (" << report.log_entries
-            << " log entries) loaded in " << std::fixed << std::setprecision(2) << report.seconds << " s\n";
+  std::cerr << "gallery " << dir << ": " << report.records << " people (" << report.snapshot_records
+            << " from the snapshot, " << report.log_entries << " log entries replayed) loaded in " << std::fixed
+            << std::setprecision(2) << report.seconds << " s\n";
+  if (!report.snapshot_problem.empty())
+    std::cerr << "gallery " << dir << ": warning: " << report.snapshot_problem
+              << "; the log was replayed in full (nothing lost; run `tunggal snapshot` to write a new one)\n";
   if (report.torn_tail_bytes > 0)
     std::cerr << "gallery " << dir << ": warning: the log ended in a torn, unacknowledged entry ("
               << report.torn_tail_bytes << " bytes); it was cut off\n";
@@ -266,6 +270,21 @@ Runner add_identify(CLI::App& app) {
     }
     if (!a->population.empty()) score_against_truth(truth, ids, decisions, s);
     return failures > 0 ? 1 : 0;
+  };
+}
+
+Runner add_snapshot(CLI::App& app) {
+  auto dir = std::make_shared<std::string>();
+  auto* cmd = app.add_subcommand(
+      "snapshot", "Write a gallery's enrolled form to disk so that the next start-up need not enrol the log again");
+  cmd->add_option("--gallery", *dir, "Gallery folder")->required();
+  return [dir] {
+    auto g = open_gallery(*dir);
+    const auto r = g->snapshot();
+    std::cout << "snapshot of " << r.records << " people, " << std::fixed << std::setprecision(1)
+              << static_cast<double>(r.bytes) / (1 << 20) << " MiB, written in " << std::setprecision(2) << r.seconds
+              << " s\n";
+    return 0;
   };
 }
 

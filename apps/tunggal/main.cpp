@@ -23,6 +23,7 @@ int main(int argc, char** argv) {
   add(&tunggal::cli::add_enroll);
   add(&tunggal::cli::add_identify);
   add(&tunggal::cli::add_dedup);
+  add(&tunggal::cli::add_snapshot);
   add(&tunggal::cli::add_match);
   add(&tunggal::cli::add_calibrate);
   add(&tunggal::cli::add_bench);

@@ -83,12 +83,24 @@ double fuse_scores(std::span<const double> scores) noexcept;
 // per-person FMR = target_fpir / searched).
 double duplicate_threshold(double target_fpir, std::size_t searched);
 
-// Opening a durable gallery: what was found in the log.
+// Opening a durable gallery: what was found in the snapshot and the log.
 struct GalleryOpenReport {
-  std::size_t records = 0, log_entries = 0;
+  std::size_t records = 0;
+  std::size_t snapshot_records = 0;  // people read from the snapshot, not enrolled again
+  std::size_t log_entries = 0;       // log entries replayed (after the snapshot, if one was used)
+  // Why a snapshot present was not used (empty: used, or none): damaged,
+  // cut short, of other parameters, or not of this log. The log is then
+  // replayed in full, so nothing is lost; only start-up is slower.
+  std::string snapshot_problem;
   // A last entry cut short or failing its checksum: a write the process
   // died in, never acknowledged. It is cut off, and reported here.
   std::uint64_t torn_tail_bytes = 0;
+  double seconds = 0;
+};
+
+struct GallerySnapshotReport {
+  std::size_t records = 0;
+  std::uint64_t bytes = 0;
   double seconds = 0;
 };
 
@@ -96,9 +108,10 @@ class Gallery {
  public:
   // In memory only.
   explicit Gallery(MccParams mcc = {}, FingerIndexParams index = {});
-  // Durable, in `dir` (created if absent): replays the write-ahead log.
-  // Corruption before the last entry throws Error(checksum_mismatch or
-  // malformed_data) naming the offset: nothing is loaded as garbage.
+  // Durable, in `dir` (created if absent): reads the snapshot, if any, and
+  // replays the write-ahead log after it. Corruption of the log before its
+  // last entry throws Error(checksum_mismatch or malformed_data) naming the
+  // offset: nothing is loaded as garbage.
   static std::unique_ptr<Gallery> open(const std::filesystem::path& dir,
                                        GalleryOpenReport* report = nullptr, MccParams mcc = {},
                                        FingerIndexParams index = {});
@@ -123,6 +136,13 @@ class Gallery {
   // The search and the insert hold the write lock together, so two
   // concurrent deduplications of the same person cannot both pass.
   DedupDecision deduplicate(const PersonRecord& record, const IdentifyOptions& options = {});
+
+  // Writes the enrolled form of every living person (cylinders, index keys,
+  // int8 faces) to `dir`/gallery.snap, atomically, so the next open() reads
+  // it instead of enrolling the whole log again. Searches go on meanwhile;
+  // inserts and removes wait. Throws Error(invalid_argument) for an
+  // in-memory gallery.
+  GallerySnapshotReport snapshot();
 
   struct Impl;
 

@@ -4,6 +4,8 @@
 #include <cmath>
 #include <random>
 
+#include <tbb/parallel_for.h>
+
 #include "tunggal/error.h"
 
 namespace tunggal::detail {
@@ -87,16 +89,34 @@ std::vector<std::uint32_t> FingerIndex::keys(const EnrolledFinger& f) const {
   return out;
 }
 
-void FingerIndex::add(std::uint32_t slot, int position, std::span<const std::uint32_t> keys) {
-  auto& per_table = buckets_.at(static_cast<std::size_t>(position));
+void FingerIndex::add(std::span<const Addition> additions) {
   const std::size_t n = tables_.size();
-  for (std::size_t i = 0; i < keys.size(); ++i) {
-    if (keys[i] != kNoKey) per_table[i % n][keys[i]].push_back(slot);
+  for (const Addition& a : additions) {
+    const auto pos = static_cast<std::size_t>(a.position);
+    if (pos < 1 || pos >= buckets_.size() || a.keys.size() % n != 0)
+      throw Error(ErrorCode::internal, "finger index: bad position or key count");
+    const std::size_t cylinders = a.keys.size() / n;
+    cylinders_[pos] += cylinders;
+    auto& norm = norm_[pos];
+    if (norm.size() <= a.slot) norm.resize(a.slot + 1, 0.0f);
+    norm[a.slot] = cylinders == 0 ? 0.0f : static_cast<float>(1.0 / std::sqrt(static_cast<double>(cylinders)));
   }
-  cylinders_[static_cast<std::size_t>(position)] += keys.size() / n;
-  auto& norm = norm_[static_cast<std::size_t>(position)];
-  if (norm.size() <= slot) norm.resize(slot + 1, 0.0f);
-  norm[slot] = keys.empty() ? 0.0f : static_cast<float>(1.0 / std::sqrt(static_cast<double>(keys.size() / n)));
+  const auto fill = [&](std::size_t job) {
+    const auto position = static_cast<int>(job / n);
+    const std::size_t t = job % n;
+    auto& table = buckets_[static_cast<std::size_t>(position)][t];
+    for (const Addition& a : additions) {
+      if (a.position != position) continue;
+      for (std::size_t i = t; i < a.keys.size(); i += n)
+        if (a.keys[i] != kNoKey) table[a.keys[i]].push_back(a.slot);
+    }
+  };
+  if (additions.size() == 1) {  // one finger: its own position's tables only
+    const auto p = static_cast<std::size_t>(additions[0].position);
+    for (std::size_t t = 0; t < n; ++t) fill(p * n + t);
+  } else {
+    tbb::parallel_for(std::size_t{0}, buckets_.size() * n, fill);
+  }
 }
 
 std::size_t FingerIndex::vote(int position, std::span<const std::uint32_t> keys, std::span<float> votes) const {

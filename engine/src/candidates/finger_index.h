@@ -26,7 +26,14 @@ class FingerIndex {
   // Pure and thread-safe: computed outside the gallery lock.
   std::vector<std::uint32_t> keys(const EnrolledFinger& f) const;
 
-  void add(std::uint32_t slot, int position, std::span<const std::uint32_t> keys);
+  struct Addition {
+    std::uint32_t slot;
+    int position;
+    std::span<const std::uint32_t> keys;
+  };
+  // Adds many fingers at once, the tables filled in parallel (each
+  // (position, table) pair is its own hash map).
+  void add(std::span<const Addition> additions);
 
   // Adds, for every gallery slot, the colliding (cylinder, table) keys of
   // this probe finger, each weighted by its bucket's rarity and divided by

@@ -19,24 +19,17 @@
 #include "tunggal/face.h"
 #include "../candidates/finger_index.h"
 #include "../kernels/dot_int8.h"
+#include "snapshot.h"
 #include "wal.h"
 
 namespace tunggal {
 namespace {
 
-constexpr std::size_t kPositions = kMaxFingerPosition + 1;  // index 0 unused
+using detail::EnrolledPerson;
+using detail::kPositions;
 
-// A record made ready for comparison, outside any lock.
-struct Prepared {
-  std::string ref;
-  std::array<EnrolledFinger, kPositions> fingers;
-  std::array<std::vector<std::uint32_t>, kPositions> keys;  // fingerprint index keys
-  std::optional<FaceTemplate> face;
-  std::vector<std::uint8_t> encoded;  // the log payload
-};
-
-Prepared prepare(const PersonRecord& r, const MccParams& mcc, const detail::FingerIndex& index, bool encode) {
-  Prepared p;
+EnrolledPerson prepare(const PersonRecord& r, const MccParams& mcc, const detail::FingerIndex& index, bool encode) {
+  EnrolledPerson p;
   p.ref = r.id;
   if (encode) p.encoded = encode_person_record(r);  // validates the record
   for (const auto& f : r.fingers) {
@@ -45,7 +38,10 @@ Prepared prepare(const PersonRecord& r, const MccParams& mcc, const detail::Fing
     p.fingers[pos] = enroll_finger(f, mcc);
     p.keys[pos] = index.keys(p.fingers[pos]);
   }
-  if (r.face) p.face = r.face;
+  if (r.face) {
+    p.face = quantize_embedding(r.face->embedding);
+    p.face_model = r.face->model;
+  }
   return p;
 }
 
@@ -61,13 +57,14 @@ void append_top(std::vector<std::size_t> pool, std::size_t m, const Score& score
 }  // namespace
 
 struct Gallery::Impl {
-  Impl(const MccParams& m, const FingerIndexParams& ip) : mcc(m), index(ip, m) {}
+  Impl(const MccParams& m, const FingerIndexParams& ip) : mcc(m), index_params(ip), index(ip, m) {}
   struct Person {
     std::string ref;
     std::array<EnrolledFinger, kPositions> fingers;
     bool has_face = false, alive = false;
   };
   MccParams mcc;
+  FingerIndexParams index_params;
   detail::FingerIndex index;
   std::vector<Person> people;  // slots; removed people stay as dead slots
   std::unordered_map<std::string, std::size_t> by_ref;
@@ -77,41 +74,57 @@ struct Gallery::Impl {
   std::vector<float> face_scale;       // per slot: cosine = dot(rows) * scale_a * scale_b
   kernels::DotInt8RowsFn dot_rows = kernels::dot_int8_rows_kernel();
   mutable std::shared_mutex mu;
+  std::mutex snapshot_mu;  // one snapshot at a time
+  std::filesystem::path dir;
   std::optional<detail::WriteAheadLog> log;
 
-  void check_insertable(const Prepared& p) const {
-    if (by_ref.count(p.ref) != 0)
-      throw Error(ErrorCode::invalid_argument, "gallery: reference id " + p.ref + " is already enrolled");
-    if (p.face && !face_model.empty() && (p.face->model != face_model || p.face->embedding.size() != face_dim)) {
-      throw Error(ErrorCode::invalid_argument, "gallery: face model " + p.face->model +
-                                                   " differs from the gallery's " + face_model);
+  // Throws before anything changes: an id already enrolled or twice in the
+  // batch, or a face of another model than the gallery's (or the batch's).
+  void check_insertable(std::span<const EnrolledPerson> batch) const {
+    std::unordered_map<std::string_view, int> seen;
+    std::string_view model = face_model;
+    std::size_t dim = face_dim;
+    for (const auto& p : batch) {
+      if (by_ref.count(p.ref) != 0)
+        throw Error(ErrorCode::invalid_argument, "gallery: reference id " + p.ref + " is already enrolled");
+      if (++seen[p.ref] > 1)
+        throw Error(ErrorCode::invalid_argument, "gallery: reference id " + p.ref + " appears twice in the batch");
+      if (!p.face) continue;
+      if (model.empty()) model = p.face_model, dim = p.face->values.size();
+      if (p.face_model != model || p.face->values.size() != dim)
+        throw Error(ErrorCode::invalid_argument,
+                    "gallery: face model " + p.face_model + " differs from the gallery's " + std::string(model));
     }
   }
 
-  void apply_insert(Prepared&& p) {
-    if (p.face && face_model.empty()) {
-      face_model = p.face->model;
-      face_dim = p.face->embedding.size();
-      face_stride = (face_dim + 31) / 32 * 32;
-      face_rows.assign(people.size() * face_stride, 0);
+  void apply_inserts(std::span<EnrolledPerson> batch) {
+    std::vector<detail::FingerIndex::Addition> additions;
+    for (auto& p : batch) {
+      if (p.face && face_model.empty()) {
+        face_model = p.face_model;
+        face_dim = p.face->values.size();
+        face_stride = (face_dim + 31) / 32 * 32;
+        face_rows.assign(people.size() * face_stride, 0);
+      }
+      const std::size_t slot = people.size();
+      Person person;
+      person.ref = p.ref;
+      person.fingers = std::move(p.fingers);
+      person.alive = true;
+      person.has_face = p.face.has_value();
+      face_rows.resize((slot + 1) * face_stride, 0);
+      face_scale.resize(slot + 1, 0.0f);
+      for (std::size_t pos = 1; pos < kPositions; ++pos)
+        if (!p.keys[pos].empty()) additions.push_back({static_cast<std::uint32_t>(slot), static_cast<int>(pos), p.keys[pos]});
+      if (p.face) {
+        std::copy(p.face->values.begin(), p.face->values.end(),
+                  face_rows.begin() + static_cast<std::ptrdiff_t>(slot * face_stride));
+        face_scale[slot] = p.face->scale;
+      }
+      people.push_back(std::move(person));
+      by_ref.emplace(people.back().ref, slot);
     }
-    const std::size_t slot = people.size();
-    Person person;
-    person.ref = p.ref;
-    person.fingers = std::move(p.fingers);
-    person.alive = true;
-    person.has_face = p.face.has_value();
-    face_rows.resize((slot + 1) * face_stride, 0);
-    face_scale.resize(slot + 1, 0.0f);
-    for (std::size_t pos = 1; pos < kPositions; ++pos)
-      if (!p.keys[pos].empty()) index.add(static_cast<std::uint32_t>(slot), static_cast<int>(pos), p.keys[pos]);
-    if (p.face) {
-      const auto q = quantize_embedding(p.face->embedding);
-      std::copy(q.values.begin(), q.values.end(), face_rows.begin() + static_cast<std::ptrdiff_t>(slot * face_stride));
-      face_scale[slot] = q.scale;
-    }
-    people.push_back(std::move(person));
-    by_ref.emplace(people.back().ref, slot);
+    index.add(additions);  // the keys live in `batch` until here
   }
 
   bool apply_remove(const std::string& ref) {
@@ -126,17 +139,17 @@ struct Gallery::Impl {
     return true;
   }
 
-  bool face_usable(const Prepared& probe) const {
-    return probe.face && face_dim > 0 && probe.face->model == face_model && probe.face->embedding.size() == face_dim;
+  bool face_usable(const EnrolledPerson& probe) const {
+    return probe.face && face_dim > 0 && probe.face_model == face_model && probe.face->values.size() == face_dim;
   }
   // Cosines of a batch of probes against every slot (probe-major; rows of
   // probes without a usable face stay 0): one parallel pass over the
   // gallery, each row read once per four probes.
-  std::vector<float> face_cosines(std::span<const Prepared> probes) const;
-  DedupDecision search(const Prepared& probe, const IdentifyOptions& o, const float* cosine) const;
+  std::vector<float> face_cosines(std::span<const EnrolledPerson> probes) const;
+  DedupDecision search(const EnrolledPerson& probe, const IdentifyOptions& o, const float* cosine) const;
 };
 
-std::vector<float> Gallery::Impl::face_cosines(std::span<const Prepared> probes) const {
+std::vector<float> Gallery::Impl::face_cosines(std::span<const EnrolledPerson> probes) const {
   const std::size_t n = people.size();
   std::vector<float> out(probes.size() * n, 0.0f);
   if (face_stride == 0 || n == 0) return out;
@@ -144,7 +157,7 @@ std::vector<float> Gallery::Impl::face_cosines(std::span<const Prepared> probes)
   std::vector<float> qscale(probes.size(), 0.0f);
   for (std::size_t i = 0; i < probes.size(); ++i) {
     if (!face_usable(probes[i])) continue;
-    const auto q = quantize_embedding(probes[i].face->embedding);
+    const auto& q = *probes[i].face;
     std::copy(q.values.begin(), q.values.end(), queries.begin() + static_cast<std::ptrdiff_t>(i * face_stride));
     qscale[i] = q.scale;
   }
@@ -161,7 +174,7 @@ std::vector<float> Gallery::Impl::face_cosines(std::span<const Prepared> probes)
   return out;
 }
 
-DedupDecision Gallery::Impl::search(const Prepared& probe, const IdentifyOptions& o, const float* cosine) const {
+DedupDecision Gallery::Impl::search(const EnrolledPerson& probe, const IdentifyOptions& o, const float* cosine) const {
   DedupDecision d;
   std::vector<std::size_t> searched;
   if (o.restrict_to.empty()) {
@@ -263,83 +276,169 @@ DedupDecision Gallery::Impl::search(const Prepared& probe, const IdentifyOptions
 Gallery::Gallery(MccParams mcc, FingerIndexParams index) : impl_(std::make_unique<Impl>(mcc, index)) {}
 Gallery::~Gallery() = default;
 
+namespace {
+
+constexpr const char* kLogName = "gallery.wal";
+constexpr const char* kSnapshotName = "gallery.snap";
+
+// Reads a snapshot into an empty gallery; returns the log offset it covers.
+// Throws (the caller then starts again from the log) on any problem.
+std::uint64_t load_snapshot(Gallery::Impl& g, const std::filesystem::path& dir, std::size_t& people) {
+  detail::SnapshotReader reader(dir / kSnapshotName);
+  const auto& h = reader.header();
+  if (h.params_tag != detail::snapshot_params_tag(g.mcc, g.index_params) ||
+      h.tables != static_cast<std::uint32_t>(g.index.tables()))
+    throw Error(ErrorCode::invalid_argument, "it was made with other matcher or index parameters");
+  const auto crc = detail::WriteAheadLog::crc_before(dir / kLogName, h.log_offset);
+  if (!crc || *crc != h.log_last_crc) throw Error(ErrorCode::malformed_data, "it does not belong to this gallery's log");
+  for (;;) {
+    auto batch = reader.next(std::size_t{256} << 20);
+    if (batch.empty()) break;
+    g.check_insertable(batch);
+    g.apply_inserts(batch);
+  }
+  people = reader.people();
+  return h.log_offset;
+}
+
+}  // namespace
+
 std::unique_ptr<Gallery> Gallery::open(const std::filesystem::path& dir, GalleryOpenReport* report, MccParams mcc,
                                        FingerIndexParams index) {
   const auto t0 = std::chrono::steady_clock::now();
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);
   if (ec) throw Error(ErrorCode::io, dir.string() + ": cannot create the gallery folder: " + ec.message());
+  GalleryOpenReport r;
   auto g = std::make_unique<Gallery>(mcc, index);
+  std::uint64_t start = 0;
+  if (std::filesystem::exists(dir / kSnapshotName)) {
+    try {
+      start = load_snapshot(*g->impl_, dir, r.snapshot_records);
+    } catch (const Error& e) {
+      // The log alone has everything: start again from it.
+      r.snapshot_problem = std::string("snapshot not used: ") + e.what();
+      r.snapshot_records = 0;
+      g = std::make_unique<Gallery>(mcc, index);
+      start = 0;
+    }
+  }
   // Replay: collect the log's operations, prepare the inserts in parallel
-  // (enrolment is the slow part), then apply them in log order.
+  // (enrolment is the slow part), then apply them in log order, each run of
+  // inserts as one batch.
   std::vector<std::pair<detail::WalOp, std::vector<std::uint8_t>>> ops;
   detail::WalReplay replay;
   auto log = detail::WriteAheadLog::open(
-      dir / "gallery.wal",
+      dir / kLogName,
       [&](detail::WalOp op, std::span<const std::uint8_t> payload) {
         ops.emplace_back(op, std::vector<std::uint8_t>(payload.begin(), payload.end()));
       },
-      replay);
-  std::vector<std::optional<Prepared>> prepared(ops.size());
+      replay, start);
+  std::vector<EnrolledPerson> prepared(ops.size());
   tbb::parallel_for(std::size_t{0}, ops.size(), [&](std::size_t i) {
     if (ops[i].first == detail::WalOp::insert)
       prepared[i] = prepare(decode_person_record(ops[i].second), mcc, g->impl_->index, false);
   });
-  for (std::size_t i = 0; i < ops.size(); ++i) {
-    if (ops[i].first == detail::WalOp::insert) {
-      g->impl_->check_insertable(*prepared[i]);
-      g->impl_->apply_insert(std::move(*prepared[i]));
+  for (std::size_t i = 0; i < ops.size();) {
+    std::size_t j = i;
+    while (j < ops.size() && ops[j].first == detail::WalOp::insert) ++j;
+    if (j > i) {
+      const std::span<EnrolledPerson> run(prepared.data() + i, j - i);
+      g->impl_->check_insertable(run);
+      g->impl_->apply_inserts(run);
+      i = j;
     } else {
       g->impl_->apply_remove(std::string(ops[i].second.begin(), ops[i].second.end()));
+      ++i;
     }
   }
   g->impl_->log.emplace(std::move(log));
+  g->impl_->dir = dir;
   if (report != nullptr) {
-    report->records = g->impl_->by_ref.size();
-    report->log_entries = replay.entries;
-    report->torn_tail_bytes = replay.torn_tail_bytes;
-    report->seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    r.records = g->impl_->by_ref.size();
+    r.log_entries = replay.entries;
+    r.torn_tail_bytes = replay.torn_tail_bytes;
+    r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    *report = std::move(r);
   }
   return g;
 }
 
+GallerySnapshotReport Gallery::snapshot() {
+  if (!impl_->log) throw Error(ErrorCode::invalid_argument, "gallery: an in-memory gallery has no folder to snapshot into");
+  const auto t0 = std::chrono::steady_clock::now();
+  std::lock_guard one(impl_->snapshot_mu);
+  std::shared_lock lock(impl_->mu);  // searches go on; writers wait
+  const Impl& g = *impl_;
+  detail::SnapshotHeader h;
+  h.log_offset = g.log->end();
+  h.log_last_crc = g.log->last_crc();
+  h.params_tag = detail::snapshot_params_tag(g.mcc, g.index_params);
+  h.tables = static_cast<std::uint32_t>(g.index.tables());
+  h.face_model = g.face_model;
+  h.face_dim = static_cast<std::uint32_t>(g.face_dim);
+  std::vector<std::size_t> alive;
+  for (std::size_t s = 0; s < g.people.size(); ++s)
+    if (g.people[s].alive) alive.push_back(s);
+  detail::SnapshotWriter out(g.dir / kSnapshotName, h);
+  // Blocks of people encoded in parallel (index keys recomputed: keeping
+  // them in memory would cost more than computing them here), a group of
+  // blocks at a time to bound memory, written in order.
+  constexpr std::size_t kBlock = 256, kGroup = 16;
+  const std::size_t blocks = (alive.size() + kBlock - 1) / kBlock;
+  for (std::size_t g0 = 0; g0 < blocks; g0 += kGroup) {
+    const std::size_t g1 = std::min(blocks, g0 + kGroup);
+    std::vector<std::vector<std::uint8_t>> bodies(g1 - g0);
+    tbb::parallel_for(g0, g1, [&](std::size_t b) {
+      const std::size_t s0 = b * kBlock, s1 = std::min(alive.size(), s0 + kBlock);
+      std::vector<EnrolledPerson> people(s1 - s0);
+      for (std::size_t k = s0; k < s1; ++k) {
+        const std::size_t slot = alive[k];
+        EnrolledPerson& p = people[k - s0];
+        p.ref = g.people[slot].ref;
+        p.fingers = g.people[slot].fingers;
+        for (std::size_t pos = 1; pos < kPositions; ++pos)
+          if (p.fingers[pos].size() > 0) p.keys[pos] = g.index.keys(p.fingers[pos]);
+        if (g.people[slot].has_face) {
+          const auto* row = g.face_rows.data() + slot * g.face_stride;
+          p.face = QuantizedEmbedding{std::vector<std::int8_t>(row, row + g.face_dim), g.face_scale[slot]};
+          p.face_model = g.face_model;
+        }
+      }
+      bodies[b - g0] = detail::encode_snapshot_block(people, h.tables);
+    });
+    for (std::size_t b = g0; b < g1; ++b)
+      out.add_block(static_cast<std::uint32_t>(std::min(alive.size(), (b + 1) * kBlock) - b * kBlock), bodies[b - g0]);
+  }
+  GallerySnapshotReport r;
+  r.bytes = out.finish();
+  r.records = alive.size();
+  r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  return r;
+}
+
 void Gallery::insert(const PersonRecord& record) {
-  Prepared p = prepare(record, impl_->mcc, impl_->index, true);  // encoding also validates the record
+  EnrolledPerson p = prepare(record, impl_->mcc, impl_->index, true);  // encoding also validates the record
   std::unique_lock lock(impl_->mu);
-  impl_->check_insertable(p);
+  impl_->check_insertable({&p, 1});
   if (impl_->log) impl_->log->append(detail::WalOp::insert, p.encoded);
   p.encoded.clear();
-  impl_->apply_insert(std::move(p));
+  impl_->apply_inserts({&p, 1});
 }
 
 void Gallery::insert(std::span<const PersonRecord> records) {
-  std::vector<Prepared> prepared(records.size());
+  std::vector<EnrolledPerson> prepared(records.size());
   tbb::parallel_for(std::size_t{0}, records.size(),
                     [&](std::size_t i) { prepared[i] = prepare(records[i], impl_->mcc, impl_->index, true); });
   std::unique_lock lock(impl_->mu);
-  std::unordered_map<std::string, int> seen;
-  for (const auto& p : prepared) {
-    impl_->check_insertable(p);
-    if (++seen[p.ref] > 1)
-      throw Error(ErrorCode::invalid_argument, "gallery: reference id " + p.ref + " appears twice in the batch");
-  }
-  // Face model consistency inside the batch (the gallery may have none yet).
-  const FaceTemplate* first_face = nullptr;
-  for (const auto& p : prepared) {
-    if (!p.face) continue;
-    if (first_face == nullptr) first_face = &*p.face;
-    if (p.face->model != first_face->model || p.face->embedding.size() != first_face->embedding.size())
-      throw Error(ErrorCode::invalid_argument, "gallery: the batch mixes face models");
-  }
+  impl_->check_insertable(prepared);
   if (impl_->log) {
     std::vector<std::span<const std::uint8_t>> payloads;
     for (const auto& p : prepared) payloads.emplace_back(p.encoded);
     impl_->log->append(detail::WalOp::insert, payloads);
   }
-  for (auto& p : prepared) {
-    p.encoded.clear();
-    impl_->apply_insert(std::move(p));
-  }
+  for (auto& p : prepared) p.encoded = {};
+  impl_->apply_inserts(prepared);
 }
 
 bool Gallery::remove(const std::string& ref) {
@@ -361,7 +460,7 @@ bool Gallery::contains(const std::string& ref) const {
 }
 
 std::vector<DedupDecision> Gallery::identify(std::span<const PersonRecord> probes, const IdentifyOptions& o) const {
-  std::vector<Prepared> prepared(probes.size());
+  std::vector<EnrolledPerson> prepared(probes.size());
   tbb::parallel_for(std::size_t{0}, probes.size(), [&](std::size_t i) { prepared[i] = prepare(probes[i], impl_->mcc, impl_->index, false); });
   std::vector<DedupDecision> out(probes.size());
   std::shared_lock lock(impl_->mu);
@@ -371,7 +470,7 @@ std::vector<DedupDecision> Gallery::identify(std::span<const PersonRecord> probe
   const std::size_t n = impl_->people.size();
   for (std::size_t c0 = 0; c0 < prepared.size(); c0 += kChunk) {
     const std::size_t c1 = std::min(prepared.size(), c0 + kChunk);
-    const std::span<const Prepared> chunk(prepared.data() + c0, c1 - c0);
+    const std::span<const EnrolledPerson> chunk(prepared.data() + c0, c1 - c0);
     // Without the face nothing reads the cosines: none are computed.
     const auto cosines = o.use_face ? impl_->face_cosines(chunk) : std::vector<float>{};
     tbb::parallel_for(c0, c1, [&](std::size_t i) {
@@ -382,15 +481,15 @@ std::vector<DedupDecision> Gallery::identify(std::span<const PersonRecord> probe
 }
 
 DedupDecision Gallery::deduplicate(const PersonRecord& record, const IdentifyOptions& o) {
-  Prepared probe = prepare(record, impl_->mcc, impl_->index, true);
+  EnrolledPerson probe = prepare(record, impl_->mcc, impl_->index, true);
   std::unique_lock lock(impl_->mu);
   const auto cosines = impl_->face_cosines({&probe, 1});
   DedupDecision d = impl_->search(probe, o, cosines.data());
   if (d.decision == Decision::unique) {
-    impl_->check_insertable(probe);
+    impl_->check_insertable({&probe, 1});
     if (impl_->log) impl_->log->append(detail::WalOp::insert, probe.encoded);
     probe.encoded.clear();
-    impl_->apply_insert(std::move(probe));
+    impl_->apply_inserts({&probe, 1});
   }
   return d;
 }

@@ -12,6 +12,7 @@
 #include <span>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "tunggal/error.h"
 
@@ -54,6 +55,21 @@ inline void write_all(int fd, std::span<const std::uint8_t> bytes, const std::fi
     }
     done += static_cast<std::size_t>(n);
   }
+}
+
+// Reads exactly `n` bytes at `offset`; a file shorter than that is an error.
+inline std::vector<std::uint8_t> read_at(int fd, std::uint64_t offset, std::uint64_t n,
+                                         const std::filesystem::path& path) {
+  std::vector<std::uint8_t> bytes(n);
+  std::size_t done = 0;
+  while (done < n) {
+    const ssize_t r = ::pread(fd, bytes.data() + done, n - done, static_cast<off_t>(offset + done));
+    if (r < 0 && errno == EINTR) continue;
+    if (r < 0) throw_errno(path, "read failed");
+    if (r == 0) throw Error(ErrorCode::io, path.string() + ": read failed: the file ends early");
+    done += static_cast<std::size_t>(r);
+  }
+  return bytes;
 }
 
 // Makes a folder's entries (a new or renamed file) durable.
