@@ -12,6 +12,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <filesystem>
 #include <iomanip>
 #include <iostream>
 #include <map>
@@ -19,7 +20,11 @@
 #include <thread>
 
 #include "commands.h"
+#include "tunggal/datasets/fvc.h"
 #include "tunggal/datasets/population.h"
+#include "tunggal/error.h"
+#include "tunggal/extraction.h"
+#include "tunggal/image.h"
 #include "tunggal/gallery.h"
 
 namespace tunggal::cli {
@@ -86,7 +91,58 @@ void plot_time_vs_n(const std::map<std::string, std::vector<std::pair<double, do
 
 struct RunResult {
   double fnir2 = 0, fnir3 = 0, fpir2 = 0, fpir3 = 0, penetration = 0, ids_per_s = 0, fingers_per_s_core = 0, entries = 0;
+  double rank1 = 0;  // mated probes whose mate scored best of all matched
+  std::size_t mated = 0, non_mated = 0;
 };
+
+// Real fingers for the realism check: each finger of each FVC folder is a
+// one-finger "person" (impression 1, extracted with our extractor) at
+// finger position 1 + (its index mod 10). Every other finger is enrolled;
+// the impressions 2-8 of enrolled fingers are mated probes, those of the
+// others non-mated ones. Truth comes from the FVC file names.
+struct RealSet {
+  std::vector<PersonRecord> gallery, probes;
+  std::map<std::string, std::string> mate;
+};
+
+RealSet load_real(const std::vector<std::string>& folders) {
+  RealSet set;
+  struct Item {
+    std::string id;
+    int position;
+    bool enrolled, probe;
+    std::filesystem::path path;
+  };
+  std::vector<Item> items;
+  for (std::size_t k = 0; k < folders.size(); ++k) {
+    const auto ds = datasets::scan_fvc_folder(folders[k]);
+    std::map<int, int> finger_index;
+    for (const auto& smp : ds.images) finger_index.emplace(smp.finger, static_cast<int>(finger_index.size()));
+    for (const auto& smp : ds.images) {
+      const int j = finger_index[smp.finger];
+      const std::string person = "FVC" + std::to_string(k) + "_" + std::to_string(smp.finger);
+      Item it{person, 1 + j % 10, j % 2 == 0, smp.impression != 1, smp.path};
+      if (it.probe) it.id = person + "_" + std::to_string(smp.impression);
+      if (it.probe || it.enrolled) items.push_back(it);
+    }
+  }
+  std::vector<GrayImage> images;
+  for (const auto& it : items) images.push_back(read_gray_image(it.path));
+  const auto extracted = extract_fingers(images);
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    PersonRecord r;
+    r.id = items[i].id;
+    r.fingers.push_back(extracted[i].finger);
+    r.fingers.back().position = static_cast<FingerPosition>(items[i].position);
+    if (!items[i].probe) {
+      set.gallery.push_back(std::move(r));
+      continue;
+    }
+    if (items[i].enrolled) set.mate[r.id] = r.id.substr(0, r.id.rfind('_'));
+    set.probes.push_back(std::move(r));
+  }
+  return set;
+}
 
 }  // namespace
 
@@ -98,7 +154,8 @@ Runner add_bench_dedup(CLI::App& bench) {
     IdentifyOptions search;
     FingerIndexParams index;
     bool fingers_exhaustive = false;
-    std::string plot;
+    std::string plot, gallery_dir;
+    std::vector<std::string> real;
   };
   auto a = std::make_shared<Args>();
   auto* cmd = bench.add_subcommand("dedup", "1:N deduplication benchmark on generated populations");
@@ -118,13 +175,26 @@ Runner add_bench_dedup(CLI::App& bench) {
                   "Fingerprint index: skip buckets holding more than this share of cylinders")
       ->capture_default_str();
   cmd->add_option("--plot", a->plot, "Write a PNG of time per identification against gallery size");
+  cmd->add_option("--gallery-dir", a->gallery_dir,
+                  "Enrol into durable galleries under this folder (one per size; replaced), snapshot them and "
+                  "measure start-up from the snapshot; the searches then run on the reopened gallery");
+  cmd->add_option("--real", a->real,
+                  "FVC database folders whose fingers are mixed into every gallery as one-finger people "
+                  "(realism check: real mates must still be found)");
   cmd->add_flag("--fingers-exhaustive", a->fingers_exhaustive,
                 "Also search fingers alone exhaustively (the fingerprint index's reference)");
   return [a] {
     const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
+    RealSet real;
+    if (!a->real.empty()) {
+      real = load_real(a->real);
+      std::cerr << "real fingers: " << real.gallery.size() << " enrolled, " << real.probes.size() << " probes ("
+                << real.mate.size() << " mated)\n";
+    }
     std::cout << "| persons | mode | FNIR @FPIR 1e-2 | FNIR @FPIR 1e-3 | FPIR @1e-2 | FPIR @1e-3 | penetration | index entries/probe | identifications/s | effective fingers/s/core |\n"
               << "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |\n";
     std::string last;
+    std::ostringstream real_rows, startup_rows;
     std::map<std::string, std::vector<std::pair<double, double>>> series;
     for (const std::size_t n : a->persons) {
       datasets::PopulationParams p;
@@ -152,18 +222,46 @@ Runner add_bench_dedup(CLI::App& bench) {
           gallery.push_back(std::move(all[i]));
         }
       }
+      gallery.insert(gallery.end(), real.gallery.begin(), real.gallery.end());
       const long rss0 = rss_kb();
       const double t0 = now_s();
-      Gallery g(MccParams{}, a->index);
-      g.insert(std::span<const PersonRecord>(gallery));
-      const double startup = now_s() - t0;
-      const double kb_per_person = static_cast<double>(rss_kb() - rss0) / static_cast<double>(n);
+      std::unique_ptr<Gallery> g;
+      std::filesystem::path dir;
+      if (a->gallery_dir.empty()) {
+        g = std::make_unique<Gallery>(MccParams{}, a->index);
+        g->insert(std::span<const PersonRecord>(gallery));
+      } else {
+        dir = std::filesystem::path(a->gallery_dir) / ("persons_" + std::to_string(n));
+        std::filesystem::remove_all(dir);
+        g = Gallery::open(dir, nullptr, MccParams{}, a->index);
+        constexpr std::size_t kBatch = 4096;  // one fsync per batch (group commit)
+        for (std::size_t from = 0; from < gallery.size(); from += kBatch)
+          g->insert(std::span<const PersonRecord>(gallery).subspan(from, std::min(kBatch, gallery.size() - from)));
+      }
+      const double enrol_s = now_s() - t0;
+      const double kb_per_person = static_cast<double>(rss_kb() - rss0) / static_cast<double>(gallery.size());
       double fingers_per_person = 0;
       for (const auto& r : gallery) fingers_per_person += static_cast<double>(r.fingers.size());
-      fingers_per_person /= static_cast<double>(std::max<std::size_t>(1, n));
-      std::cerr << "persons " << n << ": enrolled in " << std::fixed << std::setprecision(1) << startup
-                << " s (" << std::setprecision(0) << kb_per_person << " KiB per person, peak RSS growth)\n";
-      const auto run = [&](bool fingers, bool face, bool exhaustive) {
+      fingers_per_person /= static_cast<double>(std::max<std::size_t>(1, gallery.size()));
+      std::cerr << "persons " << n << ": enrolled in " << std::fixed << std::setprecision(1) << enrol_s << " s ("
+                << std::setprecision(0) << kb_per_person << " KiB per person, peak RSS growth)\n";
+      if (!dir.empty()) {
+        const auto snap = g->snapshot();
+        g.reset();
+        GalleryOpenReport open;
+        g = Gallery::open(dir, &open, MccParams{}, a->index);
+        if (open.records != gallery.size() || open.snapshot_records != gallery.size())
+          throw Error(ErrorCode::internal, "bench: the reopened gallery holds " + std::to_string(open.records) +
+                                               " people, " + std::to_string(open.snapshot_records) + " from the snapshot");
+        startup_rows << std::fixed << "| " << n << " | " << std::setprecision(1) << enrol_s << " | "
+                     << std::setprecision(2) << snap.seconds << " | " << std::setprecision(0)
+                     << static_cast<double>(snap.bytes) / (1 << 20) << " | " << std::setprecision(1)
+                     << static_cast<double>(snap.bytes) / static_cast<double>(gallery.size()) / 1024 << " | "
+                     << std::setprecision(2) << open.seconds << " | " << std::setprecision(0)
+                     << static_cast<double>(gallery.size()) / open.seconds << " |\n";
+      }
+      const auto run = [&](const std::vector<PersonRecord>& set, const std::map<std::string, std::string>& truth,
+                           bool fingers, bool face, bool exhaustive) {
         IdentifyOptions o = a->search;
         o.use_fingers = fingers;
         o.use_face = face;
@@ -171,36 +269,39 @@ Runner add_bench_dedup(CLI::App& bench) {
         o.target_fpir = 1e-2;  // candidates down to the 1e-2 threshold; 1e-3 filtered below
         o.max_results = 1000;
         const double t = now_s();
-        const auto d = g.identify(probes, o);
+        const auto d = g->identify(set, o);
         const double secs = now_s() - t;
-        const double t3 = duplicate_threshold(1e-3, n);
-        std::size_t mated = 0, miss2 = 0, miss3 = 0, non = 0, fp2 = 0, fp3 = 0, matched = 0, entries = 0;
-        for (std::size_t i = 0; i < probes.size(); ++i) {
+        const double t3 = duplicate_threshold(1e-3, g->count());
+        std::size_t miss2 = 0, miss3 = 0, fp2 = 0, fp3 = 0, matched = 0, searched = 0, entries = 0, rank1 = 0;
+        RunResult r;
+        for (std::size_t i = 0; i < set.size(); ++i) {
           matched += d[i].matched;
+          searched += d[i].searched;
           entries += d[i].index_entries;
-          const auto m = mate.find(probes[i].id);
-          if (m != mate.end()) {
-            ++mated;
+          const auto m = truth.find(set[i].id);
+          if (m != truth.end()) {
+            ++r.mated;
             const auto c = std::find_if(d[i].candidates.begin(), d[i].candidates.end(),
                                         [&](const Candidate& x) { return x.ref == m->second; });
             miss2 += c == d[i].candidates.end();
             miss3 += c == d[i].candidates.end() || c->score < t3;
+            rank1 += d[i].best && d[i].best->ref == m->second;
           } else {
-            ++non;
+            ++r.non_mated;
             fp2 += !d[i].candidates.empty();
             fp3 += !d[i].candidates.empty() && d[i].candidates.front().score >= t3;
           }
         }
-        RunResult r;
         const auto rate = [](std::size_t k, std::size_t of) { return of ? static_cast<double>(k) / static_cast<double>(of) : 0.0; };
-        r.fnir2 = rate(miss2, mated);
-        r.fnir3 = rate(miss3, mated);
-        r.fpir2 = rate(fp2, non);
-        r.fpir3 = rate(fp3, non);
-        r.penetration = static_cast<double>(matched) / static_cast<double>(probes.size() * n);
-        r.ids_per_s = static_cast<double>(probes.size()) / secs;
-        r.entries = static_cast<double>(entries) / static_cast<double>(probes.size());
-        r.fingers_per_s_core = r.ids_per_s * static_cast<double>(n) * fingers_per_person / cores;
+        r.fnir2 = rate(miss2, r.mated);
+        r.fnir3 = rate(miss3, r.mated);
+        r.fpir2 = rate(fp2, r.non_mated);
+        r.fpir3 = rate(fp3, r.non_mated);
+        r.rank1 = rate(rank1, r.mated);
+        r.penetration = rate(matched, searched);
+        r.ids_per_s = static_cast<double>(set.size()) / secs;
+        r.entries = static_cast<double>(entries) / static_cast<double>(set.size());
+        r.fingers_per_s_core = r.ids_per_s * static_cast<double>(g->count()) * fingers_per_person / cores;
         return r;
       };
       struct Mode {
@@ -213,7 +314,7 @@ Runner add_bench_dedup(CLI::App& bench) {
         modes.push_back({"fused, exhaustive", true, true, true});
       }
       for (const auto& m : modes) {
-        const RunResult r = run(m.fingers, m.face, m.exhaustive);
+        const RunResult r = run(probes, mate, m.fingers, m.face, m.exhaustive);
         series[m.name].emplace_back(static_cast<double>(n), 1000.0 / r.ids_per_s);
         std::cout << std::fixed << "| " << n << " | " << m.name << " | " << std::setprecision(4) << r.fnir2 << " | "
                   << r.fnir3 << " | " << r.fpir2 << " | " << r.fpir3 << " | " << std::setprecision(3) << r.penetration
@@ -227,6 +328,28 @@ Runner add_bench_dedup(CLI::App& bench) {
           last = l.str();
         }
       }
+      if (!real.probes.empty()) {
+        for (const bool exhaustive : {false, true}) {
+          if (exhaustive && n > a->exhaustive_max) continue;
+          const RunResult r = run(real.probes, real.mate, true, false, exhaustive);
+          real_rows << std::fixed << "| " << n << " | " << (exhaustive ? "exhaustive" : "fast") << " | " << r.mated
+                    << " | " << r.non_mated << " | " << std::setprecision(4) << r.rank1 << " | " << r.fnir2 << " | "
+                    << r.fnir3 << " | " << r.fpir2 << " | " << r.fpir3 << " | " << std::setprecision(4)
+                    << r.penetration << " |\n";
+        }
+      }
+    }
+    if (!real_rows.str().empty()) {
+      std::cout << "\nReal FVC fingers mixed in (one finger per person, fingers only):\n"
+                << "| persons | search | mated probes | non-mated | rank-1 | FNIR @FPIR 1e-2 | FNIR @FPIR 1e-3 | FPIR @1e-2 | FPIR @1e-3 | penetration |\n"
+                << "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |\n"
+                << real_rows.str();
+    }
+    if (!startup_rows.str().empty()) {
+      std::cout << "\nDurable galleries (write-ahead log, then a snapshot; start-up from the snapshot, page cache warm):\n"
+                << "| persons | enrol + log s | snapshot write s | snapshot MiB | KiB/person on disk | start-up s | people/s at start-up |\n"
+                << "| --- | --- | --- | --- | --- | --- | --- |\n"
+                << startup_rows.str();
     }
     if (!a->plot.empty()) plot_time_vs_n(series, a->plot);
     std::cout << last << "\n";
