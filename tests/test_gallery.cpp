@@ -10,6 +10,7 @@
 #include <set>
 #include <sstream>
 #include <thread>
+#include <unordered_map>
 
 #include "tunggal/datasets/population.h"
 #include "tunggal/error.h"
@@ -92,9 +93,9 @@ TEST(Gallery, FindsPlantedDuplicatesAndNothingElse) {
       EXPECT_EQ(d.searched, 40u);
       if (exhaustive) {
         EXPECT_EQ(d.matched, 40u);
-      } else {  // the union of the two indexes' top 5
-        EXPECT_GE(d.matched, 5u);
-        EXPECT_LE(d.matched, 10u);
+      } else {  // the union of the face's top 5 and the fingers' top 5 x 10 / 4 (four fingers)
+        EXPECT_GE(d.matched, 12u);
+        EXPECT_LE(d.matched, 17u);
         EXPECT_GT(d.index_entries, 0u);
       }
       const auto mate = pop.mate.find(pop.probes[i].id);
@@ -365,15 +366,16 @@ TEST(GalleryStorage, SnapshotBlockDecoderRejectsMangledBlocks) {
   EXPECT_GT(rejected, 300);
 }
 
-// The fingerprint index alone (face off, three of 120 people proposed)
-// keeps the mates that exhaustive fingerprint matching ranks first.
+// The fingerprint index alone (face off, five of 120 people proposed: a
+// shortlist of 2 x 10 / 4 for four-finger probes) keeps the mates that
+// exhaustive fingerprint matching ranks first.
 TEST(FingerIndex, ProposesTheMatesExhaustiveSearchFinds) {
   const auto pop = make_population(120, 24, 31, 4);
   Gallery g;
   g.insert(std::span<const PersonRecord>(pop.gallery));
   IdentifyOptions o;
   o.use_face = false;
-  o.shortlist_min = 3;
+  o.shortlist_min = 2;
   o.shortlist_share = 0;
   IdentifyOptions all = o;
   all.exhaustive = true;
@@ -381,7 +383,7 @@ TEST(FingerIndex, ProposesTheMatesExhaustiveSearchFinds) {
   const auto reference = g.identify(pop.probes, all);
   std::size_t found_by_reference = 0, lost = 0;
   for (std::size_t i = 0; i < pop.probes.size(); ++i) {
-    EXPECT_LE(fast[i].matched, 3u);
+    EXPECT_LE(fast[i].matched, 5u);
     EXPECT_EQ(reference[i].matched, 120u);
     const auto mate = pop.mate.find(pop.probes[i].id);
     if (mate == pop.mate.end() || !reference[i].best || reference[i].best->ref != mate->second) continue;
@@ -392,6 +394,51 @@ TEST(FingerIndex, ProposesTheMatesExhaustiveSearchFinds) {
   // Four fingers only here (ten in the benchmark, where 1 of 1,000 proposed
   // lost none of 100 mates): at most one loss.
   EXPECT_LE(lost, 1u) << "the index lost " << lost << " of " << found_by_reference << " mates";
+}
+
+// The compact postings (sorted run + recent hash map, merged as they grow)
+// answer exactly what a plain hash map of vectors does, at every stage.
+TEST(FingerIndex, PostingsEqualAHashMapReference) {
+  for (const int bits : {6, 20, 24, 30}) {
+    detail::Postings postings(bits);
+    std::unordered_map<std::uint32_t, std::vector<std::uint32_t>> reference;
+    std::mt19937 rng(static_cast<unsigned>(bits));
+    const std::uint32_t mask = bits == 32 ? ~0u : (1u << bits) - 1;
+    const auto check = [&](std::uint32_t key) {
+      std::vector<std::uint32_t> got;
+      const auto b = postings.find(key);
+      b.for_each([&](std::uint32_t s) { got.push_back(s); });
+      ASSERT_EQ(b.size(), got.size());
+      const auto it = reference.find(key);
+      ASSERT_EQ(got, it == reference.end() ? std::vector<std::uint32_t>{} : it->second) << "key " << key;
+    };
+    for (std::uint32_t slot = 0; slot < 3000; ++slot) {
+      // Single additions, and every 300th slot a bulk one of 100 slots.
+      const bool bulk = slot % 300 == 299;
+      std::vector<std::pair<std::uint32_t, std::uint32_t>> pairs;
+      for (std::uint32_t s = slot; s < (bulk ? slot + 100 : slot + 1); ++s) {
+        for (int k = 0; k < 20; ++k) {
+          // Some keys crowded (as real buckets are), most rare.
+          const std::uint32_t key = (rng() % 4 == 0 ? rng() % 16 : rng()) & mask;
+          if (bulk) {
+            pairs.emplace_back(key, s);
+          } else {
+            postings.add(key, s);
+          }
+          reference[key].push_back(s);
+        }
+      }
+      if (bulk) postings.add(std::move(pairs)), slot += 99;
+      if (slot % 400 == 0)
+        for (int q = 0; q < 200; ++q) check(rng() & mask);
+    }
+    for (const auto& [key, slots] : reference) check(key);
+    std::size_t entries = 0;
+    for (const auto& [key, slots] : reference) entries += slots.size();
+    EXPECT_EQ(postings.size(), entries);
+    // 6 bytes an entry once merged, plus the recent part and the directory.
+    EXPECT_LT(postings.memory_bytes(), 60000u * 20);
+  }
 }
 
 TEST(FingerIndex, KeysAreDeterministicAndCollideForTheSameFinger) {

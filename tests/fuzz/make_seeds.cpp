@@ -10,7 +10,7 @@
 #include "tunggal/person_record.h"
 #include "tunggal/calibration.h"
 #include "tunggal/face.h"
-#include <fstream>
+#include "../../engine/src/gallery/snapshot.h"
 
 using namespace tunggal;
 
@@ -69,6 +69,28 @@ int main(int argc, char** argv) {
     std::ifstream in(std::filesystem::path(TUNGGAL_SOURCE_DIR) / "engine/models/faceplugin-fr-js-0.0.1.model");
     const std::string model = "f" + std::string(std::istreambuf_iterator<char>(in), {});
     write("text/model", std::vector<std::uint8_t>(model.begin(), model.end()));
+  }
+  // A snapshot block for fuzz_snapshot (first byte: people; 2 key tables,
+  // 4-d faces, as the target fixes them).
+  std::filesystem::create_directories(dir / "snapshot");
+  {
+    std::vector<detail::EnrolledPerson> people(2);
+    for (std::size_t i = 0; i < people.size(); ++i) {
+      auto& p = people[i];
+      p.ref = "R" + std::to_string(i);
+      EnrolledFinger& f = p.fingers[1 + i];
+      f.words = 4;
+      f.disc_cells = 40;
+      for (int c = 0; c < 3; ++c) {
+        f.minutiae.push_back({static_cast<float>(rng() % 300), static_cast<float>(rng() % 400), 1.0f});
+        for (int w = 0; w < f.words; ++w) f.values.push_back(rng()), f.validity.push_back(~0ull);
+        for (int t = 0; t < 2; ++t) p.keys[1 + i].push_back(static_cast<std::uint32_t>(rng() % 4096));
+      }
+      if (i == 0) p.face = QuantizedEmbedding{{1, -2, 3, -4}, 0.25f};
+    }
+    auto block = detail::encode_snapshot_block(people, 2);
+    block.insert(block.begin(), 2);
+    write("snapshot/block", block);
   }
   // Images for fuzz_image: a small ridge pattern in each accepted format.
   std::filesystem::create_directories(dir / "images");

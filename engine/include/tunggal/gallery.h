@@ -36,8 +36,10 @@ struct IdentifyOptions {
   bool exhaustive = false;
   // Fast path: each index (fingerprint LSH votes, face similarity) proposes
   // max(shortlist_min, shortlist_share * searched people), best first; the
-  // union is fully matched. A probe with neither usable fingers nor a usable
-  // face is matched exhaustively.
+  // union is fully matched. The fingerprint index proposes 10 / k times as
+  // many for a probe with k < 10 fingers: the same number of finger
+  // comparisons. A probe with neither usable fingers nor a usable face is
+  // matched exhaustively.
   std::size_t shortlist_min = 50;
   double shortlist_share = 0.001;
   bool use_fingers = true, use_face = true;

@@ -63,7 +63,7 @@ FingerIndex::FingerIndex(const FingerIndexParams& p, const MccParams& mcc) : p_(
     std::shuffle(draw.begin(), draw.end(), rng);
     t.key_bits.assign(draw.begin(), draw.begin() + p.bits_per_key);
   }
-  for (auto& per_position : buckets_) per_position.resize(tables_.size());
+  for (auto& per_position : buckets_) per_position.assign(tables_.size(), Postings(p.bits_per_key));
 }
 
 std::vector<std::uint32_t> FingerIndex::keys(const EnrolledFinger& f) const {
@@ -104,12 +104,13 @@ void FingerIndex::add(std::span<const Addition> additions) {
   const auto fill = [&](std::size_t job) {
     const auto position = static_cast<int>(job / n);
     const std::size_t t = job % n;
-    auto& table = buckets_[static_cast<std::size_t>(position)][t];
+    std::vector<std::pair<std::uint32_t, std::uint32_t>> pairs;
     for (const Addition& a : additions) {
       if (a.position != position) continue;
       for (std::size_t i = t; i < a.keys.size(); i += n)
-        if (a.keys[i] != kNoKey) table[a.keys[i]].push_back(a.slot);
+        if (a.keys[i] != kNoKey) pairs.emplace_back(a.keys[i], a.slot);
     }
+    buckets_[static_cast<std::size_t>(position)][t].add(std::move(pairs));
   };
   if (additions.size() == 1) {  // one finger: its own position's tables only
     const auto p = static_cast<std::size_t>(additions[0].position);
@@ -130,18 +131,30 @@ std::size_t FingerIndex::vote(int position, std::span<const std::uint32_t> keys,
   std::size_t visited = 0;
   for (std::size_t i = 0; i < keys.size(); ++i) {
     if (keys[i] == kNoKey) continue;
-    const auto& table = per_table[i % n];
-    const auto it = table.find(keys[i]);
-    if (it == table.end() || it->second.size() > cap) continue;
+    const Postings::Bucket bucket = per_table[i % n].find(keys[i]);
+    const std::size_t size = bucket.size();
+    if (size == 0 || size > cap) continue;
     // A collision in a crowded bucket is weak evidence: weight it by the
     // bucket's rarity (inverse document frequency, as in text retrieval).
-    const auto weight = static_cast<float>(std::log2(1.0 + cylinders / static_cast<double>(it->second.size())));
-    for (const std::uint32_t slot : it->second) {
+    const auto weight = static_cast<float>(std::log2(1.0 + cylinders / static_cast<double>(size)));
+    bucket.for_each([&](std::uint32_t slot) {
       if (slot < votes.size()) votes[slot] += weight * norm[slot];
-    }
-    visited += it->second.size();
+    });
+    visited += size;
   }
   return visited;
+}
+
+}  // namespace tunggal::detail
+
+namespace tunggal::detail {
+
+std::size_t FingerIndex::memory_bytes() const {
+  std::size_t bytes = 0;
+  for (const auto& per_position : buckets_)
+    for (const auto& table : per_position) bytes += table.memory_bytes();
+  for (const auto& norm : norm_) bytes += norm.capacity() * sizeof(float);
+  return bytes;
 }
 
 }  // namespace tunggal::detail

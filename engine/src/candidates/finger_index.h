@@ -8,10 +8,10 @@
 #include <array>
 #include <cstdint>
 #include <span>
-#include <unordered_map>
 #include <vector>
 
 #include "tunggal/candidates.h"
+#include "postings.h"
 #include "tunggal/comparison.h"
 
 namespace tunggal::detail {
@@ -42,6 +42,7 @@ class FingerIndex {
   std::size_t vote(int position, std::span<const std::uint32_t> keys, std::span<float> votes) const;
 
   int tables() const { return static_cast<int>(tables_.size()); }
+  std::size_t memory_bytes() const;  // of the tables, roughly
 
  private:
   struct PooledBit {
@@ -50,12 +51,11 @@ class FingerIndex {
   struct Table {
     std::vector<PooledBit> key_bits;  // bits_per_key of them
   };
-  using Buckets = std::unordered_map<std::uint32_t, std::vector<std::uint32_t>>;
   FingerIndexParams p_;
   std::vector<Table> tables_;
   // [position][table] -> key -> slots (a slot repeats when several of its
   // cylinders share the key: that is a collision count too).
-  std::array<std::vector<Buckets>, 11> buckets_;
+  std::array<std::vector<Postings>, 11> buckets_;
   std::array<std::size_t, 11> cylinders_{};  // per position, for the stop-word share
   std::array<std::vector<float>, 11> norm_;   // [position][slot] 1 / sqrt(cylinders)
 };

@@ -206,7 +206,13 @@ DedupDecision Gallery::Impl::search(const EnrolledPerson& probe, const IdentifyO
       std::vector<std::size_t> voted;
       for (std::size_t s : searched)
         if (votes[s] > 0) voted.push_back(s);
-      append_top(std::move(voted), m, [&](std::size_t s) { return votes[s]; }, matched);
+      // The same comparison budget whatever the probe's finger count: a
+      // probe with k fingers costs k comparisons per person fully matched,
+      // so it gets m x 10 / k people (its votes are weaker, too).
+      std::size_t k = 0;
+      for (std::size_t pos = 1; pos < kPositions; ++pos) k += probe.fingers[pos].size() > 0;
+      const std::size_t mf = m * (kPositions - 1) / std::max<std::size_t>(1, k);
+      append_top(std::move(voted), mf, [&](std::size_t s) { return votes[s]; }, matched);
     }
     if (face) {
       std::vector<std::size_t> with_face;

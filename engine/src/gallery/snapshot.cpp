@@ -86,9 +86,11 @@ std::vector<EnrolledPerson> decode_snapshot_block(std::span<const std::uint8_t> 
     }
     const auto fingers = in.get<std::uint8_t>("finger count");
     if (fingers >= kPositions) in.fail("more than ten fingers");
+    std::size_t last = 0;
     for (int k = 0; k < fingers; ++k) {
       const auto pos = in.get<std::uint8_t>("finger position");
-      if (pos < 1 || pos >= kPositions || p.fingers[pos].size() > 0) in.fail("bad or repeated finger position");
+      if (pos <= last || pos >= kPositions) in.fail("finger positions out of range or not ascending");
+      last = pos;
       EnrolledFinger& f = p.fingers[pos];
       const auto n = in.get<std::uint32_t>("cylinder count");
       f.words = in.get<std::uint16_t>("words per cylinder");
