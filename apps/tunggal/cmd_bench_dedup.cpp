@@ -4,7 +4,9 @@
 // face alone and fused on the fast path, and fused exhaustively (the
 // reference) up to --exhaustive-max. Last line, for tools:
 //   persons=N fnir=X fpir=Y identifications_per_second=Z effective_fingers_per_second_per_core=W
+#include <malloc.h>
 #include <sys/resource.h>
+#include <unistd.h>
 #include <tbb/parallel_for.h>
 
 #include <opencv2/imgcodecs.hpp>
@@ -12,6 +14,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdio>
 #include <filesystem>
 #include <iomanip>
 #include <iostream>
@@ -34,10 +37,20 @@ double now_s() {
   return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
 }
 
-long rss_kb() {
+long peak_rss_kb() {
   rusage u{};
   ::getrusage(RUSAGE_SELF, &u);
   return u.ru_maxrss;
+}
+
+// Resident memory now (peak RSS also counts enrolment's transient batches).
+long rss_kb() {
+  long pages = 0, resident = 0;
+  if (std::FILE* f = std::fopen("/proc/self/statm", "r")) {
+    if (std::fscanf(f, "%ld %ld", &pages, &resident) != 2) resident = 0;
+    std::fclose(f);
+  }
+  return resident * (::sysconf(_SC_PAGESIZE) / 1024);
 }
 
 // Milliseconds per identification (one probe, all threads) against gallery
@@ -197,6 +210,8 @@ Runner add_bench_dedup(CLI::App& bench) {
     std::ostringstream real_rows, startup_rows;
     std::map<std::string, std::vector<std::pair<double, double>>> series;
     for (const std::size_t n : a->persons) {
+      ::malloc_trim(0);  // what the last size freed goes back to the system
+      const long rss0 = rss_kb();
       datasets::PopulationParams p;
       p.seed = a->seed;
       p.people = n;
@@ -223,7 +238,7 @@ Runner add_bench_dedup(CLI::App& bench) {
         }
       }
       gallery.insert(gallery.end(), real.gallery.begin(), real.gallery.end());
-      const long rss0 = rss_kb();
+      const long peak0 = peak_rss_kb();
       const double t0 = now_s();
       std::unique_ptr<Gallery> g;
       std::filesystem::path dir;
@@ -239,26 +254,31 @@ Runner add_bench_dedup(CLI::App& bench) {
           g->insert(std::span<const PersonRecord>(gallery).subspan(from, std::min(kBatch, gallery.size() - from)));
       }
       const double enrol_s = now_s() - t0;
-      const double kb_per_person = static_cast<double>(rss_kb() - rss0) / static_cast<double>(gallery.size());
+      const std::size_t people = gallery.size();
       double fingers_per_person = 0;
       for (const auto& r : gallery) fingers_per_person += static_cast<double>(r.fingers.size());
-      fingers_per_person /= static_cast<double>(std::max<std::size_t>(1, gallery.size()));
+      fingers_per_person /= static_cast<double>(std::max<std::size_t>(1, people));
+      gallery = {};  // the records are in the gallery now
+      ::malloc_trim(0);
+      const double kib_per_person = static_cast<double>(rss_kb() - rss0) / static_cast<double>(people);
+      const double peak_kib_per_person = static_cast<double>(peak_rss_kb() - peak0) / static_cast<double>(people);
       std::cerr << "persons " << n << ": enrolled in " << std::fixed << std::setprecision(1) << enrol_s << " s ("
-                << std::setprecision(0) << kb_per_person << " KiB per person, peak RSS growth)\n";
+                << std::setprecision(0) << kib_per_person << " KiB per person resident after enrolment, "
+                << peak_kib_per_person << " KiB peak RSS growth while enrolling)\n";
       if (!dir.empty()) {
         const auto snap = g->snapshot();
         g.reset();
         GalleryOpenReport open;
         g = Gallery::open(dir, &open, MccParams{}, a->index);
-        if (open.records != gallery.size() || open.snapshot_records != gallery.size())
+        if (open.records != people || open.snapshot_records != people)
           throw Error(ErrorCode::internal, "bench: the reopened gallery holds " + std::to_string(open.records) +
                                                " people, " + std::to_string(open.snapshot_records) + " from the snapshot");
         startup_rows << std::fixed << "| " << n << " | " << std::setprecision(1) << enrol_s << " | "
                      << std::setprecision(2) << snap.seconds << " | " << std::setprecision(0)
                      << static_cast<double>(snap.bytes) / (1 << 20) << " | " << std::setprecision(1)
-                     << static_cast<double>(snap.bytes) / static_cast<double>(gallery.size()) / 1024 << " | "
+                     << static_cast<double>(snap.bytes) / static_cast<double>(people) / 1024 << " | "
                      << std::setprecision(2) << open.seconds << " | " << std::setprecision(0)
-                     << static_cast<double>(gallery.size()) / open.seconds << " |\n";
+                     << static_cast<double>(people) / open.seconds << " |\n";
       }
       const auto run = [&](const std::vector<PersonRecord>& set, const std::map<std::string, std::string>& truth,
                            bool fingers, bool face, bool exhaustive) {
@@ -319,7 +339,7 @@ Runner add_bench_dedup(CLI::App& bench) {
         std::cout << std::fixed << "| " << n << " | " << m.name << " | " << std::setprecision(4) << r.fnir2 << " | "
                   << r.fnir3 << " | " << r.fpir2 << " | " << r.fpir3 << " | " << std::setprecision(3) << r.penetration
                   << " | " << std::setprecision(0) << r.entries << " | " << std::setprecision(1) << r.ids_per_s << " | " << std::setprecision(0)
-                  << r.fingers_per_s_core << " |\n";
+                  << r.fingers_per_s_core << " |" << std::endl;  // flushed: a long run keeps what it measured
         if (std::string(m.name) == "fused") {
           std::ostringstream l;
           l << std::setprecision(6) << "persons=" << n << " fnir=" << r.fnir3 << " fpir=" << r.fpir3
