@@ -315,6 +315,10 @@ TEST(GalleryStorage, ADamagedOrForeignSnapshotIsNotUsedAndNothingIsLost) {
   Gallery::open(dir, &r);
   EXPECT_EQ(r.snapshot_problem, "");
   EXPECT_EQ(r.snapshot_records, 12u);
+  // A snapshot without its log is a damaged folder: refused, not restarted.
+  std::filesystem::rename(dir / "gallery.wal", dir / "moved.wal");
+  EXPECT_THROW(Gallery::open(dir), Error);
+  EXPECT_FALSE(std::filesystem::exists(dir / "gallery.wal"));
   std::filesystem::remove_all(dir);
   std::filesystem::remove_all(other);
 }

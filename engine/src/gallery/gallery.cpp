@@ -318,6 +318,11 @@ std::unique_ptr<Gallery> Gallery::open(const std::filesystem::path& dir, Gallery
   GalleryOpenReport r;
   auto g = std::make_unique<Gallery>(mcc, index);
   std::uint64_t start = 0;
+  // The log is the truth: a snapshot without it is a damaged folder, not a
+  // new gallery to start over.
+  if (std::filesystem::exists(dir / kSnapshotName) && !std::filesystem::exists(dir / kLogName))
+    throw Error(ErrorCode::malformed_data, (dir / kLogName).string() +
+                                               " is missing but a snapshot is present: refusing to start a new log");
   if (std::filesystem::exists(dir / kSnapshotName)) {
     try {
       start = load_snapshot(*g->impl_, dir, r.snapshot_records);
