@@ -272,6 +272,50 @@ TEST(GalleryStorage, SnapshotThenLogTailReopensTheSameGallery) {
   EXPECT_THROW(Gallery().snapshot(), Error);  // in memory: no folder
 }
 
+TEST(GalleryStorage, UpdateReplacesARecordDurably) {
+  const auto dir = fresh_dir("gallery_update");
+  const auto pop = make_population(6, 0, 34, 2);
+  IdentifyOptions o;
+  o.exhaustive = true;
+  const auto best_for = [&](const Gallery& g, const PersonRecord& probe) {
+    const auto d = g.identify({&probe, 1}, o).front();
+    return d.candidates.empty() ? std::string() : d.candidates.front().ref;
+  };
+  // Person 0 is recaptured: their record now holds person 5's prints.
+  PersonRecord recaptured = pop.gallery[5];
+  recaptured.id = pop.gallery[0].id;
+  {
+    auto g = Gallery::open(dir);
+    g->insert(std::span<const PersonRecord>(pop.gallery).first(5));
+    EXPECT_EQ(best_for(*g, pop.gallery[0]), pop.gallery[0].id);
+    g->update(recaptured);
+    EXPECT_EQ(g->count(), 5u);
+    EXPECT_EQ(best_for(*g, pop.gallery[5]), pop.gallery[0].id);
+    EXPECT_EQ(best_for(*g, pop.gallery[0]), "");
+    try {
+      g->update(pop.gallery[5]);  // not enrolled
+      ADD_FAILURE() << "updated an id that is not enrolled";
+    } catch (const Error& e) {
+      EXPECT_EQ(e.code(), ErrorCode::not_found);
+    }
+  }
+  GalleryOpenReport r;
+  auto g = Gallery::open(dir, &r);
+  EXPECT_EQ(r.log_entries, 6u);  // five inserts and the update
+  EXPECT_EQ(r.records, 5u);
+  EXPECT_EQ(best_for(*g, pop.gallery[5]), pop.gallery[0].id);
+  // After a snapshot, an update replayed from the log tail.
+  g->snapshot();
+  g->update(pop.gallery[0]);
+  g.reset();
+  g = Gallery::open(dir, &r);
+  EXPECT_EQ(r.snapshot_records, 5u);
+  EXPECT_EQ(r.log_entries, 1u);
+  EXPECT_EQ(best_for(*g, pop.gallery[0]), pop.gallery[0].id);
+  EXPECT_EQ(best_for(*g, pop.gallery[5]), "");
+  std::filesystem::remove_all(dir);
+}
+
 TEST(GalleryStorage, ADamagedOrForeignSnapshotIsNotUsedAndNothingIsLost) {
   const auto dir = fresh_dir("gallery_badsnap"), other = fresh_dir("gallery_othersnap");
   const auto pop = make_population(14, 0, 32, 2);

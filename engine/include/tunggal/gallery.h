@@ -6,7 +6,7 @@
 // Batch first: identify() takes many probes at once; a single probe is a
 // batch of one. Thread-safe: searches run in parallel with each other and
 // with inserts; a search sees every insert acknowledged before it started.
-// Durable when opened on a folder: every insert and remove is in the
+// Durable when opened on a folder: every insert, update and remove is in the
 // write-ahead log, checksummed and fsync'ed, before it returns.
 #pragma once
 
@@ -128,6 +128,10 @@ class Gallery {
   // All or nothing: a bad record or an id already present (or twice in the
   // batch) throws before anything is written.
   void insert(std::span<const PersonRecord> records);
+  // Replaces an enrolled person's record (same reference id), e.g. after a
+  // recapture: one log entry, so a crash leaves the old record or the new
+  // one, never neither. Throws Error(not_found) if the id is not enrolled.
+  void update(const PersonRecord& record);
   bool remove(const std::string& ref);
   std::size_t count() const;
   bool contains(const std::string& ref) const;

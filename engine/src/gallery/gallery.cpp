@@ -80,13 +80,16 @@ struct Gallery::Impl {
 
   // Throws before anything changes: an id already enrolled or twice in the
   // batch, or a face of another model than the gallery's (or the batch's).
-  void check_insertable(std::span<const EnrolledPerson> batch) const {
+  // `replacing`: an update, whose ids must be enrolled instead.
+  void check_insertable(std::span<const EnrolledPerson> batch, bool replacing = false) const {
     std::unordered_map<std::string_view, int> seen;
     std::string_view model = face_model;
     std::size_t dim = face_dim;
     for (const auto& p : batch) {
-      if (by_ref.count(p.ref) != 0)
+      if (!replacing && by_ref.count(p.ref) != 0)
         throw Error(ErrorCode::invalid_argument, "gallery: reference id " + p.ref + " is already enrolled");
+      if (replacing && by_ref.count(p.ref) == 0)
+        throw Error(ErrorCode::not_found, "gallery: reference id " + p.ref + " is not enrolled");
       if (++seen[p.ref] > 1)
         throw Error(ErrorCode::invalid_argument, "gallery: reference id " + p.ref + " appears twice in the batch");
       if (!p.face) continue;
@@ -347,7 +350,7 @@ std::unique_ptr<Gallery> Gallery::open(const std::filesystem::path& dir, Gallery
       replay, start);
   std::vector<EnrolledPerson> prepared(ops.size());
   tbb::parallel_for(std::size_t{0}, ops.size(), [&](std::size_t i) {
-    if (ops[i].first == detail::WalOp::insert)
+    if (ops[i].first != detail::WalOp::remove)
       prepared[i] = prepare(decode_person_record(ops[i].second), mcc, g->impl_->index, false);
   });
   for (std::size_t i = 0; i < ops.size();) {
@@ -358,6 +361,11 @@ std::unique_ptr<Gallery> Gallery::open(const std::filesystem::path& dir, Gallery
       g->impl_->check_insertable(run);
       g->impl_->apply_inserts(run);
       i = j;
+    } else if (ops[i].first == detail::WalOp::update) {
+      g->impl_->check_insertable({&prepared[i], 1}, true);
+      g->impl_->apply_remove(prepared[i].ref);
+      g->impl_->apply_inserts({&prepared[i], 1});
+      ++i;
     } else {
       g->impl_->apply_remove(std::string(ops[i].second.begin(), ops[i].second.end()));
       ++i;
@@ -450,6 +458,17 @@ void Gallery::insert(std::span<const PersonRecord> records) {
   }
   for (auto& p : prepared) p.encoded = {};
   impl_->apply_inserts(prepared);
+}
+
+void Gallery::update(const PersonRecord& record) {
+  EnrolledPerson p = prepare(record, impl_->mcc, impl_->index, true);
+  std::unique_lock lock(impl_->mu);
+  impl_->check_insertable({&p, 1}, true);
+  // One entry for both halves: a crash cannot leave the person removed.
+  if (impl_->log) impl_->log->append(detail::WalOp::update, p.encoded);
+  p.encoded.clear();
+  impl_->apply_remove(p.ref);
+  impl_->apply_inserts({&p, 1});
 }
 
 bool Gallery::remove(const std::string& ref) {

@@ -90,7 +90,7 @@ WriteAheadLog WriteAheadLog::open(const std::filesystem::path& path,
       }
       const std::span<const std::uint8_t> sealed(&byte(at), std::size_t{len} + 5);
       const std::uint32_t crc = le32(&byte(at + 5 + len));
-      if (crc != kernels::crc32c(sealed) || (op != 1 && op != 2)) {
+      if (crc != kernels::crc32c(sealed) || (op < 1 || op > 3)) {
         if (at + len + 9 == size) {
           torn();  // the last entry's checksum
           break;

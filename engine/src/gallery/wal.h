@@ -3,7 +3,8 @@
 //   file:  "TGWL" | u16 version 1 | u16 0
 //   entry: u32 payload length | u8 op | payload | u32 CRC-32C of length, op, payload
 // op 1: insert, payload = a native person record ("TGPR");
-// op 2: remove, payload = the reference id.
+// op 2: remove, payload = the reference id;
+// op 3: update, payload = the person's new record (same reference id).
 #pragma once
 
 #include <cstdint>
@@ -17,7 +18,7 @@
 
 namespace tunggal::detail {
 
-enum class WalOp : std::uint8_t { insert = 1, remove = 2 };
+enum class WalOp : std::uint8_t { insert = 1, remove = 2, update = 3 };
 
 struct WalReplay {
   std::size_t entries = 0;
