@@ -101,6 +101,7 @@ void FingerIndex::add(std::span<const Addition> additions) {
     if (norm.size() <= a.slot) norm.resize(a.slot + 1, 0.0f);
     norm[a.slot] = cylinders == 0 ? 0.0f : static_cast<float>(1.0 / std::sqrt(static_cast<double>(cylinders)));
   }
+  // One task per (position, table): each fills its own table.
   const auto fill = [&](std::size_t job) {
     const auto position = static_cast<int>(job / n);
     const std::size_t t = job % n;
@@ -112,12 +113,7 @@ void FingerIndex::add(std::span<const Addition> additions) {
     }
     buckets_[static_cast<std::size_t>(position)][t].add(std::move(pairs));
   };
-  if (additions.size() == 1) {  // one finger: its own position's tables only
-    const auto p = static_cast<std::size_t>(additions[0].position);
-    for (std::size_t t = 0; t < n; ++t) fill(p * n + t);
-  } else {
-    tbb::parallel_for(std::size_t{0}, buckets_.size() * n, fill);
-  }
+  tbb::parallel_for(std::size_t{0}, buckets_.size() * n, fill);
 }
 
 std::size_t FingerIndex::vote(int position, std::span<const std::uint32_t> keys, std::span<float> votes) const {

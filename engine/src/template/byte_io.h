@@ -2,12 +2,14 @@
 // read names the field, so a truncated record says which field ran short.
 #pragma once
 
+#include <bit>
 #include <cmath>
 #include <cstdint>
 #include <cstring>
 #include <span>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <vector>
 
 #include "tunggal/error.h"
@@ -60,12 +62,29 @@ class ByteReader {
     const std::uint32_t lo = le16(field);
     return lo | (static_cast<std::uint32_t>(le16(field)) << 16);
   }
+  std::uint64_t le64(std::string_view field) {
+    const std::uint64_t lo = le32(field);
+    return lo | (static_cast<std::uint64_t>(le32(field)) << 32);
+  }
   float lef32(std::string_view field) {
     const std::uint32_t bits = le32(field);
     float f;
     std::memcpy(&f, &bits, sizeof f);
     return f;
   }
+  // `n` little-endian values of an arithmetic type (or a struct of them,
+  // as laid out on this little-endian host), copied in one go; the count is
+  // checked against what is left before anything is allocated.
+  template <typename T>
+  void le_array(std::vector<T>& out, std::size_t n, std::string_view field) {
+    static_assert(std::endian::native == std::endian::little && std::is_trivially_copyable_v<T>);
+    if (n > remaining() / sizeof(T))
+      fail("truncated: " + std::string(field) + " needs " + std::to_string(n) + " values of " +
+           std::to_string(sizeof(T)) + " bytes, " + std::to_string(remaining()) + " bytes left");
+    out.resize(n);
+    if (n > 0) std::memcpy(out.data(), take(n * sizeof(T), field).data(), n * sizeof(T));
+  }
+  [[noreturn]] void fail(const std::string& what) const { throw_malformed(format_, offset_, what); }
   std::span<const std::uint8_t> take(std::size_t n, std::string_view field) {
     need(n, field);
     auto s = bytes_.subspan(offset_, n);
@@ -99,10 +118,20 @@ class ByteWriter {
     le16(static_cast<std::uint16_t>(v));
     le16(static_cast<std::uint16_t>(v >> 16));
   }
+  void le64(std::uint64_t v) {
+    le32(static_cast<std::uint32_t>(v));
+    le32(static_cast<std::uint32_t>(v >> 32));
+  }
   void lef32(float f) {
     std::uint32_t bits;
     std::memcpy(&bits, &f, sizeof f);
     le32(bits);
+  }
+  template <typename T>
+  void le_array(const std::vector<T>& v) {
+    static_assert(std::endian::native == std::endian::little && std::is_trivially_copyable_v<T>);
+    const auto* p = reinterpret_cast<const std::uint8_t*>(v.data());
+    out_.insert(out_.end(), p, p + v.size() * sizeof(T));
   }
   void append(std::span<const std::uint8_t> s) { out_.insert(out_.end(), s.begin(), s.end()); }
   void put_be32_at(std::size_t at, std::uint32_t v) {
