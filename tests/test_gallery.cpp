@@ -12,51 +12,18 @@
 #include <thread>
 #include <unordered_map>
 
-#include "tunggal/datasets/population.h"
+#include "gallery_support.h"
 #include "tunggal/error.h"
 #include "tunggal/gallery.h"
 #include "../engine/src/candidates/finger_index.h"
 #include "../engine/src/gallery/snapshot.h"
+#include "../engine/src/gallery/wal.h"
 
 namespace tunggal {
 namespace {
 
-// A small generated population: `people` gallery records, `probes`
-// applicants of whom half are planted duplicates; truth from the plan.
-struct Population {
-  std::vector<PersonRecord> gallery, probes;
-  std::map<std::string, std::string> mate;  // probe id -> gallery id (mated probes only)
-};
-
-Population make_population(std::size_t people, std::size_t probes, std::uint64_t seed, int fingers = 10) {
-  datasets::PopulationParams p;
-  p.seed = seed;
-  p.people = people;
-  p.probes = probes;
-  p.duplicate_fraction = 0.5;
-  const auto plan = datasets::plan_population(p);
-  Population pop;
-  std::map<std::uint64_t, std::string> gallery_of;
-  for (const auto& r : plan.records) {
-    auto rec = datasets::generate_record(p, r).record;
-    if (static_cast<int>(rec.fingers.size()) > fingers) rec.fingers.resize(static_cast<std::size_t>(fingers));
-    if (r.probe) {
-      pop.probes.push_back(std::move(rec));
-    } else {
-      gallery_of[r.person] = rec.id;
-      pop.gallery.push_back(std::move(rec));
-    }
-  }
-  for (const auto& r : plan.records)
-    if (r.probe && gallery_of.count(r.person)) pop.mate[r.record_id] = gallery_of[r.person];
-  return pop;
-}
-
-std::filesystem::path fresh_dir(const std::string& name) {
-  const auto d = std::filesystem::temp_directory_path() / ("tunggal_" + name + "_" + std::to_string(::getpid()));
-  std::filesystem::remove_all(d);
-  return d;
-}
+using test::fresh_dir;
+using test::make_population;
 
 TEST(Fusion, FisherFusionAndThresholds) {
   EXPECT_NEAR(fuse_scores(std::vector<double>{30}), 30, 1e-9);  // one term: unchanged
@@ -161,7 +128,7 @@ TEST(Gallery, SearchesRunWhileInsertsContinue) {
   EXPECT_EQ(g.identify(pop.probes).front().searched, 30u);
 }
 
-TEST(GalleryStorage, ReopensWithEverythingAndCutsATornTail) {
+TEST(GalleryStorage, ReopensWithEverythingAndSetsATornTailAside) {
   const auto dir = fresh_dir("gallery_reopen");
   const auto pop = make_population(8, 2, 24, 2);
   {
@@ -172,14 +139,21 @@ TEST(GalleryStorage, ReopensWithEverythingAndCutsATornTail) {
   }
   const auto size_before = std::filesystem::file_size(dir / "gallery.wal");
   {
-    std::ofstream(dir / "gallery.wal", std::ios::app | std::ios::binary) << "\x40\x00\x00\x00\x01half an entry";
+    // Half of the next entry, as a write the process died in leaves it.
+    const std::vector<std::uint8_t> payload(200, 0x33);
+    const std::span<const std::uint8_t> one[] = {payload};
+    const auto entry = detail::encode_wal_entries(detail::WalOp::insert, one, 9);
+    std::ofstream(dir / "gallery.wal", std::ios::app | std::ios::binary)
+        .write(reinterpret_cast<const char*>(entry.data()), 100);
   }
   GalleryOpenReport report;
   auto g = Gallery::open(dir, &report);
   EXPECT_EQ(report.records, 6u);
   EXPECT_EQ(report.log_entries, 8u);  // a batch of 6 logs 6 entries, then 1 insert, 1 remove
-  EXPECT_GT(report.torn_tail_bytes, 0u);
-  EXPECT_EQ(std::filesystem::file_size(dir / "gallery.wal"), size_before);  // cut off
+  EXPECT_EQ(report.torn_tail_bytes, 100u);
+  EXPECT_EQ(report.torn_tail_offset, size_before);
+  EXPECT_EQ(std::filesystem::file_size(dir / "gallery.wal"), size_before);  // set aside
+  EXPECT_EQ(std::filesystem::file_size(report.torn_tail_set_aside), 100u);  // kept
   EXPECT_FALSE(g->contains(pop.gallery[0].id));
   EXPECT_TRUE(g->contains(pop.gallery[6].id));
   g->insert(pop.gallery[7]);  // appends cleanly after the cut
@@ -188,6 +162,7 @@ TEST(GalleryStorage, ReopensWithEverythingAndCutsATornTail) {
   g = Gallery::open(dir, &again);
   EXPECT_EQ(again.records, 7u);
   EXPECT_EQ(again.torn_tail_bytes, 0u);
+  EXPECT_EQ(again.quarantined.size(), 1u);  // reported until a person removes it
   std::filesystem::remove_all(dir);
 }
 
@@ -264,6 +239,7 @@ TEST(GalleryStorage, SnapshotThenLogTailReopensTheSameGallery) {
   EXPECT_EQ(r.log_entries, 0u);
   // The log alone still has everything: without the snapshot, the same.
   std::filesystem::remove(dir / "gallery.snap");
+  g.reset();
   g = Gallery::open(dir, &r);
   EXPECT_EQ(r.snapshot_records, 0u);
   EXPECT_EQ(r.log_entries, 43u);

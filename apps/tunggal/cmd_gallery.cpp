@@ -103,18 +103,27 @@ struct GalleryArgs {
   std::string modalities = "all";
 };
 
-std::unique_ptr<Gallery> open_gallery(const std::string& dir) {
+std::unique_ptr<Gallery> open_gallery(const std::string& dir, GalleryAccess access) {
   GalleryOpenReport report;
-  auto g = Gallery::open(dir, &report);
+  auto g = Gallery::open(dir, &report, MccParams{}, FingerIndexParams{}, access);
   std::cerr << "gallery " << dir << ": " << report.records << " people (" << report.snapshot_records
             << " from the snapshot, " << report.log_entries << " log entries replayed) loaded in " << std::fixed
-            << std::setprecision(2) << report.seconds << " s\n";
+            << std::setprecision(2) << report.seconds << " s"
+            << (access == GalleryAccess::read_only ? ", read-only" : "") << "\n";
   if (!report.snapshot_problem.empty())
     std::cerr << "gallery " << dir << ": warning: " << report.snapshot_problem
               << "; the log was replayed in full (nothing lost; run `tunggal snapshot` to write a new one)\n";
-  if (report.torn_tail_bytes > 0)
-    std::cerr << "gallery " << dir << ": warning: the log ended in a torn, unacknowledged entry ("
-              << report.torn_tail_bytes << " bytes); it was cut off\n";
+  if (report.torn_tail_bytes > 0) {
+    std::cerr << "gallery " << dir << ": warning: " << report.log_problem << "; not loaded";
+    if (!report.torn_tail_set_aside.empty())
+      std::cerr << "; its bytes were moved to " << report.torn_tail_set_aside.string();
+    else
+      std::cerr << "; left in place (read-only)";
+    std::cerr << "\n";
+  }
+  for (const auto& q : report.quarantined)
+    std::cerr << "gallery " << dir << ": warning: quarantined log bytes kept in " << q.path.string() << " ("
+              << q.bytes << " bytes); inspect them, then delete the file to clear this warning\n";
   return g;
 }
 
@@ -128,8 +137,9 @@ IdentifyOptions options_from(const GalleryArgs& a) {
   return o;
 }
 
-void add_common(CLI::App* cmd, GalleryArgs& a, bool search) {
-  cmd->add_option("--gallery", a.gallery, "Gallery folder (created if absent)")->required();
+void add_common(CLI::App* cmd, GalleryArgs& a, bool search, bool creates) {
+  cmd->add_option("--gallery", a.gallery, creates ? "Gallery folder (created if absent)" : "Gallery folder (read-only)")
+      ->required();
   cmd->add_option("records", a.records, "Person records (.tgr files or folders of them)");
   cmd->add_option("--population", a.population,
                   "A folder from 'tunggal gen': its gallery records (enroll) or applicants (identify, dedup)");
@@ -196,12 +206,12 @@ std::vector<PersonRecord> load_records(const std::vector<std::filesystem::path>&
 Runner add_enroll(CLI::App& app) {
   auto a = std::make_shared<GalleryArgs>();
   auto* cmd = app.add_subcommand("enroll", "Add person records to a gallery (durable before it returns)");
-  add_common(cmd, *a, false);
+  add_common(cmd, *a, false, true);
   return [a] {
     Truth truth;
     if (!a->population.empty()) truth = read_truth(a->population);
     const auto paths = record_paths(a->records, a->population, "gallery", &truth);
-    auto g = open_gallery(a->gallery);
+    auto g = open_gallery(a->gallery, GalleryAccess::read_write);
     int failures = 0;
     const auto t0 = std::chrono::steady_clock::now();
     Progress progress("records enrolled");
@@ -246,20 +256,20 @@ struct ProbeRun {
   std::unique_ptr<Gallery> gallery;
 };
 
-ProbeRun open_probe_run(const GalleryArgs& a) {
+ProbeRun open_probe_run(const GalleryArgs& a, GalleryAccess access) {
   ProbeRun r;
   if (!a.population.empty()) r.truth = read_truth(a.population);
   r.probes = load_records(record_paths(a.records, a.population, "probe", &r.truth), r.failures);
-  r.gallery = open_gallery(a.gallery);
+  r.gallery = open_gallery(a.gallery, access);
   return r;
 }
 
 Runner add_identify(CLI::App& app) {
   auto a = std::make_shared<GalleryArgs>();
   auto* cmd = app.add_subcommand("identify", "Search a gallery for each record (one JSON line per probe)");
-  add_common(cmd, *a, true);
+  add_common(cmd, *a, true, false);
   return [a] {
-    auto [truth, failures, probes, g] = open_probe_run(*a);
+    auto [truth, failures, probes, g] = open_probe_run(*a, GalleryAccess::read_only);
     const auto t0 = std::chrono::steady_clock::now();
     const auto decisions = g->identify(probes, options_from(*a));
     const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
@@ -279,7 +289,7 @@ Runner add_snapshot(CLI::App& app) {
       "snapshot", "Write a gallery's enrolled form to disk so that the next start-up need not enrol the log again");
   cmd->add_option("--gallery", *dir, "Gallery folder")->required();
   return [dir] {
-    auto g = open_gallery(*dir);
+    auto g = open_gallery(*dir, GalleryAccess::read_write);
     const auto r = g->snapshot();
     std::cout << "snapshot of " << r.records << " people, " << std::fixed << std::setprecision(1)
               << static_cast<double>(r.bytes) / (1 << 20) << " MiB, written in " << std::setprecision(2) << r.seconds
@@ -291,9 +301,9 @@ Runner add_snapshot(CLI::App& app) {
 Runner add_dedup(CLI::App& app) {
   auto a = std::make_shared<GalleryArgs>();
   auto* cmd = app.add_subcommand("dedup", "Deduplicate each record in turn: search, enrol only if unique");
-  add_common(cmd, *a, true);
+  add_common(cmd, *a, true, true);
   return [a] {
-    auto [truth, failures, probes, g] = open_probe_run(*a);
+    auto [truth, failures, probes, g] = open_probe_run(*a, GalleryAccess::read_write);
     std::size_t enrolled = 0;
     for (const auto& p : probes) {
       const auto d = g->deduplicate(p, options_from(*a));
@@ -303,6 +313,48 @@ Runner add_dedup(CLI::App& app) {
     std::cerr << "dedup: " << enrolled << " of " << probes.size() << " enrolled as unique; gallery now holds "
               << g->count() << " people\n";
     return failures > 0 ? 1 : 0;
+  };
+}
+
+Runner add_check(CLI::App& app) {
+  auto dir = std::make_shared<std::string>();
+  auto* cmd = app.add_subcommand("check",
+                                 "Read a gallery's log without loading or changing anything: entries, damage, "
+                                 "torn tails, quarantined files (exit 0 clean, 1 otherwise)");
+  cmd->add_option("--gallery", *dir, "Gallery folder")->required();
+  return [dir] {
+    const auto c = check_gallery_log(*dir);
+    const char* state = c.state == GalleryLogCheck::State::clean       ? "clean"
+                        : c.state == GalleryLogCheck::State::torn_tail ? "torn tail"
+                                                                       : "damaged";
+    std::cout << "log: " << c.bytes << " bytes, " << c.entries << " committed entries up to byte " << c.committed_end
+              << ": " << state << "\n";
+    if (!c.problem.empty()) std::cout << "problem: " << c.problem << "\n";
+    if (c.state == GalleryLogCheck::State::damaged)
+      std::cout << "an operator may set bytes " << c.committed_end << "-" << c.bytes
+                << " aside (kept in a file beside the log) with `tunggal repair --gallery " << *dir
+                << " --set-aside-from " << c.committed_end << "`\n";
+    if (c.snapshot_covers > 0) std::cout << "snapshot: covers the log up to byte " << c.snapshot_covers << "\n";
+    for (const auto& q : c.quarantined) std::cout << "quarantined: " << q.path.string() << " (" << q.bytes << " bytes)\n";
+    return c.state == GalleryLogCheck::State::clean && c.quarantined.empty() ? 0 : 1;
+  };
+}
+
+Runner add_repair(CLI::App& app) {
+  auto dir = std::make_shared<std::string>();
+  auto from = std::make_shared<std::uint64_t>(0);
+  auto* cmd = app.add_subcommand("repair",
+                                 "An operator's decision for a damaged log: move its bytes from an offset on into a "
+                                 "quarantine file beside it (nothing is deleted), so the gallery opens with what "
+                                 "comes before");
+  cmd->add_option("--gallery", *dir, "Gallery folder")->required();
+  cmd->add_option("--set-aside-from", *from, "Byte offset: the end of a committed group, as `tunggal check` reports")
+      ->required();
+  return [dir, from] {
+    for (const auto& f : set_aside_gallery_log(*dir, *from)) std::cout << "set aside: " << f.string() << "\n";
+    const auto c = check_gallery_log(*dir);
+    std::cout << "log: " << c.entries << " committed entries, " << c.bytes << " bytes\n";
+    return 0;
   };
 }
 

@@ -27,6 +27,8 @@ Runner add_enroll(CLI::App& app);
 Runner add_identify(CLI::App& app);
 Runner add_dedup(CLI::App& app);
 Runner add_snapshot(CLI::App& app);
+Runner add_check(CLI::App& app);
+Runner add_repair(CLI::App& app);
 
 // The face pipeline from a model description file ("" = the installed default).
 FaceExtractor make_face_extractor(const std::string& models);

@@ -24,6 +24,8 @@ int main(int argc, char** argv) {
   add(&tunggal::cli::add_identify);
   add(&tunggal::cli::add_dedup);
   add(&tunggal::cli::add_snapshot);
+  add(&tunggal::cli::add_check);
+  add(&tunggal::cli::add_repair);
   add(&tunggal::cli::add_match);
   add(&tunggal::cli::add_calibrate);
   add(&tunggal::cli::add_bench);

@@ -18,6 +18,7 @@ enum class ErrorCode : int {
   io = 5,                 // the operating system refused a read or write
   not_found = 6,          // a file, record or id does not exist
   limit_exceeded = 7,     // input larger than a documented limit
+  busy = 8,               // in use by another process or device: retry later
   internal = 99,          // a bug: please report it
 };
 

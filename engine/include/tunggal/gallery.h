@@ -85,6 +85,16 @@ double fuse_scores(std::span<const double> scores) noexcept;
 // per-person FMR = target_fpir / searched).
 double duplicate_threshold(double target_fpir, std::size_t searched);
 
+// A file set aside beside the log: the bytes of a torn tail a writer moved
+// out of the way (`gallery.wal.torn-<offset>`), or what an operator set
+// aside with set_aside_gallery_log (`gallery.wal.set-aside-<offset>`, and
+// `gallery.snap.set-aside-<offset>` for a snapshot that covered them). Never
+// deleted by the library: reported at every open until a person removes it.
+struct QuarantinedLogFile {
+  std::filesystem::path path;
+  std::uint64_t bytes = 0;
+};
+
 // Opening a durable gallery: what was found in the snapshot and the log.
 struct GalleryOpenReport {
   std::size_t records = 0;
@@ -94,11 +104,47 @@ struct GalleryOpenReport {
   // cut short, of other parameters, or not of this log. The log is then
   // replayed in full, so nothing is lost; only start-up is slower.
   std::string snapshot_problem;
-  // A last entry cut short or failing its checksum: a write the process
-  // died in, never acknowledged. It is cut off, and reported here.
-  std::uint64_t torn_tail_bytes = 0;
+  // The log ends in an unfinished write (an entry cut short, zeros where
+  // data never landed, or a group whose commit entry is missing) with
+  // nothing valid after it: those bytes were never acknowledged and are not
+  // loaded. A read-only open leaves them in place; a writer moves them to
+  // `torn_tail_set_aside` first (they are kept) so that appends follow the
+  // last committed entry.
+  std::uint64_t torn_tail_bytes = 0, torn_tail_offset = 0;
+  std::string log_problem;  // what the torn tail was, for a person (empty: none)
+  std::filesystem::path torn_tail_set_aside;  // written by this open (empty: none)
+  std::vector<QuarantinedLogFile> quarantined;  // every quarantine file now beside the log
   double seconds = 0;
 };
+
+enum class GalleryAccess {
+  read_write,  // creates the folder and log if absent; one writer process at a time (Error(busy) otherwise)
+  read_only,   // never writes to the folder; inserts, updates, removes and snapshots are refused
+};
+
+// What is in a gallery's log, read without loading anyone and without
+// changing anything (`tunggal check`).
+struct GalleryLogCheck {
+  enum class State { clean, torn_tail, damaged };
+  State state = State::clean;
+  std::uint64_t bytes = 0;          // the log's size
+  std::size_t entries = 0;          // committed entries (inserts, updates, removes)
+  std::uint64_t committed_end = 0;  // byte after the last committed entry before any problem
+  std::uint64_t damage_offset = 0;  // the first damaged or unfinished entry
+  std::optional<std::uint64_t> resumes_at;  // damaged: a valid entry found after the damage
+  std::string problem;              // empty when clean
+  std::uint64_t snapshot_covers = 0;  // log offset the snapshot covers up to (0: no usable snapshot header)
+  std::vector<QuarantinedLogFile> quarantined;
+};
+GalleryLogCheck check_gallery_log(const std::filesystem::path& dir);
+
+// An operator's decision for a damaged log: moves the log's bytes from
+// `from` (the end of a committed group, as check_gallery_log reports) to the
+// end into a quarantine file beside it, and cuts the log there, so that the
+// gallery opens with everything before. A snapshot covering past `from` is
+// set aside too. Nothing is deleted. Needs the writer's lock (Error(busy)
+// while a writer has the gallery open). Returns the files written.
+std::vector<std::filesystem::path> set_aside_gallery_log(const std::filesystem::path& dir, std::uint64_t from);
 
 struct GallerySnapshotReport {
   std::size_t records = 0;
@@ -110,13 +156,18 @@ class Gallery {
  public:
   // In memory only.
   explicit Gallery(MccParams mcc = {}, FingerIndexParams index = {});
-  // Durable, in `dir` (created if absent): reads the snapshot, if any, and
-  // replays the write-ahead log after it. Corruption of the log before its
-  // last entry throws Error(checksum_mismatch or malformed_data) naming the
-  // offset: nothing is loaded as garbage.
+  // Durable, in `dir`: reads the snapshot, if any, and replays the
+  // write-ahead log after it. Opening never changes a byte of what was
+  // acknowledged. Damage in the log (anything an interrupted write does not
+  // explain, or damage with valid entries after it) throws
+  // Error(checksum_mismatch or malformed_data) naming the offset, and
+  // nothing is loaded or changed; a torn tail is reported (see
+  // GalleryOpenReport). Read-only needs an existing gallery
+  // (Error(not_found) otherwise).
   static std::unique_ptr<Gallery> open(const std::filesystem::path& dir,
                                        GalleryOpenReport* report = nullptr, MccParams mcc = {},
-                                       FingerIndexParams index = {});
+                                       FingerIndexParams index = {},
+                                       GalleryAccess access = GalleryAccess::read_write);
   ~Gallery();
   Gallery(const Gallery&) = delete;
   Gallery& operator=(const Gallery&) = delete;

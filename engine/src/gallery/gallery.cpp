@@ -6,10 +6,13 @@
 #include <tbb/enumerable_thread_specific.h>
 #include <tbb/parallel_for.h>
 
+#include <sys/file.h>
+
 #include <algorithm>
 #include <array>
 #include <chrono>
 #include <cmath>
+#include <limits>
 #include <mutex>
 #include <shared_mutex>
 #include <unordered_map>
@@ -17,6 +20,7 @@
 #include "tunggal/calibration.h"
 #include "tunggal/error.h"
 #include "tunggal/face.h"
+#include "tunggal/image.h"
 #include "../candidates/finger_index.h"
 #include "../kernels/dot_int8.h"
 #include "snapshot.h"
@@ -77,6 +81,12 @@ struct Gallery::Impl {
   std::mutex snapshot_mu;  // one snapshot at a time
   std::filesystem::path dir;
   std::optional<detail::WriteAheadLog> log;
+  bool read_only = false;
+
+  void require_writable() const {
+    if (read_only)
+      throw Error(ErrorCode::invalid_argument, "gallery " + dir.string() + ": opened read-only; nothing may be changed");
+  }
 
   // Throws before anything changes: an id already enrolled or twice in the
   // batch, or a face of another model than the gallery's (or the batch's).
@@ -290,16 +300,32 @@ namespace {
 constexpr const char* kLogName = "gallery.wal";
 constexpr const char* kSnapshotName = "gallery.snap";
 
-// Reads a snapshot into an empty gallery; returns the log offset it covers.
+std::vector<QuarantinedLogFile> quarantined_in(const std::filesystem::path& dir) {
+  std::vector<QuarantinedLogFile> out;
+  std::error_code ec;
+  for (const auto& e : std::filesystem::directory_iterator(dir, ec)) {
+    const std::string name = e.path().filename().string();
+    const bool log = name.rfind(std::string(kLogName) + ".torn-", 0) == 0 ||
+                     name.rfind(std::string(kLogName) + ".set-aside-", 0) == 0;
+    const bool snap = name.rfind(std::string(kSnapshotName) + ".set-aside-", 0) == 0;
+    if ((log || snap) && name.size() > 4 && name.substr(name.size() - 4) != ".tmp")
+      out.push_back({e.path(), static_cast<std::uint64_t>(e.file_size(ec))});
+  }
+  std::sort(out.begin(), out.end(), [](const auto& x, const auto& y) { return x.path < y.path; });
+  return out;
+}
+
+// Reads a snapshot into an empty gallery; returns where log replay starts.
 // Throws (the caller then starts again from the log) on any problem.
-std::uint64_t load_snapshot(Gallery::Impl& g, const std::filesystem::path& dir, std::size_t& people) {
+detail::WalStart load_snapshot(Gallery::Impl& g, const std::filesystem::path& dir, std::size_t& people) {
   detail::SnapshotReader reader(dir / kSnapshotName);
   const auto& h = reader.header();
   if (h.params_tag != detail::snapshot_params_tag(g.mcc, g.index_params) ||
       h.tables != static_cast<std::uint32_t>(g.index.tables()))
     throw Error(ErrorCode::invalid_argument, "it was made with other matcher or index parameters");
-  const auto crc = detail::WriteAheadLog::crc_before(dir / kLogName, h.log_offset);
-  if (!crc || *crc != h.log_last_crc) throw Error(ErrorCode::malformed_data, "it does not belong to this gallery's log");
+  const detail::WriteAheadLog::Boundary last{h.log_last_entry, h.log_last_seq, h.log_last_crc};
+  if (!detail::WriteAheadLog::entry_ends_at(dir / kLogName, last, h.log_offset))
+    throw Error(ErrorCode::malformed_data, "it does not belong to this gallery's log");
   for (;;) {
     auto batch = reader.next(std::size_t{256} << 20);
     if (batch.empty()) break;
@@ -307,26 +333,38 @@ std::uint64_t load_snapshot(Gallery::Impl& g, const std::filesystem::path& dir, 
     g.apply_inserts(batch);
   }
   people = reader.people();
-  return h.log_offset;
+  return {h.log_offset, h.log_last_seq, h.log_last_entry, h.log_last_crc};
 }
 
 }  // namespace
 
 std::unique_ptr<Gallery> Gallery::open(const std::filesystem::path& dir, GalleryOpenReport* report, MccParams mcc,
-                                       FingerIndexParams index) {
+                                       FingerIndexParams index, GalleryAccess access) {
   const auto t0 = std::chrono::steady_clock::now();
-  std::error_code ec;
-  std::filesystem::create_directories(dir, ec);
-  if (ec) throw Error(ErrorCode::io, dir.string() + ": cannot create the gallery folder: " + ec.message());
+  const bool read_only = access == GalleryAccess::read_only;
+  if (read_only) {
+    if (!std::filesystem::is_directory(dir))
+      throw Error(ErrorCode::not_found, dir.string() + ": no gallery folder here");
+  } else {
+    std::error_code ec;
+    std::filesystem::create_directories(dir, ec);
+    if (ec) throw Error(ErrorCode::io, dir.string() + ": cannot create the gallery folder: " + ec.message());
+  }
   GalleryOpenReport r;
   auto g = std::make_unique<Gallery>(mcc, index);
-  std::uint64_t start = 0;
+  detail::WalStart start;
   // The log is the truth: a snapshot without it is a damaged folder, not a
   // new gallery to start over.
   if (std::filesystem::exists(dir / kSnapshotName) && !std::filesystem::exists(dir / kLogName))
     throw Error(ErrorCode::malformed_data, (dir / kLogName).string() +
                                                " is missing but a snapshot is present: refusing to start a new log");
+  std::uint64_t acknowledged = 0;  // what a readable snapshot header says the log held
   if (std::filesystem::exists(dir / kSnapshotName)) {
+    try {
+      acknowledged = detail::SnapshotReader(dir / kSnapshotName).header().log_offset;
+    } catch (const Error&) {
+      acknowledged = 0;  // unreadable: reported below, and the log decides alone
+    }
     try {
       start = load_snapshot(*g->impl_, dir, r.snapshot_records);
     } catch (const Error& e) {
@@ -334,7 +372,7 @@ std::unique_ptr<Gallery> Gallery::open(const std::filesystem::path& dir, Gallery
       r.snapshot_problem = std::string("snapshot not used: ") + e.what();
       r.snapshot_records = 0;
       g = std::make_unique<Gallery>(mcc, index);
-      start = 0;
+      start = {};
     }
   }
   // Replay: collect the log's operations, prepare the inserts in parallel
@@ -342,12 +380,13 @@ std::unique_ptr<Gallery> Gallery::open(const std::filesystem::path& dir, Gallery
   // inserts as one batch.
   std::vector<std::pair<detail::WalOp, std::vector<std::uint8_t>>> ops;
   detail::WalReplay replay;
+  start.acknowledged = acknowledged;
   auto log = detail::WriteAheadLog::open(
       dir / kLogName,
       [&](detail::WalOp op, std::span<const std::uint8_t> payload) {
         ops.emplace_back(op, std::vector<std::uint8_t>(payload.begin(), payload.end()));
       },
-      replay, start);
+      replay, start, read_only ? detail::WriteAheadLog::Mode::read_only : detail::WriteAheadLog::Mode::write);
   std::vector<EnrolledPerson> prepared(ops.size());
   tbb::parallel_for(std::size_t{0}, ops.size(), [&](std::size_t i) {
     if (ops[i].first != detail::WalOp::remove)
@@ -373,25 +412,94 @@ std::unique_ptr<Gallery> Gallery::open(const std::filesystem::path& dir, Gallery
   }
   g->impl_->log.emplace(std::move(log));
   g->impl_->dir = dir;
+  g->impl_->read_only = read_only;
   if (report != nullptr) {
     r.records = g->impl_->by_ref.size();
     r.log_entries = replay.entries;
-    r.torn_tail_bytes = replay.torn_tail_bytes;
+    if (replay.tail == detail::WalTail::torn) {
+      r.torn_tail_bytes = replay.tail_bytes;
+      r.torn_tail_offset = replay.tail_offset;
+      r.log_problem = replay.problem;
+      r.torn_tail_set_aside = replay.set_aside;
+    }
+    r.quarantined = quarantined_in(dir);
     r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     *report = std::move(r);
   }
   return g;
 }
 
+GalleryLogCheck check_gallery_log(const std::filesystem::path& dir) {
+  const auto path = dir / kLogName;
+  GalleryLogCheck c;
+  const auto file = read_file(path, std::numeric_limits<std::size_t>::max());
+  c.bytes = file.size();
+  const auto header = detail::wal_file_header();
+  if (file.size() < header.size() || !std::equal(header.begin(), header.begin() + 4, file.begin()))
+    throw Error(ErrorCode::malformed_data, path.string() + ": not a tunggal gallery log");
+  if (!std::equal(header.begin(), header.end(), file.begin()))
+    throw Error(ErrorCode::unsupported, path.string() + ": gallery log version not readable by this library");
+  const auto scan = detail::scan_wal(file, {});
+  c.entries = scan.committed.size();
+  c.committed_end = scan.committed_end;
+  c.damage_offset = scan.damage_offset;
+  c.resumes_at = scan.resumes_at;
+  c.problem = scan.problem;
+  c.state = scan.tail == detail::WalTail::clean  ? GalleryLogCheck::State::clean
+            : scan.tail == detail::WalTail::torn ? GalleryLogCheck::State::torn_tail
+                                                 : GalleryLogCheck::State::damaged;
+  try {
+    if (std::filesystem::exists(dir / kSnapshotName))
+      c.snapshot_covers = detail::SnapshotReader(dir / kSnapshotName).header().log_offset;
+  } catch (const Error&) {
+    c.snapshot_covers = 0;  // a damaged snapshot is reported by open; the log has everything
+  }
+  c.quarantined = quarantined_in(dir);
+  return c;
+}
+
+std::vector<std::filesystem::path> set_aside_gallery_log(const std::filesystem::path& dir, std::uint64_t from) {
+  const auto path = dir / kLogName;
+  storage::Fd fd(::open(path.c_str(), O_RDWR | O_CLOEXEC));
+  if (fd.get() < 0) storage::throw_errno(path, "cannot open the gallery log");
+  if (::flock(fd.get(), LOCK_EX | LOCK_NB) != 0)
+    throw Error(ErrorCode::busy, path.string() + ": another process has this gallery open for writing");
+  const auto c = check_gallery_log(dir);
+  // Only at the end of a committed group: a cut anywhere else would leave
+  // half an entry or half a batch.
+  const auto scan = detail::scan_wal(read_file(path, std::numeric_limits<std::size_t>::max()), {});
+  const bool boundary = from == detail::kWalHeaderSize ||
+                        std::find(scan.group_ends.begin(), scan.group_ends.end(), from) != scan.group_ends.end();
+  if (!boundary || from > c.committed_end)
+    throw Error(ErrorCode::invalid_argument,
+                path.string() + ": byte " + std::to_string(from) +
+                    " is not the end of a committed group before the damage (the last one is byte " +
+                    std::to_string(c.committed_end) + ")");
+  std::vector<std::filesystem::path> written;
+  if (from == c.bytes) return written;
+  if (c.snapshot_covers > from) {
+    const std::filesystem::path aside = (dir / kSnapshotName).string() + ".set-aside-" + std::to_string(from);
+    if (::rename((dir / kSnapshotName).c_str(), aside.c_str()) != 0)
+      storage::throw_errno(aside, "cannot set the snapshot aside");
+    storage::fsync_dir(dir);
+    written.push_back(aside);
+  }
+  written.push_back(detail::set_aside_tail(path, fd.get(), from, "set-aside"));
+  return written;
+}
+
 GallerySnapshotReport Gallery::snapshot() {
   if (!impl_->log) throw Error(ErrorCode::invalid_argument, "gallery: an in-memory gallery has no folder to snapshot into");
+  impl_->require_writable();
   const auto t0 = std::chrono::steady_clock::now();
   std::lock_guard one(impl_->snapshot_mu);
   std::shared_lock lock(impl_->mu);  // searches go on; writers wait
   const Impl& g = *impl_;
   detail::SnapshotHeader h;
   h.log_offset = g.log->end();
-  h.log_last_crc = g.log->last_crc();
+  h.log_last_entry = g.log->last().entry_offset;
+  h.log_last_seq = g.log->last().seq;
+  h.log_last_crc = g.log->last().crc;
   h.params_tag = detail::snapshot_params_tag(g.mcc, g.index_params);
   h.tables = static_cast<std::uint32_t>(g.index.tables());
   h.face_model = g.face_model;
@@ -437,6 +545,7 @@ GallerySnapshotReport Gallery::snapshot() {
 }
 
 void Gallery::insert(const PersonRecord& record) {
+  impl_->require_writable();
   EnrolledPerson p = prepare(record, impl_->mcc, impl_->index, true);  // encoding also validates the record
   std::unique_lock lock(impl_->mu);
   impl_->check_insertable({&p, 1});
@@ -446,6 +555,7 @@ void Gallery::insert(const PersonRecord& record) {
 }
 
 void Gallery::insert(std::span<const PersonRecord> records) {
+  impl_->require_writable();
   std::vector<EnrolledPerson> prepared(records.size());
   tbb::parallel_for(std::size_t{0}, records.size(),
                     [&](std::size_t i) { prepared[i] = prepare(records[i], impl_->mcc, impl_->index, true); });
@@ -461,6 +571,7 @@ void Gallery::insert(std::span<const PersonRecord> records) {
 }
 
 void Gallery::update(const PersonRecord& record) {
+  impl_->require_writable();
   EnrolledPerson p = prepare(record, impl_->mcc, impl_->index, true);
   std::unique_lock lock(impl_->mu);
   impl_->check_insertable({&p, 1}, true);
@@ -472,6 +583,7 @@ void Gallery::update(const PersonRecord& record) {
 }
 
 bool Gallery::remove(const std::string& ref) {
+  impl_->require_writable();
   std::unique_lock lock(impl_->mu);
   if (impl_->by_ref.count(ref) == 0) return false;
   if (impl_->log)
@@ -511,6 +623,7 @@ std::vector<DedupDecision> Gallery::identify(std::span<const PersonRecord> probe
 }
 
 DedupDecision Gallery::deduplicate(const PersonRecord& record, const IdentifyOptions& o) {
+  impl_->require_writable();
   EnrolledPerson probe = prepare(record, impl_->mcc, impl_->index, true);
   std::unique_lock lock(impl_->mu);
   const auto cosines = impl_->face_cosines({&probe, 1});

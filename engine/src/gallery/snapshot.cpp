@@ -108,9 +108,11 @@ SnapshotWriter::SnapshotWriter(std::filesystem::path path, const SnapshotHeader&
   if (fd_.get() < 0) storage::throw_errno(tmp_, "cannot create the snapshot");
   ByteWriter b;
   b.append({reinterpret_cast<const std::uint8_t*>(kMagic), 4});
-  b.le16(1);
+  b.le16(2);
   b.le16(0);
   b.le64(h.log_offset);
+  b.le64(h.log_last_entry);
+  b.le64(h.log_last_seq);
   b.le32(h.log_last_crc);
   b.le32(h.params_tag);
   b.le32(h.tables);
@@ -170,15 +172,17 @@ SnapshotReader::SnapshotReader(const std::filesystem::path& path) : path_(path) 
   struct stat st {};
   if (::fstat(fd_.get(), &st) != 0) storage::throw_errno(path, "cannot stat the snapshot");
   size_ = static_cast<std::uint64_t>(st.st_size);
-  auto b = read(30, "header");
+  auto b = read(46, "header");
   if (!std::equal(kMagic, kMagic + 4, b.begin()))
     throw Error(ErrorCode::malformed_data, path.string() + ": not a tunggal gallery snapshot");
   const std::string where = path.string();
   ByteReader in(b, where);
   in.take(4, "magic");
-  if (in.le16("version") != 1 || in.le16("reserved") != 0)
+  if (in.le16("version") != 2 || in.le16("reserved") != 0)
     throw Error(ErrorCode::unsupported, path.string() + ": snapshot version not readable by this library");
   header_.log_offset = in.le64("log offset");
+  header_.log_last_entry = in.le64("log entry offset");
+  header_.log_last_seq = in.le64("log sequence number");
   header_.log_last_crc = in.le32("log CRC");
   header_.params_tag = in.le32("parameter tag");
   header_.tables = in.le32("tables");

@@ -5,8 +5,9 @@
 // replayed. A snapshot that is damaged, of other parameters or of another
 // log is not used (the log is replayed in full), never loaded as garbage.
 //   file:    header | block* | trailer
-//   header:  "TGSN" u16 version 1 | u16 0 | u64 log offset | u32 CRC of the
-//            log's last covered entry | u32 parameter tag | u32 key tables |
+//   header:  "TGSN" u16 version 2 | u16 0 | u64 log offset | u64 offset,
+//            u64 sequence number and u32 CRC of the log's last covered
+//            entry | u32 parameter tag | u32 key tables |
 //            u16 face model length | model | u32 face dim | u32 CRC-32C of all before
 //   block:   u32 people | u64 length | u32 CRC-32C of the body | body
 //   trailer: u32 0 | "TGSE" | u64 people
@@ -28,7 +29,8 @@
 namespace tunggal::detail {
 
 struct SnapshotHeader {
-  std::uint64_t log_offset = 0;
+  std::uint64_t log_offset = 0;  // the log is covered up to here
+  std::uint64_t log_last_entry = 0, log_last_seq = 0;  // the last covered entry (seq 0: none)
   std::uint32_t log_last_crc = 0;
   std::uint32_t params_tag = 0;
   std::uint32_t tables = 0;

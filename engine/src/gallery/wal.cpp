@@ -1,8 +1,10 @@
 #include "wal.h"
 
+#include <sys/file.h>
 #include <sys/stat.h>
 
 #include <algorithm>
+#include <cstring>
 
 #include "../kernels/crc32c.h"
 #include "../template/byte_io.h"
@@ -10,105 +12,317 @@
 namespace tunggal::detail {
 namespace {
 
-constexpr std::uint8_t kHeader[8] = {'T', 'G', 'W', 'L', 1, 0, 0, 0};
-constexpr std::uint32_t kMaxEntry = 64u << 20;
+constexpr std::uint8_t kFileMagic[4] = {'T', 'G', 'W', 'L'};
+constexpr std::uint16_t kVersion = 2;
+constexpr std::uint8_t kEntryMagic[4] = {'T', 'G', 'W', 'E'};
+constexpr std::uint8_t kCommit = 1;
 
 std::uint32_t le32(const std::uint8_t* p) {
   return std::uint32_t{p[0]} | (std::uint32_t{p[1]} << 8) | (std::uint32_t{p[2]} << 16) |
          (std::uint32_t{p[3]} << 24);
 }
+std::uint64_t le64(const std::uint8_t* p) { return std::uint64_t{le32(p)} | (std::uint64_t{le32(p + 4)} << 32); }
+
+struct Header {
+  std::uint64_t seq = 0;
+  std::uint32_t len = 0;
+  std::uint8_t op = 0, flags = 0;
+  std::uint16_t reserved = 0;
+};
+
+// A whole, self-consistent entry header at `p` (magic and header checksum).
+bool header_ok(const std::uint8_t* p, Header& h) {
+  if (std::memcmp(p, kEntryMagic, 4) != 0) return false;
+  if (le32(p + 20) != kernels::crc32c({p, 20})) return false;
+  h.seq = le64(p + 4);
+  h.len = le32(p + 12);
+  h.op = p[16];
+  h.flags = p[17];
+  h.reserved = static_cast<std::uint16_t>(p[18] | (p[19] << 8));
+  return true;
+}
+
+std::string at_byte(std::uint64_t at) { return "byte " + std::to_string(at); }
 
 }  // namespace
 
-std::optional<std::uint32_t> WriteAheadLog::crc_before(const std::filesystem::path& path, std::uint64_t offset) {
+std::vector<std::uint8_t> wal_file_header() {
+  ByteWriter b;
+  b.append(kFileMagic);
+  b.le16(kVersion);
+  b.le16(0);
+  return std::move(b.bytes());
+}
+
+std::vector<std::uint8_t> encode_wal_entries(WalOp op, std::span<const std::span<const std::uint8_t>> payloads,
+                                             std::uint64_t first_seq, std::uint32_t* last_crc) {
+  ByteWriter out;
+  std::uint32_t crc = 0;
+  for (std::size_t i = 0; i < payloads.size(); ++i) {
+    const auto& payload = payloads[i];
+    if (payload.size() > kWalMaxEntry) throw Error(ErrorCode::limit_exceeded, "gallery log: entry larger than 64 MiB");
+    const std::size_t start = out.bytes().size();
+    out.append(kEntryMagic);
+    out.le64(first_seq + i);
+    out.le32(static_cast<std::uint32_t>(payload.size()));
+    out.u8(static_cast<std::uint8_t>(op));
+    out.u8(i + 1 == payloads.size() ? kCommit : 0);
+    out.le16(0);
+    out.le32(kernels::crc32c(std::span(out.bytes()).subspan(start, 20)));
+    out.append(payload);
+    crc = kernels::crc32c(std::span(out.bytes()).subspan(start));
+    out.le32(crc);
+  }
+  if (last_crc != nullptr) *last_crc = crc;
+  return std::move(out.bytes());
+}
+
+WalScan scan_wal(std::span<const std::uint8_t> file, WalStart start) {
+  WalScan s;
+  const std::uint64_t size = file.size();
+  s.committed_end = start.offset;
+  s.last_seq = start.seq;
+  s.last_crc = start.crc;
+  std::uint64_t at = start.offset, group_start = start.offset, seq = start.seq;
+  std::vector<WalScan::Entry> pending;  // entries of a group not yet committed
+  std::uint32_t pending_crc = 0;
+  // Ends the scan at damage or an unfinished write found at `bad`.
+  // `torn_if_alone`: what was found is what an interrupted write leaves
+  // (a short header, an entry cut short, zeros where data never landed);
+  // it is torn only when no valid entry header follows it anywhere.
+  const auto stop = [&](std::uint64_t bad, bool torn_if_alone, std::string what) {
+    s.damage_offset = bad;
+    s.problem_offset = group_start;
+    for (std::uint64_t o = bad + 1; o + kWalEntryHeader <= size; ++o) {
+      const auto* hit = static_cast<const std::uint8_t*>(
+          std::memchr(file.data() + o, kEntryMagic[0], static_cast<std::size_t>(size - kWalEntryHeader + 1 - o)));
+      if (hit == nullptr) break;
+      o = static_cast<std::uint64_t>(hit - file.data());
+      Header h;
+      if (header_ok(hit, h)) {
+        s.resumes_at = o;
+        break;
+      }
+    }
+    if (s.resumes_at) {
+      s.tail = WalTail::damaged;
+      s.problem = "entry at " + at_byte(bad) + " " + what + ", and a valid entry (sequence " +
+                  std::to_string(le64(file.data() + *s.resumes_at + 4)) + ") follows at " +
+                  at_byte(*s.resumes_at) + ": the log is damaged in the middle, not torn";
+    } else if (torn_if_alone) {
+      s.tail = WalTail::torn;
+      s.problem = "the log ends in an unfinished write at " + at_byte(group_start) + " (" +
+                  std::to_string(size - group_start) + " bytes; entry at " + at_byte(bad) + " " + what +
+                  "): it was never committed";
+    } else {
+      s.tail = WalTail::damaged;
+      s.problem = "entry at " + at_byte(bad) + " " + what +
+                  ": the bytes were written and later changed (an interrupted write leaves a prefix or zeros), "
+                  "so this is damage, not a torn tail";
+    }
+  };
+  const auto zeros_from = [&](std::uint64_t from) {
+    return std::all_of(file.begin() + static_cast<std::ptrdiff_t>(from), file.end(),
+                       [](std::uint8_t b) { return b == 0; });
+  };
+  while (at < size) {
+    const std::uint64_t left = size - at;
+    if (left < kWalEntryHeader) {
+      // A header cut short is a write that stopped, if its bytes could be
+      // the start of one (the magic's prefix) or never landed (zeros).
+      const std::size_t m = static_cast<std::size_t>(std::min<std::uint64_t>(left, 4));
+      const bool prefix = std::memcmp(file.data() + at, kEntryMagic, m) == 0 || zeros_from(at);
+      stop(at, prefix, "is cut short in its header (" + std::to_string(left) + " of 24 bytes)");
+      break;
+    }
+    Header h;
+    if (!header_ok(file.data() + at, h)) {
+      const bool magic = std::memcmp(file.data() + at, kEntryMagic, 4) == 0;
+      stop(at, zeros_from(at), magic ? "fails its header checksum" : "has no entry mark (damaged header)");
+      break;
+    }
+    if (h.seq != seq + 1) {
+      stop(at, false, "has sequence number " + std::to_string(h.seq) + " where " + std::to_string(seq + 1) +
+                          " was expected (entries lost or out of place)");
+      break;
+    }
+    if (h.len > kWalMaxEntry || h.op < 1 || h.op > 3 || (h.flags & ~kCommit) != 0 || h.reserved != 0) {
+      stop(at, false, "has a header this library does not write (op " + std::to_string(h.op) + ", " +
+                          std::to_string(h.len) + " bytes)");
+      break;
+    }
+    const std::uint64_t end = at + kWalEntryOverhead + h.len;
+    if (end > size) {
+      stop(at, true, "is cut short (" + std::to_string(left) + " of " + std::to_string(end - at) + " bytes)");
+      break;
+    }
+    const std::span<const std::uint8_t> sealed = file.subspan(at, kWalEntryHeader + h.len);
+    const std::uint32_t crc = le32(file.data() + end - 4);
+    if (crc != kernels::crc32c(sealed)) {
+      // Zeros from inside the entry to the end of the file, its checksum
+      // included: the file grew but the data never reached the disk.
+      std::uint64_t z = size;
+      while (z > at && file[z - 1] == 0) --z;
+      stop(at, z <= end - 4, "fails its checksum");
+      break;
+    }
+    pending.push_back({at, h.seq, static_cast<WalOp>(h.op), sealed.subspan(kWalEntryHeader)});
+    pending_crc = crc;
+    seq = h.seq;
+    at = end;
+    if (h.flags & kCommit) {
+      s.committed.insert(s.committed.end(), pending.begin(), pending.end());
+      pending.clear();
+      s.committed_end = group_start = at;
+      s.group_ends.push_back(at);
+      s.last_seq = seq;
+      s.last_crc = pending_crc;
+    }
+  }
+  if (s.tail == WalTail::clean && !pending.empty()) {
+    // Whole entries, but their group's commit entry never landed.
+    s.tail = WalTail::torn;
+    s.problem_offset = s.damage_offset = group_start;
+    s.problem = "the log ends in a group of " + std::to_string(pending.size()) + " entries at " +
+                at_byte(group_start) + " (" + std::to_string(size - group_start) +
+                " bytes) whose commit never landed: it was never acknowledged";
+  }
+  return s;
+}
+
+std::filesystem::path set_aside_tail(const std::filesystem::path& log, int fd, std::uint64_t from,
+                                     const std::string& kind) {
+  struct stat st {};
+  if (::fstat(fd, &st) != 0) storage::throw_errno(log, "cannot stat the gallery log");
+  const auto size = static_cast<std::uint64_t>(st.st_size);
+  if (from > size) throw Error(ErrorCode::invalid_argument, log.string() + ": offset past the end of the log");
+  const auto bytes = storage::read_at(fd, from, size - from, log);
+  const std::string base = log.string() + "." + kind + "-" + std::to_string(from);
+  std::filesystem::path target;
+  for (int k = 1;; ++k) {
+    target = k == 1 ? base : base + "." + std::to_string(k);
+    if (!std::filesystem::exists(target)) break;
+    // Left by an earlier attempt that stopped before cutting the log: the
+    // same bytes, already kept.
+    storage::Fd old(::open(target.c_str(), O_RDONLY | O_CLOEXEC));
+    struct stat ost {};
+    if (old.get() >= 0 && ::fstat(old.get(), &ost) == 0 && static_cast<std::uint64_t>(ost.st_size) == bytes.size() &&
+        storage::read_at(old.get(), 0, bytes.size(), target) == bytes)
+      break;
+  }
+  if (!std::filesystem::exists(target)) {
+    const std::filesystem::path tmp = target.string() + ".tmp";
+    {
+      storage::Fd out(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600));
+      if (out.get() < 0) storage::throw_errno(tmp, "cannot create the quarantine file");
+      storage::write_all(out.get(), bytes, tmp);
+      if (::fsync(out.get()) != 0) storage::throw_errno(tmp, "fsync failed");
+    }
+    if (::rename(tmp.c_str(), target.c_str()) != 0) storage::throw_errno(target, "cannot rename the quarantine file");
+    storage::fsync_dir(log.has_parent_path() ? log.parent_path() : ".");
+  }
+  // Only now, with the bytes kept elsewhere, is the log cut.
+  if (::ftruncate(fd, static_cast<off_t>(from)) != 0 || ::fsync(fd) != 0)
+    storage::throw_errno(log, "cannot cut the log after setting its tail aside");
+  return target;
+}
+
+bool WriteAheadLog::entry_ends_at(const std::filesystem::path& path, const Boundary& b, std::uint64_t end) {
+  if (end == kWalHeaderSize) return b.seq == 0;
   storage::Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
   struct stat st {};
-  if (fd.get() < 0 || ::fstat(fd.get(), &st) != 0) return std::nullopt;
+  if (fd.get() < 0 || ::fstat(fd.get(), &st) != 0) return false;
   const auto size = static_cast<std::uint64_t>(st.st_size);
-  if (offset == kHeaderSize) return size >= kHeaderSize ? std::optional<std::uint32_t>(0) : std::nullopt;
-  if (offset < kHeaderSize + 9 || offset > size) return std::nullopt;
-  return le32(storage::read_at(fd.get(), offset - 4, 4, path).data());
+  if (b.entry_offset < kWalHeaderSize || end > size || end < b.entry_offset + kWalEntryOverhead ||
+      end - b.entry_offset > kWalEntryOverhead + kWalMaxEntry)
+    return false;
+  const auto bytes = storage::read_at(fd.get(), b.entry_offset, end - b.entry_offset, path);
+  Header h;
+  return header_ok(bytes.data(), h) && h.seq == b.seq && kWalEntryOverhead + h.len == bytes.size() &&
+         le32(bytes.data() + bytes.size() - 4) == b.crc &&
+         kernels::crc32c(std::span(bytes).first(bytes.size() - 4)) == b.crc;
 }
 
 WriteAheadLog WriteAheadLog::open(const std::filesystem::path& path,
                                   const std::function<void(WalOp, std::span<const std::uint8_t>)>& apply,
-                                  WalReplay& replay, std::uint64_t start) {
+                                  WalReplay& replay, WalStart start, Mode mode) {
+  const bool writable = mode == Mode::write;
   const bool existed = std::filesystem::exists(path);
-  storage::Fd fd(::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600));
+  if (!existed && !writable) throw Error(ErrorCode::not_found, path.string() + ": no gallery log here");
+  storage::Fd fd(writable ? ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600)
+                          : ::open(path.c_str(), O_RDONLY | O_CLOEXEC));
   if (fd.get() < 0) storage::throw_errno(path, "cannot open the gallery log");
+  // One writer at a time (another process appending would interleave
+  // entries); readers take no lock and see a consistent prefix.
+  if (writable && ::flock(fd.get(), LOCK_EX | LOCK_NB) != 0) {
+    if (errno == EWOULDBLOCK)
+      throw Error(ErrorCode::busy, path.string() + ": another process has this gallery open for writing");
+    storage::throw_errno(path, "cannot lock the gallery log");
+  }
   struct stat st {};
   if (::fstat(fd.get(), &st) != 0) storage::throw_errno(path, "cannot stat the gallery log");
   const auto size = static_cast<std::uint64_t>(st.st_size);
-  start = std::max(start, kHeaderSize);
-  std::uint32_t last_crc = 0;
+  start.offset = std::max(start.offset, kWalHeaderSize);
   if (size == 0) {
-    if (start > kHeaderSize)
+    if (start.offset > kWalHeaderSize)
       throw Error(ErrorCode::malformed_data, path.string() + ": the log is empty but a snapshot covers part of it");
-    storage::write_all(fd.get(), kHeader, path);
+    if (!writable) return WriteAheadLog(std::move(fd), path, mode, 0, {});
+    storage::write_all(fd.get(), wal_file_header(), path);
     if (::fsync(fd.get()) != 0) storage::throw_errno(path, "fsync failed");
     if (!existed) storage::fsync_dir(path.has_parent_path() ? path.parent_path() : ".");
-  } else {
-    const auto header = storage::read_at(fd.get(), 0, std::min<std::uint64_t>(size, kHeaderSize), path);
-    if (size < sizeof kHeader || !std::equal(kHeader, kHeader + 4, header.begin())) {
-      throw Error(ErrorCode::malformed_data, path.string() + ": not a tunggal gallery log");
-    }
-    if (header[4] != 1 || header[5] != 0) {
-      throw Error(ErrorCode::unsupported, path.string() + ": gallery log version " +
-                                              std::to_string(header[4] | (header[5] << 8)) +
-                                              " is not readable by this library");
-    }
-    if (start > size)
-      throw Error(ErrorCode::malformed_data, path.string() + ": shorter than the snapshot that covers it");
-    if (start > kHeaderSize) last_crc = le32(storage::read_at(fd.get(), start - 4, 4, path).data());
-    // Only the part after `start` is read: with a snapshot, the tail.
-    const std::vector<std::uint8_t> tail = storage::read_at(fd.get(), start, size - start, path);
-    const auto byte = [&](std::uint64_t at) -> const std::uint8_t& { return tail[at - start]; };
-    std::uint64_t at = start;
-    while (at < size) {
-      const std::uint64_t left = size - at;
-      const auto torn = [&] {
-        // The last entry is incomplete or fails its checksum: the process
-        // died while writing it, so it was never acknowledged. Cut it off.
-        if (::ftruncate(fd.get(), static_cast<off_t>(at)) != 0 || ::fsync(fd.get()) != 0)
-          storage::throw_errno(path, "cannot cut off a torn log tail");
-        replay.torn_tail_bytes = left;
-      };
-      if (left < 9) {
-        torn();  // short header
-        break;
-      }
-      const std::uint32_t len = le32(&byte(at));
-      const std::uint8_t op = byte(at + 4);
-      if (len > kMaxEntry || left < std::uint64_t{len} + 9) {
-        if (len > kMaxEntry && left >= std::uint64_t{kMaxEntry}) {
-          throw Error(ErrorCode::malformed_data, path.string() + ": entry at byte " +
-                                                     std::to_string(at) + " claims " +
-                                                     std::to_string(len) + " bytes");
-        }
-        torn();  // the entry runs past the end
-        break;
-      }
-      const std::span<const std::uint8_t> sealed(&byte(at), std::size_t{len} + 5);
-      const std::uint32_t crc = le32(&byte(at + 5 + len));
-      if (crc != kernels::crc32c(sealed) || (op < 1 || op > 3)) {
-        if (at + len + 9 == size) {
-          torn();  // the last entry's checksum
-          break;
-        }
-        throw Error(ErrorCode::checksum_mismatch,
-                    path.string() + ": entry at byte " + std::to_string(at) +
-                        " fails its checksum and " + std::to_string(size - at - len - 9) +
-                        " bytes follow it: the log is corrupt, not torn; refusing to load it");
-      }
-      apply(static_cast<WalOp>(op), sealed.subspan(5, len));
-      ++replay.entries;
-      last_crc = crc;
-      at += std::uint64_t{len} + 9;
-    }
+    return WriteAheadLog(std::move(fd), path, mode, kWalHeaderSize, {});
   }
-  const off_t end = ::lseek(fd.get(), 0, SEEK_END);
-  if (end < 0) storage::throw_errno(path, "cannot seek the gallery log");
-  return WriteAheadLog(std::move(fd), path, static_cast<std::uint64_t>(end), last_crc);
+  const auto header = storage::read_at(fd.get(), 0, std::min<std::uint64_t>(size, kWalHeaderSize), path);
+  if (size < kWalHeaderSize || !std::equal(kFileMagic, kFileMagic + 4, header.begin()))
+    throw Error(ErrorCode::malformed_data, path.string() + ": not a tunggal gallery log");
+  const int version = header[4] | (header[5] << 8);
+  if (version != kVersion || header[6] != 0 || header[7] != 0)
+    throw Error(ErrorCode::unsupported, path.string() + ": gallery log version " + std::to_string(version) +
+                                            " is not readable by this library (it reads version 2)");
+  const std::uint64_t acknowledged = std::max(start.offset, start.acknowledged);
+  if (acknowledged > size)
+    throw Error(ErrorCode::malformed_data,
+                path.string() + ": shorter than the snapshot that covers it (" + std::to_string(size) + " of at least " +
+                    std::to_string(acknowledged) +
+                    " bytes): acknowledged entries are missing; refusing to load it. Nothing was changed. If the "
+                    "snapshot is not this gallery's, move gallery.snap away");
+  // Only the part after the start is read (with a snapshot, the tail); the
+  // scan sees it at its true offsets.
+  std::vector<std::uint8_t> bytes(static_cast<std::size_t>(size));
+  {
+    auto tail = storage::read_at(fd.get(), start.offset, size - start.offset, path);
+    std::copy(tail.begin(), tail.end(), bytes.begin() + static_cast<std::ptrdiff_t>(start.offset));
+  }
+  const WalScan scan = scan_wal(bytes, start);
+  if (scan.tail == WalTail::damaged) {
+    throw Error(ErrorCode::checksum_mismatch,
+                path.string() + ": " + scan.problem + "; refusing to load it. Nothing was changed. `tunggal check` "
+                "shows the damage; an operator may set everything from byte " + std::to_string(scan.problem_offset) +
+                " on aside (kept in a quarantine file) with `tunggal repair --set-aside-from " +
+                std::to_string(scan.problem_offset) + "`");
+  }
+  if (scan.tail == WalTail::torn && scan.problem_offset < acknowledged)
+    throw Error(ErrorCode::malformed_data,
+                path.string() + ": " + scan.problem + ", but the snapshot shows the log was acknowledged up to byte " +
+                    std::to_string(acknowledged) + ": acknowledged entries are missing; refusing to load it. Nothing "
+                    "was changed");
+  for (const auto& e : scan.committed) apply(e.op, e.payload);
+  replay.entries = scan.committed.size();
+  replay.tail = scan.tail;
+  replay.problem = scan.problem;
+  if (scan.tail == WalTail::torn) {
+    replay.tail_offset = scan.problem_offset;
+    replay.tail_bytes = size - scan.problem_offset;
+    // A writer must append after the last committed entry, so it sets the
+    // unfinished bytes aside first (kept, never deleted).
+    if (writable) replay.set_aside = set_aside_tail(path, fd.get(), scan.problem_offset, "torn");
+  }
+  const std::uint64_t end = scan.committed_end;
+  if (writable && ::lseek(fd.get(), static_cast<off_t>(end), SEEK_SET) < 0)
+    storage::throw_errno(path, "cannot seek the gallery log");
+  const Boundary last{scan.committed.empty() ? start.entry_offset : scan.committed.back().offset, scan.last_seq,
+                      scan.committed.empty() ? start.crc : scan.last_crc};
+  return WriteAheadLog(std::move(fd), path, mode, end, last);
 }
 
 void WriteAheadLog::append(WalOp op, std::span<const std::uint8_t> payload) {
@@ -117,29 +331,25 @@ void WriteAheadLog::append(WalOp op, std::span<const std::uint8_t> payload) {
 }
 
 void WriteAheadLog::append(WalOp op, std::span<const std::span<const std::uint8_t>> payloads) {
-  ByteWriter out;
-  std::uint32_t crc = last_crc_;
-  for (const auto& payload : payloads) {
-    if (payload.size() > kMaxEntry)
-      throw Error(ErrorCode::limit_exceeded, "gallery log: entry larger than 64 MiB");
-    const std::size_t start = out.bytes().size();
-    out.le32(static_cast<std::uint32_t>(payload.size()));
-    out.u8(static_cast<std::uint8_t>(op));
-    out.append(payload);
-    crc = kernels::crc32c(std::span(out.bytes()).subspan(start));
-    out.le32(crc);
-  }
+  if (payloads.empty()) return;
+  if (mode_ != Mode::write)
+    throw Error(ErrorCode::invalid_argument, path_.string() + ": the gallery was opened read-only");
+  std::uint32_t crc = 0;
+  const auto out = encode_wal_entries(op, payloads, last_.seq + 1, &crc);
   try {
-    storage::write_all(fd_.get(), out.bytes(), path_);
+    storage::write_all(fd_.get(), out, path_);
     if (::fdatasync(fd_.get()) != 0) storage::throw_errno(path_, "fdatasync failed");
   } catch (...) {
-    // A failed append (disk full...) must not leave half an entry for the
-    // next one to follow: cut back to the last acknowledged entry.
-    if (::ftruncate(fd_.get(), static_cast<off_t>(end_)) == 0) ::lseek(fd_.get(), 0, SEEK_END);
+    // A failed append (disk full...) was never acknowledged: this writer's
+    // own bytes are cut back so that the next group follows the last
+    // committed one.
+    if (::ftruncate(fd_.get(), static_cast<off_t>(end_)) == 0) ::lseek(fd_.get(), static_cast<off_t>(end_), SEEK_SET);
     throw;
   }
-  end_ += out.bytes().size();
-  last_crc_ = crc;
+  last_.entry_offset = end_ + out.size() - kWalEntryOverhead - payloads.back().size();
+  last_.seq += payloads.size();
+  last_.crc = crc;
+  end_ += out.size();
 }
 
 }  // namespace tunggal::detail

@@ -21,6 +21,7 @@ std::string_view to_string(ErrorCode code) noexcept {
     case ErrorCode::io: return "i/o error";
     case ErrorCode::not_found: return "not found";
     case ErrorCode::limit_exceeded: return "limit exceeded";
+    case ErrorCode::busy: return "busy";
     case ErrorCode::internal: return "internal error";
   }
   return "unknown error";

@@ -27,6 +27,7 @@ typedef enum tg_status {
   TG_IO = 5,
   TG_NOT_FOUND = 6,
   TG_LIMIT_EXCEEDED = 7,
+  TG_BUSY = 8,
   TG_INTERNAL = 99
 } tg_status;
 
