@@ -3,6 +3,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <fstream>
 #include <map>
@@ -111,21 +113,48 @@ TEST(Gallery, InsertRemoveAndDeduplicate) {
   }
 }
 
+// A search sees every insert acknowledged before it started and none that
+// had not begun when it ended, however the threads interleave: asserted
+// from counters each side keeps, not from timing.
 TEST(Gallery, SearchesRunWhileInsertsContinue) {
-  const auto pop = make_population(30, 4, 23, 2);
+  const auto pop = make_population(40, 4, 23, 2);
   Gallery g;
   g.insert(std::span<const PersonRecord>(pop.gallery).first(10));
+  // Lock step first: after each acknowledged insert, a search sees exactly it.
+  for (std::size_t i = 10; i < 20; ++i) {
+    std::thread writer([&] { g.insert(pop.gallery[i]); });
+    writer.join();
+    EXPECT_EQ(g.identify({&pop.probes[0], 1}).front().searched, i + 1);
+  }
+  // Then free running: four searchers against one writer.
+  std::atomic<std::size_t> started{20}, acknowledged{20};
+  std::atomic<bool> done{false};
   std::thread writer([&] {
-    for (std::size_t i = 10; i < pop.gallery.size(); ++i) g.insert(pop.gallery[i]);
+    for (std::size_t i = 20; i < pop.gallery.size(); ++i) {
+      started.store(i + 1);
+      g.insert(pop.gallery[i]);
+      acknowledged.store(i + 1);
+    }
+    done.store(true);
   });
-  std::size_t last = 0;
-  for (int k = 0; k < 20; ++k) {
-    const auto d = g.identify(pop.probes).front();
-    EXPECT_GE(d.searched, last);  // never sees fewer people than before
-    last = d.searched;
+  std::atomic<int> bad{0}, searches{0};
+  std::vector<std::thread> searchers;
+  for (int t = 0; t < 4; ++t) {
+    searchers.emplace_back([&] {
+      do {
+        const std::size_t before = acknowledged.load();
+        const auto d = g.identify({&pop.probes[0], 1}).front();
+        const std::size_t after = started.load();
+        if (d.searched < before || d.searched > after) bad.fetch_add(1);
+        searches.fetch_add(1);
+      } while (!done.load());
+    });
   }
   writer.join();
-  EXPECT_EQ(g.identify(pop.probes).front().searched, 30u);
+  for (auto& t : searchers) t.join();
+  EXPECT_EQ(bad.load(), 0) << "a search missed an acknowledged insert or saw one not yet begun";
+  EXPECT_GE(searches.load(), 4);
+  EXPECT_EQ(g.identify(pop.probes).front().searched, 40u);
 }
 
 TEST(GalleryStorage, ReopensWithEverythingAndSetsATornTailAside) {
@@ -525,14 +554,22 @@ TEST(GalleryStorage, KillNineKeepsEveryAcknowledgedInsert) {
       ::_exit(0);
     }
     ::close(fds[1]);
-    // Let it run a random while, then kill it mid-whatever.
-    std::this_thread::sleep_for(std::chrono::milliseconds(std::uniform_int_distribution<int>(20, 200)(rng)));
+    // Wait until it has acknowledged a random number of inserts (1-25),
+    // then kill it mid-whatever it does next: what is asserted does not
+    // depend on the machine's speed.
+    const int wait_for = std::uniform_int_distribution<int>(1, 25)(rng);
+    std::string got;
+    char buf[4096];
+    while (std::count(got.begin(), got.end(), '\n') < wait_for) {
+      const ssize_t n = ::read(fds[0], buf, sizeof buf);
+      if (n <= 0) break;  // the child ran out of records or failed: checked below
+      got.append(buf, static_cast<std::size_t>(n));
+    }
     ::kill(child, SIGKILL);
     int status = 0;
     ::waitpid(child, &status, 0);
     killed_mid_run += WIFSIGNALED(status) ? 1 : 0;
-    std::string got;
-    char buf[4096];
+    EXPECT_TRUE(WIFSIGNALED(status) || (WIFEXITED(status) && WEXITSTATUS(status) == 0)) << "the child failed";
     for (ssize_t n; (n = ::read(fds[0], buf, sizeof buf)) > 0;) got.append(buf, static_cast<std::size_t>(n));
     ::close(fds[0]);
     for (std::size_t pos = 0, eol; (eol = got.find('\n', pos)) != std::string::npos; pos = eol + 1)
@@ -555,7 +592,7 @@ TEST(GalleryStorage, KillNineKeepsEveryAcknowledgedInsert) {
     }
     next = g->count();
   }
-  EXPECT_GT(acknowledged.size(), 0u);
+  EXPECT_GE(acknowledged.size(), 6u);  // every round waited for at least one
   EXPECT_GT(killed_mid_run, 0);  // the test did interrupt inserts
   std::filesystem::remove_all(dir);
 }

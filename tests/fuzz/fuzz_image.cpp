@@ -11,6 +11,11 @@
 
 using namespace tunggal;
 
+extern "C" int LLVMFuzzerInitialize(int*, char*** argv) {
+  ensure_opencv_pixel_limit(*argv);
+  return 0;
+}
+
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   GrayImage img;
   try {

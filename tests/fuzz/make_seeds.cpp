@@ -1,5 +1,6 @@
 // Writes a small seed corpus for the fuzzers with our own encoders, so the
 // build needs no data files (shared ISO templates are added when present).
+#include <algorithm>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
@@ -101,10 +102,46 @@ int main(int argc, char** argv) {
           static_cast<std::uint8_t>(128 + 90 * std::cos(0.7 * x + 0.3 * y));
     }
   }
-  for (const char* ext : {".png", ".bmp", ".pgm", ".jpg", ".tif"}) {
+  for (const char* ext : {".png", ".bmp", ".pgm", ".jpg", ".tif", ".jp2"}) {
     std::vector<std::uint8_t> buf;
     cv::imencode(ext, ridges, buf);
     write(std::string("images/seed") + ext, buf);
+    // The same file with its header claiming 30000 x 30000 pixels: a size
+    // bomb, refused from the header (the fuzzer mutates around it).
+    const auto put_be = [&](std::size_t at, std::uint32_t v, int n) {
+      for (int k = 0; k < n; ++k) buf[at + k] = static_cast<std::uint8_t>(v >> (8 * (n - 1 - k)));
+    };
+    const auto put_le = [&](std::size_t at, std::uint32_t v, int n) {
+      for (int k = 0; k < n; ++k) buf[at + k] = static_cast<std::uint8_t>(v >> (8 * k));
+    };
+    const auto find = [&](std::initializer_list<std::uint8_t> pat) {
+      return std::search(buf.begin(), buf.end(), pat.begin(), pat.end()) - buf.begin();
+    };
+    const std::string e = ext;
+    if (e == ".png") {
+      put_be(16, 30000, 4), put_be(20, 30000, 4);
+    } else if (e == ".bmp") {
+      put_le(18, 30000, 4), put_le(22, 30000, 4);
+    } else if (e == ".jpg") {
+      const auto at = static_cast<std::size_t>(find({0xFF, 0xC0}));
+      if (at + 9 < buf.size()) put_be(at + 5, 30000, 2), put_be(at + 7, 30000, 2);
+    } else if (e == ".jp2") {
+      const auto at = static_cast<std::size_t>(find({'i', 'h', 'd', 'r'}));
+      if (at + 12 < buf.size()) put_be(at + 4, 30000, 4), put_be(at + 8, 30000, 4);
+    } else if (e == ".tif" && buf.size() > 8 && buf[0] == 'I') {
+      const std::size_t ifd = buf[4] | (buf[5] << 8) | (buf[6] << 16) | (static_cast<std::size_t>(buf[7]) << 24);
+      const std::size_t n = ifd + 2 <= buf.size() ? (buf[ifd] | (buf[ifd + 1] << 8)) : 0;
+      for (std::size_t k = 0; k < n && ifd + 2 + 12 * k + 12 <= buf.size(); ++k) {
+        const std::size_t en = ifd + 2 + 12 * k;
+        const int tag = buf[en] | (buf[en + 1] << 8), type = buf[en + 2] | (buf[en + 3] << 8);
+        if (tag == 256 || tag == 257) put_le(en + 8, 30000, type == 3 ? 2 : 4);
+      }
+    } else if (e == ".pgm") {
+      const std::string head = "P5\n30000 30000\n255\n";
+      buf.assign(head.begin(), head.end());
+      buf.resize(buf.size() + 64, 0);
+    }
+    write(std::string("images/bomb") + ext, buf);
   }
   return 0;
 }

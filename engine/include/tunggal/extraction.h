@@ -35,8 +35,15 @@ struct ExtractionParams {
   double min_quality_area = 0.12;     // foreground share below which the image is "no finger"
   double min_ridge_share =
       0.40;           // foreground blocks with a clear ridge period, below: not a finger
-  int min_side = 64;
-  bool keep_intermediates = false;     // fill ExtractionResult's images (the debug view); costs copies  // smaller images (at 500 dpi) cannot hold a usable print
+  int min_side = 64;                   // smaller images (at 500 dpi) cannot hold a usable print
+  // Larger images (pixels, at the input resolution or at 500 dpi), or more
+  // unequal sides, are not single fingerprints (kFingerprintImageLimits):
+  // refused with a reason before any work, so that no image can make
+  // extraction take unbounded time or memory.
+  std::uint64_t max_pixels = kFingerprintImageLimits.max_pixels;
+  double max_aspect = kFingerprintImageLimits.max_aspect;
+  int min_grey_range = 8;              // max - min grey below this: a blank image, refused before enhancement
+  bool keep_intermediates = false;     // fill ExtractionResult's images (the debug view); costs copies
 };
 
 struct ExtractionResult {

@@ -1,8 +1,10 @@
 // GrayImage: an 8-bit grey image with its resolution, the input of
-// extraction. Decoding goes through OpenCV (PNG, TIFF, BMP, PGM, JPEG...).
+// extraction. Decoding goes through OpenCV (PNG, TIFF, BMP, PGM, JPEG, JPEG
+// 2000), after the size has been read from the header and checked.
 #pragma once
 
 #include <cstdint>
+#include <cstdlib>
 #include <filesystem>
 #include <span>
 #include <vector>
@@ -25,18 +27,59 @@ struct ColorImage {
   std::vector<std::uint8_t> rgb;  // row-major, width * height * 3 bytes
 };
 
-// Images larger than this are rejected before decoding finishes.
-inline constexpr int kMaxImageSide = 8192;
+// Size limits checked from an image's header, before any pixel is decoded,
+// so that a small file claiming a huge size costs nothing. max_aspect 0:
+// any aspect ratio.
+struct ImageLimits {
+  int max_side = 8192;
+  std::uint64_t max_pixels = 40'000'000;
+  double max_aspect = 0;
+};
+// Any image from outside (a face photo, a document scan): 40 MP, 8192 a side.
+inline constexpr ImageLimits kImageLimits{};
+// One fingerprint: a rolled print at 1000 dpi is about 1600 x 1500 pixels,
+// a flat one at 500 dpi about 400 x 500; 4 MP (2048 x 2048), 4096 a side
+// and a ratio of sides up to 4:1 hold every single-finger capture with
+// room to spare, and bound what extraction can be asked to do.
+inline constexpr ImageLimits kFingerprintImageLimits{4096, 4'194'304, 4.0};
+inline constexpr int kMaxImageSide = kImageLimits.max_side;
 
-// Accepts PNG, JPEG, BMP, TIFF and PGM/PNM (other formats: unsupported);
-// PNG, BMP and PNM sizes are checked from the header before decoding.
-// Throws tunggal::Error: malformed_data for bytes that are not an image,
-// limit_exceeded for absurd sizes, io / not_found for files.
-GrayImage decode_gray_image(std::span<const std::uint8_t> bytes, int dpi = 500);
-GrayImage read_gray_image(const std::filesystem::path& path, int dpi = 500);
+enum class ImageFormat { png, jpeg, bmp, tiff, pnm, jpeg2000 };
+struct ImageHeader {
+  ImageFormat format = ImageFormat::png;
+  int width = 0, height = 0;
+};
+// Reads the format and size from the header alone (PNG IHDR, JPEG SOF,
+// BMP info header, TIFF first IFD, PNM text header, JPEG 2000 ihdr box or
+// SIZ marker) and checks them against `limits`. Throws Error:
+// unsupported for other formats, malformed_data for a header that does not
+// parse, limit_exceeded for a size over the limits.
+ImageHeader probe_image(std::span<const std::uint8_t> bytes, const ImageLimits& limits = kImageLimits);
+
+// Accepts PNG, JPEG, BMP, TIFF, PGM/PNM and JPEG 2000 (other formats:
+// unsupported); the size is checked from the header (probe_image) before
+// decoding. Throws tunggal::Error: malformed_data for bytes that are not an
+// image, limit_exceeded for sizes over `limits`, io / not_found for files.
+GrayImage decode_gray_image(std::span<const std::uint8_t> bytes, int dpi = 500,
+                            const ImageLimits& limits = kFingerprintImageLimits);
+GrayImage read_gray_image(const std::filesystem::path& path, int dpi = 500,
+                          const ImageLimits& limits = kFingerprintImageLimits);
 // The same formats and checks; grey images become three equal channels.
-ColorImage decode_color_image(std::span<const std::uint8_t> bytes);
-ColorImage read_color_image(const std::filesystem::path& path);
+ColorImage decode_color_image(std::span<const std::uint8_t> bytes, const ImageLimits& limits = kImageLimits);
+ColorImage read_color_image(const std::filesystem::path& path, const ImageLimits& limits = kImageLimits);
+
+// OpenCV's own decoder limit (OPENCV_IO_MAX_IMAGE_PIXELS) is read once,
+// when its library loads, before main() can set it (the C library resets
+// the environment after an executable's pre-init functions run). A program
+// calls this first thing in main(): when the variable is not set, it sets
+// it to kImageLimits.max_pixels and executes the program again
+// (/proc/self/exe, same arguments), so that OpenCV loads with the limit.
+// An explicit setting in the environment wins. Returns false when the
+// re-execution failed (the program then goes on with the header checks
+// alone); does not return when it succeeded.
+bool ensure_opencv_pixel_limit(char** argv) noexcept;
+inline constexpr const char* kOpenCvPixelLimit = "40000000";
+static_assert(kImageLimits.max_pixels == 40'000'000, "keep kOpenCvPixelLimit in step");
 
 // Reads a whole file (limited to `max_bytes`), throwing tunggal::Error.
 std::vector<std::uint8_t> read_file(const std::filesystem::path& path,

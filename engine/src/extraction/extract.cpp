@@ -1,6 +1,8 @@
 #include <tbb/parallel_for.h>
 
+#include <algorithm>
 #include <cmath>
+#include <string>
 
 #include "stages.h"
 #include "tunggal/error.h"
@@ -10,19 +12,36 @@ namespace tunggal {
 
 namespace {
 
+// A result of quality 0 with one reason, for images refused before work.
+ExtractionResult refused(const GrayImage& image, std::string reason) {
+  ExtractionResult r;
+  r.finger.width = static_cast<std::uint16_t>(std::clamp(image.width, 0, 0x3FFF));
+  r.finger.height = static_cast<std::uint16_t>(std::clamp(image.height, 0, 0x3FFF));
+  r.finger.dpi_x = r.finger.dpi_y = static_cast<std::uint16_t>(std::clamp(image.dpi, 0, 0xFFFF));
+  r.reasons.push_back(std::move(reason));
+  return r;
+}
+
 ExtractionResult extract_one(const GrayImage& image, const ExtractionParams& p) {
   using namespace extraction;
-  double scale = 1.0;
-  const cv::Mat gray = to_500dpi(image, scale);
-  if (gray.cols < p.min_side || gray.rows < p.min_side) {
-    ExtractionResult r;
-    r.finger.width = static_cast<std::uint16_t>(std::min(image.width, 0x3FFF));
-    r.finger.height = static_cast<std::uint16_t>(std::min(image.height, 0x3FFF));
-    r.finger.dpi_x = r.finger.dpi_y = static_cast<std::uint16_t>(image.dpi);
-    r.reasons.emplace_back("image too small for a fingerprint (" + std::to_string(image.width) +
-                           "x" + std::to_string(image.height) + ")");
-    return r;
+  const std::string size = std::to_string(image.width) + "x" + std::to_string(image.height);
+  if (image.width > 0 && image.height > 0 && image.dpi >= 100) {
+    const double at500 = 500.0 / image.dpi;
+    const double pixels = static_cast<double>(image.width) * image.height;
+    if (pixels > static_cast<double>(p.max_pixels) || pixels * at500 * at500 > static_cast<double>(p.max_pixels))
+      return refused(image, "image too large for one fingerprint (" + size + " at " + std::to_string(image.dpi) +
+                                " dpi; at most " + std::to_string(p.max_pixels) + " pixels)");
+    if (p.max_aspect > 0 && std::max(image.width, image.height) > p.max_aspect * std::min(image.width, image.height))
+      return refused(image, "image sides too unequal for one fingerprint (" + size + ")");
   }
+  double scale = 1.0;
+  const cv::Mat gray = to_500dpi(image, scale);  // also checks the buffer and resolution
+  if (gray.cols < p.min_side || gray.rows < p.min_side)
+    return refused(image, "image too small for a fingerprint (" + size + ")");
+  const auto [lo, hi] = std::minmax_element(image.pixels.begin(), image.pixels.end());
+  if (*hi - *lo < p.min_grey_range)
+    return refused(image, "no finger found: blank image (grey levels " + std::to_string(*lo) + "-" +
+                              std::to_string(*hi) + ")");
   cv::Mat theta, coherence;
   orientation_field(gray, p.orientation_sigma, theta, coherence);
   const cv::Mat mask = segment(gray, p, coherence);
