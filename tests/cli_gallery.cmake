@@ -55,3 +55,72 @@ execute_process(COMMAND ${TUNGGAL} dedup --gallery ${WORK}/gallery --population 
 if(NOT rc EQUAL 0 OR NOT err MATCHES "4 of 8 enrolled as unique; gallery now holds 34 people")
   message(FATAL_ERROR "dedup: ${rc} ${out} ${err}")
 endif()
+# Damage: a byte of the first entry's length field. Before, a read-only
+# identify took this for a torn tail and cut the log to its header; now it
+# refuses, names the offset, and the log is unchanged.
+set(log ${WORK}/gallery/gallery.wal)
+file(SHA256 ${log} before)
+execute_process(COMMAND sh -c "printf '\\000' | dd of='${log}' bs=1 seek=20 count=1 conv=notrunc 2>/dev/null")
+file(SHA256 ${log} damaged)
+if(damaged STREQUAL before)
+  message(FATAL_ERROR "the test did not damage the log")
+endif()
+# The snapshot covers the damaged part: start-up reads the snapshot and the
+# log after it, so the gallery still opens; `check` reads the whole log and
+# finds the damage.
+execute_process(COMMAND ${TUNGGAL} identify --gallery ${WORK}/gallery --population ${WORK}/pop
+                RESULT_VARIABLE rc OUTPUT_QUIET ERROR_VARIABLE err)
+if(NOT rc EQUAL 0 OR NOT err MATCHES "30 from the snapshot")
+  message(FATAL_ERROR "identify from the snapshot over a damaged log: ${rc} ${err}")
+endif()
+execute_process(COMMAND ${TUNGGAL} check --gallery ${WORK}/gallery RESULT_VARIABLE rc OUTPUT_VARIABLE out)
+if(NOT rc EQUAL 1 OR NOT out MATCHES "damaged" OR NOT out MATCHES "snapshot: covers")
+  message(FATAL_ERROR "check on a damaged log under a snapshot: ${rc} ${out}")
+endif()
+file(RENAME ${WORK}/gallery/gallery.snap ${WORK}/gallery.snap.moved)
+foreach(verb identify dedup)
+  execute_process(COMMAND ${TUNGGAL} ${verb} --gallery ${WORK}/gallery --population ${WORK}/pop
+                  RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+  file(SHA256 ${log} now)
+  if(NOT rc EQUAL 2 OR NOT err MATCHES "entry at byte 8" OR NOT err MATCHES "Nothing was changed" OR NOT now STREQUAL damaged)
+    message(FATAL_ERROR "${verb} on a damaged log: ${rc} ${out} ${err}")
+  endif()
+endforeach()
+execute_process(COMMAND ${TUNGGAL} check --gallery ${WORK}/gallery RESULT_VARIABLE rc OUTPUT_VARIABLE out)
+if(NOT rc EQUAL 1 OR NOT out MATCHES "damaged" OR NOT out MATCHES "--set-aside-from 8")
+  message(FATAL_ERROR "check on a damaged log: ${rc} ${out}")
+endif()
+# The operator sets everything from byte 8 on aside: kept, and reported.
+execute_process(COMMAND ${TUNGGAL} repair --gallery ${WORK}/gallery --set-aside-from 8
+                RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+if(NOT rc EQUAL 0 OR NOT EXISTS ${WORK}/gallery/gallery.wal.set-aside-8)
+  message(FATAL_ERROR "repair: ${rc} ${out} ${err}")
+endif()
+file(SIZE ${WORK}/gallery/gallery.wal.set-aside-8 kept)
+file(SIZE ${log} left)
+if(NOT left EQUAL 8 OR kept LESS 100000)
+  message(FATAL_ERROR "repair kept ${kept} bytes, left ${left}")
+endif()
+execute_process(COMMAND ${TUNGGAL} identify --gallery ${WORK}/gallery --population ${WORK}/pop
+                RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+if(NOT rc EQUAL 0 OR NOT err MATCHES "0 people" OR NOT err MATCHES "quarantined log bytes kept in .*set-aside-8")
+  message(FATAL_ERROR "identify after repair: ${rc} ${err}")
+endif()
+# A torn tail: the last entry cut short. A reader loads what precedes and
+# leaves the file alone; a writer moves the bytes beside the log first.
+file(REMOVE_RECURSE ${WORK}/torn)
+execute_process(COMMAND ${TUNGGAL} enroll --gallery ${WORK}/torn ${some} RESULT_VARIABLE rc OUTPUT_QUIET ERROR_QUIET)
+file(SIZE ${WORK}/torn/gallery.wal full)
+execute_process(COMMAND truncate -s -10 ${WORK}/torn/gallery.wal)
+execute_process(COMMAND ${TUNGGAL} identify --gallery ${WORK}/torn ${some} RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+file(SIZE ${WORK}/torn/gallery.wal cut)
+math(EXPR expect "${full} - 10")
+if(NOT rc EQUAL 0 OR NOT err MATCHES "unfinished write" OR NOT err MATCHES "left in place" OR NOT cut EQUAL expect)
+  message(FATAL_ERROR "identify on a torn log: ${rc} ${err} (${cut} bytes)")
+endif()
+file(GLOB one ${WORK}/pop/records/R00000003.tgr)
+execute_process(COMMAND ${TUNGGAL} enroll --gallery ${WORK}/torn ${one} RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+file(GLOB aside ${WORK}/torn/gallery.wal.torn-*)
+if(NOT rc EQUAL 0 OR NOT aside OR NOT err MATCHES "moved to")
+  message(FATAL_ERROR "enroll on a torn log: ${rc} ${out} ${err}")
+endif()

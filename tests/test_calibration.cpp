@@ -75,7 +75,7 @@ TEST(Calibration, TextRoundTripsAndMalformedTablesAreRejectedByLine) {
   };
   rejects("", "no raw,score header");
   rejects("0,0\n1,10\n", "line 1");
-  rejects("raw,score\n0,0\nx,10\n", "line 3: expected two numbers");
+  rejects("raw,score\n0,0\nx,10\n", "line 3, raw: 'x' is not a number");
   rejects("raw,score\n0,0\n1,nan\n", "line 3");
   rejects("raw,score\n0,0\n1,10\n0.5,20\n", "increase strictly");
   rejects("raw,score\n0,0\n1,10\n2,5\n", "must not decrease");

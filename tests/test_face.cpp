@@ -98,7 +98,7 @@ TEST(FaceModelSet, MalformedDescriptionsNameTheLine) {
   rejects(good + "colour=blue\n", "unknown key 'colour'");
   rejects(good + "id=again\n", "id given twice");
   rejects("id=x\nembedder.input=112by112\n", "line 2: embedder.input wants WxH");
-  rejects("id=x\ndetector.mean=abc\n", "line 2: detector.mean: 'abc' is not a number");
+  rejects("id=x\ndetector.mean=abc\n", "line 2, detector.mean: 'abc' is not a number");
   rejects("id=x\nlandmarks.channels=cmyk\n", "rgb, bgr or gray");
   rejects("id=x\nalignment.reference=1,2;3,4\n", "5 points");
   rejects("just a line\n", "line 1: expected key=value");

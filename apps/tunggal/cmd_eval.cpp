@@ -218,25 +218,30 @@ Runner add_eval(CLI::App& app) {
     }
     if (!a->out.empty()) {
       std::filesystem::create_directories(a->out);
-      std::ofstream scores(std::filesystem::path(a->out) / "scores.csv");
-      scores << "a,b,kind,score\n";
+      std::ostringstream scores;
+      scores << "a,b,kind,score\n" << std::setprecision(17);
       for (std::size_t i = 0; i < gpairs.size(); ++i) {
-        scores << samples[gpairs[i].a].path.filename().string() << ','
-               << samples[gpairs[i].b].path.filename().string() << ",genuine," << genuine[i]
-               << '\n';
+        scores << csv_field(samples[gpairs[i].a].path.filename().string()) << ','
+               << csv_field(samples[gpairs[i].b].path.filename().string()) << ",genuine," << genuine[i] << '\n';
       }
       for (std::size_t i = 0; i < ipairs.size(); ++i) {
-        scores << samples[ipairs[i].a].path.filename().string() << ','
-               << samples[ipairs[i].b].path.filename().string() << ",impostor," << impostor[i]
-               << '\n';
+        scores << csv_field(samples[ipairs[i].a].path.filename().string()) << ','
+               << csv_field(samples[ipairs[i].b].path.filename().string()) << ",impostor," << impostor[i] << '\n';
       }
-      std::ofstream json(std::filesystem::path(a->out) / "summary.json");
-      json << std::setprecision(6) << "{\"folder\":\"" << a->folder
-           << "\",\"samples\":" << samples.size() << ",\"genuine\":" << r.genuine
-           << ",\"impostor\":" << r.impostor << ",\"impostor_protocol\":\"" << a->impostors
-           << "\",\"eer\":" << r.eer << ",\"fmr100\":" << r.fmr100 << ",\"fmr1000\":" << r.fmr1000
-           << ",\"fmr10000\":" << r.fmr10000 << ",\"zero_fmr\":" << r.zero_fmr
-           << ",\"failure_to_enrol\":" << fte << "}\n";
+      write_text(std::filesystem::path(a->out) / "scores.csv", scores.str());
+      Json summary;
+      summary["folder"] = a->folder;
+      summary["samples"] = samples.size();
+      summary["genuine"] = r.genuine;
+      summary["impostor"] = r.impostor;
+      summary["impostor_protocol"] = a->impostors;
+      summary["eer"] = r.eer;
+      summary["fmr100"] = r.fmr100;
+      summary["fmr1000"] = r.fmr1000;
+      summary["fmr10000"] = r.fmr10000;
+      summary["zero_fmr"] = r.zero_fmr;
+      summary["failure_to_enrol"] = fte;
+      write_text(std::filesystem::path(a->out) / "summary.json", summary.dump(2) + "\n");
       plot_det(datasets::det_curve(genuine, impostor),
                (std::filesystem::path(a->out) / "det.png").string());
       plot_histograms(genuine, impostor,

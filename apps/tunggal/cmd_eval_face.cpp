@@ -88,19 +88,31 @@ int eval_faces(const FaceEvalArgs& a) {
   }
   if (!a.out.empty()) {
     std::filesystem::create_directories(a.out);
-    std::ofstream scores(std::filesystem::path(a.out) / "scores.csv");
-    scores << "a,b,kind,score\n";
-    const auto name = [&](std::size_t i) { return samples[i].person + "/" + samples[i].path.filename().string(); };
+    std::ostringstream scores;
+    scores << "a,b,kind,score\n" << std::setprecision(17);
+    const auto name = [&](std::size_t i) {
+      return csv_field(samples[i].person + "/" + samples[i].path.filename().string());
+    };
     for (std::size_t k = 0; k < gp.size(); ++k)
       scores << name(gp[k].first) << ',' << name(gp[k].second) << ",genuine," << genuine[k] << '\n';
     for (std::size_t k = 0; k < ip.size(); ++k)
       scores << name(ip[k].first) << ',' << name(ip[k].second) << ",impostor," << impostor[k] << '\n';
-    std::ofstream json(std::filesystem::path(a.out) / "summary.json");
-    json << std::setprecision(6) << "{\"folder\":\"" << a.folder << "\",\"modality\":\"face\",\"model\":\""
-         << extractor.models().id << "\",\"samples\":" << samples.size() << ",\"genuine\":" << r.genuine
-         << ",\"impostor\":" << r.impostor << ",\"eer\":" << r.eer << ",\"fmr100\":" << r.fmr100
-         << ",\"fmr1000\":" << r.fmr1000 << ",\"fmr10000\":" << r.fmr10000 << ",\"zero_fmr\":" << r.zero_fmr
-         << ",\"failure_to_enrol\":" << fte << ",\"detector_fallback\":" << fallback << "}\n";
+    write_text(std::filesystem::path(a.out) / "scores.csv", scores.str());
+    Json summary;
+    summary["folder"] = a.folder;
+    summary["modality"] = "face";
+    summary["model"] = extractor.models().id;
+    summary["samples"] = samples.size();
+    summary["genuine"] = r.genuine;
+    summary["impostor"] = r.impostor;
+    summary["eer"] = r.eer;
+    summary["fmr100"] = r.fmr100;
+    summary["fmr1000"] = r.fmr1000;
+    summary["fmr10000"] = r.fmr10000;
+    summary["zero_fmr"] = r.zero_fmr;
+    summary["failure_to_enrol"] = fte;
+    summary["detector_fallback"] = fallback;
+    write_text(std::filesystem::path(a.out) / "summary.json", summary.dump(2) + "\n");
     plot_det(datasets::det_curve(genuine, impostor), (std::filesystem::path(a.out) / "det.png").string());
     // Cosines span -1..1; the histogram shows 0..1 shifted to keep its axis.
     std::vector<double> g01, i01;

@@ -9,6 +9,7 @@
 #include <opencv2/imgproc.hpp>
 
 #include "commands.h"
+#include "tunggal/files.h"
 #include "tunggal/datasets/fvc.h"
 #include "tunggal/extraction.h"
 #include "tunggal/sdk.h"
@@ -68,7 +69,10 @@ void write_debug_png(const GrayImage& img, const ExtractionResult& r, const std:
               static_cast<int>(m.y - 10 * std::sin(m.angle))},
              col, 1);
   }
-  if (!cv::imwrite(path, c)) throw Error(ErrorCode::io, path + ": cannot write PNG");
+  // A fingerprint image: owner-only, like every biometric file written.
+  std::vector<std::uint8_t> png;
+  if (!cv::imencode(".png", c, png)) throw Error(ErrorCode::io, path + ": cannot encode PNG");
+  write_private_file(path, png);
 }
 
 }  // namespace

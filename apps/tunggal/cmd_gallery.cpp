@@ -15,10 +15,12 @@
 #include <sstream>
 
 #include "commands.h"
+#include "json_out.h"
 #include "progress.h"
 #include "tunggal/error.h"
 #include "tunggal/gallery.h"
 #include "tunggal/image.h"
+#include "tunggal/text.h"
 
 namespace tunggal::cli {
 namespace {
@@ -29,20 +31,22 @@ struct Truth {
 };
 
 Truth read_truth(const std::filesystem::path& dir) {
-  std::ifstream in(dir / "truth.csv");
-  if (!in) throw Error(ErrorCode::not_found, (dir / "truth.csv").string() + ": no truth file");
+  const auto path = dir / "truth.csv";
+  std::ifstream in(path);
+  if (!in) throw Error(ErrorCode::not_found, path.string() + ": no truth file");
   Truth t;
   std::string line;
   std::getline(in, line);
-  if (line != "record_id,person_id,role")
-    throw Error(ErrorCode::malformed_data, (dir / "truth.csv").string() + ": unexpected header");
-  while (std::getline(in, line)) {
-    const auto a = line.find(','), b = line.rfind(',');
-    if (a == std::string::npos || a == b) throw Error(ErrorCode::malformed_data, "truth.csv: bad line " + line);
-    const std::string rec = line.substr(0, a), person = line.substr(a + 1, b - a - 1), role = line.substr(b + 1);
-    t.person[rec] = person;
-    t.role[rec] = role;
-    if (role == "gallery") t.gallery_record_of[person] = rec;
+  if (split_csv_line(line, path.string() + ", line 1") != std::vector<std::string>{"record_id", "person_id", "role"})
+    throw Error(ErrorCode::malformed_data, path.string() + ": expected the header record_id,person_id,role");
+  for (std::size_t n = 2; std::getline(in, line); ++n) {
+    const std::string where = path.string() + ", line " + std::to_string(n);
+    const auto f = split_csv_line(line, where);
+    if (f.size() != 3 || f[0].empty() || f[1].empty() || (f[2] != "gallery" && f[2] != "probe"))
+      throw Error(ErrorCode::malformed_data, where + ": expected record_id,person_id,gallery|probe");
+    t.person[f[0]] = f[1];
+    t.role[f[0]] = f[2];
+    if (f[2] == "gallery") t.gallery_record_of[f[1]] = f[0];
   }
   return t;
 }
@@ -68,30 +72,21 @@ std::vector<std::filesystem::path> record_paths(const std::vector<std::string>& 
   return paths;
 }
 
-std::string json_string(const std::string& s) {
-  std::string out = "\"";
-  for (const char c : s) {
-    if (c == '"' || c == '\\') out += '\\';
-    if (static_cast<unsigned char>(c) < 0x20) continue;
-    out += c;
-  }
-  return out + "\"";
-}
-
 std::string json_decision(const std::string& probe, const DedupDecision& d) {
-  std::ostringstream o;
-  o << std::fixed << std::setprecision(2) << "{\"probe\": " << json_string(probe)
-    << ", \"decision\": \"" << to_string(d.decision) << "\", \"candidates\": [";
-  for (std::size_t i = 0; i < d.candidates.size(); ++i) {
-    const Candidate& c = d.candidates[i];
-    o << (i ? ", " : "") << "{\"ref\": " << json_string(c.ref) << ", \"score\": " << c.score << ", \"fingers\": ";
-    if (c.fingers) o << *c.fingers; else o << "null";
-    o << ", \"face\": ";
-    if (c.face) o << *c.face; else o << "null";
-    o << "}";
+  Json candidates = Json::array();
+  for (const Candidate& c : d.candidates) {
+    Json o;
+    o["ref"] = c.ref;
+    o["score"] = two_decimals(c.score);
+    o["fingers"] = c.fingers ? Json(two_decimals(*c.fingers)) : Json(nullptr);
+    o["face"] = c.face ? Json(two_decimals(*c.face)) : Json(nullptr);
+    candidates.push_back(std::move(o));
   }
-  o << "]}";
-  return o.str();
+  Json j;
+  j["probe"] = probe;
+  j["decision"] = std::string(to_string(d.decision));
+  j["candidates"] = std::move(candidates);
+  return json_line(j);
 }
 
 struct GalleryArgs {

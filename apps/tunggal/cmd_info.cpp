@@ -12,14 +12,13 @@
 #include <sstream>
 
 #include "commands.h"
+#include "json_out.h"
 #include "tunggal/datasets/fvc.h"
 #include "tunggal/person_record.h"
 #include "tunggal/sdk.h"
 
 namespace tunggal::cli {
 namespace {
-
-std::string json_escape(const std::string& s);
 
 struct InfoArgs {
   std::vector<std::string> paths;
@@ -48,11 +47,15 @@ void describe_record(const std::string& path, bool json, bool show_attributes) {
   std::size_t minutiae = 0;
   for (const auto& f : r.fingers) minutiae += f.minutiae.size();
   if (json) {
-    std::cout << "{\"path\":\"" << json_escape(path) << "\",\"format\":\"person record\",\"id\":\""
-              << json_escape(r.id) << "\",\"fingers\":" << r.fingers.size()
-              << ",\"minutiae\":" << minutiae << ",\"face_model\":\""
-              << (r.face ? json_escape(r.face->model) : "")
-              << "\",\"attributes\":" << r.attributes.size() << "}\n";
+    Json j;
+    j["path"] = path;
+    j["format"] = "person record";
+    j["id"] = r.id;
+    j["fingers"] = r.fingers.size();
+    j["minutiae"] = minutiae;
+    j["face_model"] = r.face ? r.face->model : "";
+    j["attributes"] = r.attributes.size();
+    std::cout << j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
     return;
   }
   std::cout << path << ": person record " << r.id << ", " << bytes.size() << " bytes, "
@@ -79,42 +82,33 @@ struct FolderSurvey {
   std::set<std::string> template_frames, image_sizes, formats, resolutions;
 };
 
-std::string json_escape(const std::string& s) {
-  std::string out;
-  for (char c : s) {
-    if (c == '"' || c == '\\') {
-      out += '\\';
-      out += c;
-    } else if (static_cast<unsigned char>(c) < 0x20) {
-      char buf[8];
-      std::snprintf(buf, sizeof buf, "\\u%04x", c);
-      out += buf;
-    } else {
-      out += c;
-    }
-  }
-  return out;
-}
-
 std::string size_str(int w, int h) {
   return std::to_string(w) + "x" + std::to_string(h);
 }
 
 void describe_file(const sdk::TemplateFile& f, const std::string& path, bool json) {
   if (json) {
-    std::cout << "{\"path\":\"" << json_escape(path) << "\",\"format\":\"" << to_string(f.format)
-              << "\",\"bytes\":" << f.size_bytes << ",\"views\":[";
-    for (std::size_t v = 0; v < f.views.size(); ++v) {
-      const auto& t = f.views[v];
-      std::cout << (v ? "," : "") << "{\"finger_position\":" << static_cast<int>(t.position)
-                << ",\"impression\":" << static_cast<int>(t.impression)
-                << ",\"view\":" << static_cast<int>(t.view) << ",\"width\":" << t.width
-                << ",\"height\":" << t.height << ",\"dpi_x\":" << t.dpi_x
-                << ",\"dpi_y\":" << t.dpi_y << ",\"quality\":" << static_cast<int>(t.quality)
-                << ",\"minutiae\":" << t.minutiae.size()
-                << ",\"extended_data_bytes\":" << t.extended_data.size() << "}";
+    Json views = Json::array();
+    for (const auto& t : f.views) {
+      Json v;
+      v["finger_position"] = static_cast<int>(t.position);
+      v["impression"] = static_cast<int>(t.impression);
+      v["view"] = static_cast<int>(t.view);
+      v["width"] = t.width;
+      v["height"] = t.height;
+      v["dpi_x"] = t.dpi_x;
+      v["dpi_y"] = t.dpi_y;
+      v["quality"] = static_cast<int>(t.quality);
+      v["minutiae"] = t.minutiae.size();
+      v["extended_data_bytes"] = t.extended_data.size();
+      views.push_back(std::move(v));
     }
-    std::cout << "]}\n";
+    Json j;
+    j["path"] = path;
+    j["format"] = std::string(to_string(f.format));
+    j["bytes"] = f.size_bytes;
+    j["views"] = std::move(views);
+    std::cout << j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
     return;
   }
   std::cout << path << ": " << to_string(f.format) << ", " << f.size_bytes << " bytes, "
@@ -184,17 +178,20 @@ void print_survey(const FolderSurvey& s, bool json, bool first) {
   const std::size_t typed = s.endings + s.bifurcations;
   const double bif = typed ? static_cast<double>(s.bifurcations) / static_cast<double>(typed) : 0.0;
   if (json) {
-    std::cout << (first ? "" : ",\n") << "{\"folder\":\"" << json_escape(s.path)
-              << "\",\"templates\":" << s.templates << ",\"parsed\":" << s.parsed
-              << ",\"images\":" << s.images << ",\"image_errors\":" << s.image_errors
-              << ",\"minutiae_mean\":" << mean << ",\"minutiae_min\":" << lo
-              << ",\"minutiae_max\":" << hi << ",\"bifurcation_share\":" << bif
-              << ",\"failures\":[";
-    for (std::size_t i = 0; i < s.failures.size(); ++i) {
-      std::cout << (i ? "," : "") << "{\"file\":\"" << json_escape(s.failures[i].first)
-                << "\",\"error\":\"" << json_escape(s.failures[i].second) << "\"}";
-    }
-    std::cout << "]}";
+    Json failures = Json::array();
+    for (const auto& [file, error] : s.failures) failures.push_back(Json{{"file", file}, {"error", error}});
+    Json j;
+    j["folder"] = s.path;
+    j["templates"] = s.templates;
+    j["parsed"] = s.parsed;
+    j["images"] = s.images;
+    j["image_errors"] = s.image_errors;
+    j["minutiae_mean"] = mean;
+    j["minutiae_min"] = lo;
+    j["minutiae_max"] = hi;
+    j["bifurcation_share"] = bif;
+    j["failures"] = std::move(failures);
+    std::cout << (first ? "" : ",\n") << j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
     return;
   }
   std::cout << std::fixed << std::setprecision(1);

@@ -15,6 +15,7 @@
 #include <sstream>
 
 #include "commands.h"
+#include "tunggal/text.h"
 #include "mcc_options.h"
 #include "tunggal/calibration.h"
 #include "tunggal/comparison.h"
@@ -235,18 +236,19 @@ Runner add_calibrate(CLI::App& app) {
     std::string source;
     for (const auto& path : a->inputs) {
       std::ifstream in(path);
+      if (!in) throw Error(ErrorCode::not_found, path + ": cannot open");
       std::string line;
       std::getline(in, line);
+      if (!line.empty() && line.back() == '\r') line.pop_back();
       if (line != "a,b,kind,score") throw Error(ErrorCode::malformed_data, path + ": not a tunggal eval scores.csv");
       std::size_t n = 0, row = 1;
       while (std::getline(in, line)) {
         ++row;
-        const std::size_t k = line.rfind(',');
-        const std::size_t kind = k == std::string::npos ? k : line.rfind(',', k - 1);
-        if (kind == std::string::npos)
-          throw Error(ErrorCode::malformed_data, path + ", line " + std::to_string(row) + ": expected a,b,kind,score");
-        if (line.compare(kind + 1, k - kind - 1, "impostor") != 0) continue;
-        impostor.push_back(std::stod(line.substr(k + 1)));
+        const std::string where = path + ", line " + std::to_string(row);
+        const auto f = split_csv_line(line, where);
+        if (f.size() != 4) throw Error(ErrorCode::malformed_data, where + ": expected a,b,kind,score");
+        if (f[2] != "impostor") continue;
+        impostor.push_back(parse_number(f[3], where + ", score"));
         ++n;
       }
       source += (source.empty() ? "" : "; ") + path + " (" + std::to_string(n) + ")";

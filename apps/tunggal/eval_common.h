@@ -1,12 +1,21 @@
 // Pieces shared by the fingerprint and face evaluations of `tunggal eval`.
 #pragma once
 
+#include <filesystem>
 #include <string>
 #include <vector>
 
+#include "json_out.h"
 #include "tunggal/datasets/metrics.h"
+#include "tunggal/sdk.h"
+#include "tunggal/text.h"
 
 namespace tunggal::cli {
+
+// Writes an output file whole (temporary file, fsync, rename; owner-only).
+inline void write_text(const std::filesystem::path& path, const std::string& text) {
+  sdk::write_file_durably(path, {reinterpret_cast<const std::uint8_t*>(text.data()), text.size()});
+}
 
 void plot_det(const std::vector<datasets::DetPoint>& det, const std::string& path);
 void plot_histograms(const std::vector<double>& genuine, const std::vector<double>& impostor,

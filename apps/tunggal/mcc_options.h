@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "tunggal/comparison.h"
+#include "tunggal/text.h"
 #include "tunggal/error.h"
 
 namespace tunggal::cli {
@@ -21,16 +22,13 @@ inline MccParams mcc_params_from(const std::vector<std::string>& overrides) {
   MccParams p;
   for (const auto& o : overrides) {
     const auto eq = o.find('=');
+    if (eq == std::string::npos) throw Error(ErrorCode::invalid_argument, "--param wants NAME=VALUE, got '" + o + "'");
     double value = 0;
-    std::size_t used = 0;
     try {
-      if (eq == std::string::npos) throw std::invalid_argument("no =");
-      value = std::stod(o.substr(eq + 1), &used);
-    } catch (const std::exception&) {
-      throw Error(ErrorCode::invalid_argument, "--param wants NAME=VALUE, got '" + o + "'");
+      value = parse_number(std::string_view(o).substr(eq + 1), "--param " + o.substr(0, eq));
+    } catch (const Error& e) {
+      throw Error(ErrorCode::invalid_argument, e.what());
     }
-    if (used != o.size() - eq - 1)
-      throw Error(ErrorCode::invalid_argument, "--param wants NAME=VALUE, got '" + o + "'");
     set_mcc_param(p, o.substr(0, eq), value);
   }
   return p;

@@ -9,12 +9,15 @@
 #include <chrono>
 #include <cstdio>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 #include <unordered_map>
 
 #include "../synthetic/rng.h"
 #include "tunggal/error.h"
+#include "tunggal/files.h"
+#include "tunggal/text.h"
 #include "tunggal/version.h"
 
 namespace tunggal::datasets {
@@ -42,17 +45,22 @@ std::string numbered(char prefix, std::uint64_t n) {
   return buf;
 }
 
+// Generated records are personal-data-shaped: owner-only, like every
+// biometric file the project writes (not synced: a population can be made
+// again from its seed).
 void write_bytes(const std::filesystem::path& path, std::span<const std::uint8_t> bytes) {
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  out.write(reinterpret_cast<const char*>(bytes.data()),
-            static_cast<std::streamsize>(bytes.size()));
-  if (!out) throw Error(ErrorCode::io, path.string() + ": cannot write");
+  write_private_file(path, bytes);
 }
 
 void write_png(const std::filesystem::path& path, const GrayImage& img) {
   const cv::Mat m(img.height, img.width, CV_8U, const_cast<std::uint8_t*>(img.pixels.data()));
-  if (!cv::imwrite(path.string(), m))
-    throw Error(ErrorCode::io, path.string() + ": cannot write PNG");
+  std::vector<std::uint8_t> png;
+  if (!cv::imencode(".png", m, png)) throw Error(ErrorCode::io, path.string() + ": cannot encode PNG");
+  write_private_file(path, png);
+}
+
+void write_text(const std::filesystem::path& path, const std::string& text) {
+  write_private_file(path, {reinterpret_cast<const std::uint8_t*>(text.data()), text.size()});
 }
 
 std::string finger_suffix(FingerPosition p) {
@@ -204,13 +212,10 @@ PopulationSummary write_population(const PopulationParams& p, const std::filesys
     if (progress) progress(n, total);
   });
   {
-    std::ofstream truth(dir / "truth.csv", std::ios::trunc);
-    truth << "record_id,person_id,role\n";
-    for (const auto& r : plan.records) {
-      truth << r.record_id << ',' << person_id(r.person) << ',' << (r.probe ? "probe" : "gallery")
-            << '\n';
-    }
-    if (!truth) throw Error(ErrorCode::io, (dir / "truth.csv").string() + ": cannot write");
+    std::string truth = "record_id,person_id,role\n";
+    for (const auto& r : plan.records)
+      truth += csv_field(r.record_id) + ',' + csv_field(person_id(r.person)) + ',' + (r.probe ? "probe" : "gallery") + '\n';
+    write_text(dir / "truth.csv", truth);
   }
   PopulationSummary s;
   s.records = total;
@@ -222,18 +227,21 @@ PopulationSummary write_population(const PopulationParams& p, const std::filesys
   s.missing_fingers = missing;
   s.bytes = bytes;
   s.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  std::ofstream manifest(dir / "manifest.json", std::ios::trunc);
-  manifest << "{\n  \"generator\": \"tunggal gen " << version() << "\",\n"
-           << "  \"seed\": " << p.seed << ",\n  \"records\": " << s.records << ",\n"
-           << "  \"gallery\": " << s.gallery << ",\n  \"probes\": " << s.probes << ",\n"
-           << "  \"planted_duplicates\": " << s.duplicates << ",\n"
-           << "  \"fingers\": " << s.fingers << ",\n  \"missing_fingers\": " << s.missing_fingers
-           << ",\n"
-           << "  \"images\": " << s.images << ",\n"
-           << "  \"face_model\": \"" << kSyntheticFaceModel << "\",\n"
-           << "  \"face_embeddings\": \"synthetic (not from face images)\",\n"
-           << "  \"record_format\": \"records/<record_id>.tgr: tunggal PersonRecord v1\",\n"
-           << "  \"truth\": \"truth.csv: record_id,person_id,role\"\n}\n";
+  nlohmann::ordered_json manifest;
+  manifest["generator"] = "tunggal gen " + std::string(version());
+  manifest["seed"] = p.seed;
+  manifest["records"] = s.records;
+  manifest["gallery"] = s.gallery;
+  manifest["probes"] = s.probes;
+  manifest["planted_duplicates"] = s.duplicates;
+  manifest["fingers"] = s.fingers;
+  manifest["missing_fingers"] = s.missing_fingers;
+  manifest["images"] = s.images;
+  manifest["face_model"] = kSyntheticFaceModel;
+  manifest["face_embeddings"] = "synthetic (not from face images)";
+  manifest["record_format"] = "records/<record_id>.tgr: tunggal PersonRecord v1";
+  manifest["truth"] = "truth.csv: record_id,person_id,role";
+  write_text(dir / "manifest.json", manifest.dump(2) + "\n");
   return s;
 }
 

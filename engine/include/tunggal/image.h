@@ -9,6 +9,8 @@
 #include <span>
 #include <vector>
 
+#include "tunggal/files.h"
+
 namespace tunggal {
 
 struct GrayImage {
@@ -80,9 +82,5 @@ ColorImage read_color_image(const std::filesystem::path& path, const ImageLimits
 bool ensure_opencv_pixel_limit(char** argv) noexcept;
 inline constexpr const char* kOpenCvPixelLimit = "40000000";
 static_assert(kImageLimits.max_pixels == 40'000'000, "keep kOpenCvPixelLimit in step");
-
-// Reads a whole file (limited to `max_bytes`), throwing tunggal::Error.
-std::vector<std::uint8_t> read_file(const std::filesystem::path& path,
-                                    std::size_t max_bytes = std::size_t{256} << 20);
 
 }  // namespace tunggal

@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "tunggal/error.h"
+#include "tunggal/text.h"
 
 namespace tunggal {
 namespace {
@@ -19,14 +20,6 @@ namespace {
               "score calibration, line " + std::to_string(line) + ": " + what);
 }
 
-bool parse_double(std::string_view s, double& out) {
-  // strtod needs a terminated string; rows are short.
-  const std::string copy(s);
-  if (copy.empty()) return false;
-  char* end = nullptr;
-  out = std::strtod(copy.c_str(), &end);
-  return end == copy.c_str() + copy.size() && std::isfinite(out);
-}
 
 }  // namespace
 
@@ -128,11 +121,10 @@ ScoreCalibration ScoreCalibration::parse(std::string_view text) {
     } else {
       if (!header_seen) malformed(line_no, "expected name=, source= or the header raw,score");
       const std::size_t comma = line.find(',');
-      double r = 0, s = 0;
-      if (comma == std::string_view::npos || !parse_double(line.substr(0, comma), r) ||
-          !parse_double(line.substr(comma + 1), s)) {
-        malformed(line_no, "expected two numbers: raw,score");
-      }
+      if (comma == std::string_view::npos) malformed(line_no, "expected two numbers: raw,score");
+      const std::string where = "score calibration, line " + std::to_string(line_no);
+      const double r = parse_number(line.substr(0, comma), where + ", raw");
+      const double s = parse_number(line.substr(comma + 1), where + ", score");
       raw.push_back(r);
       score.push_back(s);
     }

@@ -4,6 +4,7 @@
 #include <map>
 
 #include "tunggal/error.h"
+#include "tunggal/text.h"
 #include "tunggal/face.h"
 
 #ifndef TUNGGAL_DEFAULT_MODEL_DIR
@@ -25,12 +26,7 @@ std::string_view trim(std::string_view s) {
 }
 
 double number(std::string_view v, std::size_t line, std::string_view key) {
-  const std::string copy(v);
-  char* end = nullptr;
-  const double d = std::strtod(copy.c_str(), &end);
-  if (copy.empty() || end != copy.c_str() + copy.size() || !std::isfinite(d))
-    bad(line, std::string(key) + ": '" + copy + "' is not a number");
-  return d;
+  return parse_number(v, "face model description, line " + std::to_string(line) + ", " + std::string(key));
 }
 
 int whole(std::string_view v, std::size_t line, std::string_view key, int lo, int hi) {

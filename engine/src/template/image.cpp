@@ -15,32 +15,6 @@
 
 namespace tunggal {
 
-std::vector<std::uint8_t> read_file(const std::filesystem::path& path, std::size_t max_bytes) {
-  std::error_code ec;
-  const auto status = std::filesystem::status(path, ec);
-  if (ec || !std::filesystem::exists(status)) {
-    throw Error(ErrorCode::not_found, path.string() + ": no such file");
-  }
-  if (!std::filesystem::is_regular_file(status)) {
-    throw Error(ErrorCode::invalid_argument, path.string() + ": not a regular file");
-  }
-  const auto size = std::filesystem::file_size(path, ec);
-  if (ec) throw Error(ErrorCode::io, path.string() + ": " + ec.message());
-  if (size > max_bytes) {
-    throw Error(ErrorCode::limit_exceeded, path.string() + ": " + std::to_string(size) +
-                                               " bytes exceed the limit of " +
-                                               std::to_string(max_bytes));
-  }
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw Error(ErrorCode::io, path.string() + ": cannot open: " + std::strerror(errno));
-  std::vector<std::uint8_t> bytes(size);
-  in.read(reinterpret_cast<char*>(bytes.data()), static_cast<std::streamsize>(size));
-  if (static_cast<std::uint64_t>(in.gcount()) != size) {
-    throw Error(ErrorCode::io, path.string() + ": short read");
-  }
-  return bytes;
-}
-
 namespace {
 
 std::uint32_t be32(const std::uint8_t* p) {

@@ -8,6 +8,7 @@
 #include <span>
 #include <vector>
 
+#include "tunggal/files.h"
 #include "tunggal/formats.h"
 
 namespace tunggal::sdk {
@@ -28,9 +29,7 @@ TemplateFile load_template_file(const std::filesystem::path& path,
 void save_template_file(const std::filesystem::path& path, std::span<const FingerTemplate> views,
                         TemplateFormat format, const EncodeOptions& options = {});
 
-// Writes to a temporary file beside `path` with mode 0600, fsyncs it, renames
-// it over `path` and fsyncs the folder: after return the data survives a
-// crash or power loss, and a reader never sees a half-written file.
-void write_file_durably(const std::filesystem::path& path, std::span<const std::uint8_t> bytes);
+// Durable, owner-only writes (tunggal/files.h).
+using tunggal::write_file_durably;
 
 }  // namespace tunggal::sdk

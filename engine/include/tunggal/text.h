@@ -1,0 +1,26 @@
+// Text read from files and written to them: numbers parsed with checks that
+// name the file and line, and CSV fields quoted where they need it (RFC
+// 4180), so that one parser serves every text format the tool reads.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace tunggal {
+
+// The whole of `field` as a finite number (surrounding spaces allowed);
+// otherwise throws Error(malformed_data) "<where>: '<field>' is not a number".
+// `where` names the file and line, e.g. "scores.csv, line 12, column score".
+double parse_number(std::string_view field, std::string_view where);
+// A whole number in [lo, hi], the same way.
+long long parse_integer(std::string_view field, std::string_view where, long long lo, long long hi);
+
+// `s` as one CSV field: unchanged, or in double quotes (quotes doubled)
+// when it holds a comma, a quote or a line break.
+std::string csv_field(std::string_view s);
+// One CSV line split into its fields (quoted fields unquoted); a quote that
+// does not close throws Error(malformed_data) naming `where`.
+std::vector<std::string> split_csv_line(std::string_view line, std::string_view where);
+
+}  // namespace tunggal
