@@ -16,6 +16,7 @@ using Bytes = std::vector<std::uint8_t>;
 // Runs `f`, expects a tunggal::Error with `code` whose message contains `text`.
 template <typename F>
 void expect_error(F&& f, ErrorCode code, const std::string& text) {
+  ASSERT_FALSE(text.empty()) << "an empty expected message is found in any message";
   try {
     f();
     ADD_FAILURE() << "no error thrown; expected: " << text;
@@ -122,7 +123,7 @@ TEST(Iso19794, MalformedFieldsAreNamed) {
   expect_error([&] { decode_iso19794_2(patched(11, static_cast<std::uint8_t>(good.size() + 1))); },
                ErrorCode::malformed_data, "truncated");
   expect_error([&] { decode_iso19794_2(patched(11, static_cast<std::uint8_t>(good.size() - 6))); },
-               ErrorCode::malformed_data, "");
+               ErrorCode::malformed_data, "unexpected non-zero bytes after the record");
   expect_error([&] { decode_iso19794_2(patched(22, 0)); }, ErrorCode::malformed_data,
                "no finger views");
   expect_error([&] { decode_iso19794_2(patched(22, 2)); }, ErrorCode::malformed_data, "truncated");

@@ -1,4 +1,5 @@
 // Every SIMD kernel equals its scalar reference bit for bit.
+#include <cpuid.h>
 #include <gtest/gtest.h>
 
 #include <random>
@@ -44,10 +45,48 @@ TEST(Crc32c, IncrementalEqualsWhole) {
   }
 }
 
-TEST(Simd, LevelsAreOrderedAndNamed) {
-  EXPECT_EQ(usable_simd_level(SimdLevel::scalar), SimdLevel::scalar);
-  EXPECT_LE(usable_simd_level(SimdLevel::avx512), detected_simd_level());
+// What CPUID and XGETBV say, read here without libgcc's helpers, so that
+// the detection is checked against an independent account of the CPU.
+struct CpuidView {
+  bool sse42 = false, popcnt = false, avx2 = false, fma = false, ymm_enabled = false;
+};
+CpuidView read_cpuid() {
+  CpuidView v;
+#if defined(__x86_64__)
+  unsigned a = 0, b = 0, c = 0, d = 0;
+  if (__get_cpuid(1, &a, &b, &c, &d)) {
+    v.sse42 = c & (1u << 20);
+    v.popcnt = c & (1u << 23);
+    v.fma = c & (1u << 12);
+    const bool osxsave = c & (1u << 27);
+    if (osxsave) {
+      unsigned lo = 0, hi = 0;
+      __asm__ volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
+      v.ymm_enabled = (lo & 0x6u) == 0x6u;  // XMM and YMM state saved by the OS
+    }
+  }
+  if (__get_cpuid_count(7, 0, &a, &b, &c, &d)) v.avx2 = b & (1u << 5);
+#endif
+  return v;
+}
+
+TEST(Simd, DetectionAgreesWithCpuidAndRequestsAreCapped) {
+  const CpuidView cpu = read_cpuid();
+  const SimdLevel got = detected_simd_level();
+  const bool avx2_usable = cpu.avx2 && cpu.fma && cpu.popcnt && cpu.ymm_enabled;
+  // AVX2 is reported exactly when the CPU has it and the OS saves its state.
+  if (got < SimdLevel::avx512) {
+    EXPECT_EQ(got >= SimdLevel::avx2, avx2_usable);
+  }
+  EXPECT_EQ(got >= SimdLevel::sse42, cpu.sse42 && cpu.popcnt);
+  // A request is lowered to the CPU's level, never raised.
+  const SimdLevel all[] = {SimdLevel::scalar, SimdLevel::sse42, SimdLevel::avx2, SimdLevel::avx512};
+  for (const SimdLevel want : all) {
+    const SimdLevel expected = static_cast<int>(want) <= static_cast<int>(got) ? want : got;
+    EXPECT_EQ(usable_simd_level(want), expected) << to_string(want);
+  }
   EXPECT_EQ(to_string(SimdLevel::avx2), "avx2");
+  EXPECT_EQ(to_string(SimdLevel::sse42), "sse4.2");
 }
 
 }  // namespace
@@ -115,11 +154,21 @@ TEST(MccKernel, PopcntEqualsScalar) {
   expect_counts_equal_scalar(&kernels::mcc_counts_popcnt);
 }
 
+// Each request gets the kernel of its level capped at the CPU's: never one
+// the CPU cannot run, never a lower one than it asked for and could have.
 TEST(MccKernel, DispatchNeverExceedsTheCpu) {
-  for (const SimdLevel l : {SimdLevel::scalar, SimdLevel::sse42, SimdLevel::avx2, SimdLevel::avx512}) {
-    EXPECT_NE(kernels::mcc_counts_kernel(l), nullptr);
+  const SimdLevel cpu = detected_simd_level();
+  const auto expected = [&](SimdLevel want) -> kernels::McCountsFn {
+    const int level = std::min(static_cast<int>(want), static_cast<int>(cpu));
+    if (level >= static_cast<int>(SimdLevel::avx2)) return &kernels::mcc_counts_avx2;
+    if (level >= static_cast<int>(SimdLevel::sse42)) return &kernels::mcc_counts_popcnt;
+    return &kernels::mcc_counts_scalar;
+  };
+  for (const SimdLevel l : {SimdLevel::scalar, SimdLevel::sse42, SimdLevel::avx2, SimdLevel::avx512})
+    EXPECT_EQ(kernels::mcc_counts_kernel(l), expected(l)) << to_string(l);
+  if (cpu < SimdLevel::avx2) {
+    EXPECT_NE(kernels::mcc_counts_kernel(SimdLevel::avx512), &kernels::mcc_counts_avx2);
   }
-  EXPECT_EQ(kernels::mcc_counts_kernel(SimdLevel::scalar), &kernels::mcc_counts_scalar);
 }
 
 }  // namespace

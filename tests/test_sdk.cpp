@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <fstream>
 #include <random>
 
@@ -137,8 +138,16 @@ TEST(Workflow, TwelveStepsInOrder) {
   EXPECT_EQ(workflow::to_string(SopStep::deduplicate), "deduplicate");
 }
 
+// The library's version against the project's, read here from the top
+// CMakeLists.txt (not from the macro the library was built with).
 TEST(Version, MatchesTheProject) {
-  EXPECT_EQ(version(), TUNGGAL_VERSION_STRING);
+  std::ifstream in(std::string(TUNGGAL_SOURCE_DIR) + "/CMakeLists.txt");
+  const std::string text((std::istreambuf_iterator<char>(in)), {});
+  const auto at = text.find("VERSION ", text.find("project("));
+  ASSERT_NE(at, std::string::npos);
+  const std::string declared = text.substr(at + 8, text.find_first_of(" )\n", at + 8) - at - 8);
+  EXPECT_EQ(version(), declared);
+  EXPECT_EQ(std::count(declared.begin(), declared.end(), '.'), 2) << declared;
 }
 
 }  // namespace

@@ -62,6 +62,7 @@ TEST(Synthetic, TemplateOnlyMastersAreDeterministicAndPlausible) {
 
 TEST(Synthetic, GroundTruthFollowsTheImpressionTransform) {
   const MasterFinger m = generate_master(77, {}, false);
+  std::size_t inner_pairs = 0;
   for (std::uint64_t seed = 1; seed <= 10; ++seed) {
     const Impression imp = make_impression(m, seed, {}, false);
     ASSERT_FALSE(imp.truth.minutiae.empty());
@@ -83,11 +84,57 @@ TEST(Synthetic, GroundTruthFollowsTheImpressionTransform) {
       }
       EXPECT_TRUE(found) << "truth minutia at " << t.x << "," << t.y << " has no master source";
     }
+    // Independently of the generator's code: inside the close-contact
+    // ellipse the impression is rigid (ImpressionTransform: rotation about
+    // the master centre, counter-clockwise on screen, that centre landing
+    // at tx, ty), computed here from the transform's documented meaning.
+    // There the truth sits where that rigid motion puts the master minutia,
+    // and distances between such minutiae are kept.
+    const auto& tr = imp.transform;
+    const double c = std::cos(tr.rotation), sn = std::sin(tr.rotation);
+    const auto rigid = [&](double x, double y) {
+      const double ux = x - tr.master_cx, uy = y - tr.master_cy;
+      return std::pair<double, double>{tr.tx + c * ux + sn * uy, tr.ty - sn * ux + c * uy};
+    };
+    std::vector<std::pair<const Minutia*, const Minutia*>> inner;  // (master, truth)
+    for (const Minutia& mm : m.minutiae) {
+      const double ex = (mm.x - tr.contact_cx) / tr.contact_rx, ey = (mm.y - tr.contact_cy) / tr.contact_ry;
+      if (ex * ex + ey * ey > 0.81) continue;  // well inside: no distortion at all
+      const auto [px, py] = rigid(mm.x, mm.y);
+      for (const Minutia& t : imp.truth.minutiae) {
+        if (std::abs(px - t.x) <= 0.51 && std::abs(py - t.y) <= 0.51) {
+          inner.emplace_back(&mm, &t);
+          break;
+        }
+      }
+    }
+    for (std::size_t i = 0; i < inner.size(); ++i) {
+      for (std::size_t j = i + 1; j < inner.size(); ++j) {
+        const double dm = std::hypot(inner[i].first->x - inner[j].first->x, inner[i].first->y - inner[j].first->y);
+        const double dt = std::hypot(inner[i].second->x - inner[j].second->x, inner[i].second->y - inner[j].second->y);
+        EXPECT_NEAR(dt, dm, 1.5);  // rounding of both ends
+      }
+    }
+    inner_pairs += inner.size();
+    // Outside it, the plastic distortion moves a point by at most its shift
+    // plus its turn about the contact centre: nowhere further.
+    for (const Minutia& t : imp.truth.minutiae) {
+      double best = 1e9;
+      for (const Minutia& mm : m.minutiae) {
+        const auto [px, py] = rigid(mm.x, mm.y);
+        const double arm = std::hypot(mm.x - tr.contact_cx, mm.y - tr.contact_cy);
+        const double bound = std::hypot(tr.distortion_dx, tr.distortion_dy) +
+                             2 * std::abs(std::sin(tr.distortion_rotation / 2)) * arm + 1.0;
+        if (mm.type == t.type && std::hypot(px - t.x, py - t.y) <= bound) best = 0;
+      }
+      EXPECT_EQ(best, 0) << "truth minutia at " << t.x << "," << t.y << " is further than the distortion allows";
+    }
     // The observed template is a perturbed copy: roughly the same count.
     EXPECT_NEAR(static_cast<double>(imp.observed.minutiae.size()),
                 static_cast<double>(imp.truth.minutiae.size()),
                 0.4 * imp.truth.minutiae.size() + 3);
   }
+  EXPECT_GE(inner_pairs, 30u) << "too few undistorted minutiae to check the rigid part";
 }
 
 TEST(Synthetic, RenderedFingerIsDeterministicAndLooksLikeAPrint) {

@@ -61,8 +61,8 @@ int main(int argc, char** argv) {
           encode_face_template(FaceTemplate{"faceplugin-fr-js-0.0.1", std::vector<float>(4 + k, 0.5f),
                                             static_cast<std::uint8_t>(50 + k)}));
   }
-  // Text inputs for fuzz_text: a calibration table (first byte 'c') and a
-  // face model description (first byte 'f').
+  // Text inputs for fuzz_text: a calibration table (first byte 'c'), a CSV
+  // line ('v') and a face model description (first byte 'f').
   std::filesystem::create_directories(dir / "text");
   {
     const std::string table = "c" + default_finger_calibration().to_text();
@@ -70,6 +70,8 @@ int main(int argc, char** argv) {
     std::ifstream in(std::filesystem::path(TUNGGAL_SOURCE_DIR) / "engine/models/faceplugin-fr-js-0.0.1.model");
     const std::string model = "f" + std::string(std::istreambuf_iterator<char>(in), {});
     write("text/model", std::vector<std::uint8_t>(model.begin(), model.end()));
+    const std::string csv = "v101_1.tif,\"a, \"\"b\"\"\",impostor,0.125e1\r";
+    write("text/csv", std::vector<std::uint8_t>(csv.begin(), csv.end()));
   }
   // A snapshot block for fuzz_snapshot (first byte: people; 2 key tables,
   // 4-d faces, as the target fixes them).

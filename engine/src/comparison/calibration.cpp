@@ -1,5 +1,6 @@
 #include "tunggal/calibration.h"
 
+#include <Eigen/QR>
 #include <algorithm>
 #include <cmath>
 #include <functional>
@@ -68,26 +69,30 @@ ScoreCalibration ScoreCalibration::fit(std::string name, std::string source,
   }
   // Tail: least-squares line score = a + b * raw over the measured tail,
   // each point weighted by the impostors above it (a quantile from k
-  // impostors has a variance of about 1/k in log FMR).
-  double sw = 0, sx = 0, sy = 0, sxx = 0, sxy = 0;
-  int m = 0;
-  for (std::size_t i = 0; i < raw.size(); ++i) {
-    if (score[i] < p.tail_from) continue;
-    const double w = std::ceil(fmr_for_score(score[i]) * n);
-    sw += w;
-    sx += w * raw[i];
-    sy += w * score[i];
-    sxx += w * raw[i] * raw[i];
-    sxy += w * raw[i] * score[i];
-    ++m;
+  // impostors has a variance of about 1/k in log FMR). Solved as a
+  // weighted least-squares problem (rows scaled by sqrt(w)) with Eigen's
+  // column-pivoting QR, which also says when the points cannot fix a line.
+  std::vector<std::size_t> tail;
+  for (std::size_t i = 0; i < raw.size(); ++i)
+    if (score[i] >= p.tail_from) tail.push_back(i);
+  if (tail.size() < 3) invalid("too few measured tail points to extrapolate");
+  Eigen::MatrixX2d design(static_cast<Eigen::Index>(tail.size()), 2);
+  Eigen::VectorXd target(static_cast<Eigen::Index>(tail.size()));
+  for (std::size_t k = 0; k < tail.size(); ++k) {
+    const std::size_t i = tail[k];
+    const double sw = std::sqrt(std::ceil(fmr_for_score(score[i]) * n));
+    const auto row = static_cast<Eigen::Index>(k);
+    design(row, 0) = sw;
+    design(row, 1) = sw * raw[i];
+    target(row) = sw * score[i];
   }
-  const double denom = sw * sxx - sx * sx;
-  if (m < 3 || !(denom > 0)) invalid("too few measured tail points to extrapolate");
-  const double slope = (sw * sxy - sx * sy) / denom;
+  const auto qr = design.colPivHouseholderQr();
+  if (qr.rank() < 2) invalid("too few measured tail points to extrapolate");
+  const Eigen::Vector2d line = qr.solve(target);
+  const double intercept = line(0), slope = line(1);
   if (!(slope > 0)) invalid("impostor tail does not decay; cannot extrapolate");
   // Extend along the fitted line (not from the last measured point, whose
   // few impostors make it the noisiest), keeping the table monotone.
-  const double intercept = (sy - slope * sx) / sw;
   for (double s = std::floor(score.back() / 10) * 10 + 10;; s += 10) {
     s = std::min(s, p.max_score);
     if (s <= score.back()) break;

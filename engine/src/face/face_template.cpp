@@ -1,5 +1,6 @@
 // Face template maths and files: alignment, comparison, quantisation, the
 // "TGFC" file format.
+#include <Eigen/Geometry>
 #include <algorithm>
 #include <cmath>
 
@@ -17,29 +18,26 @@ constexpr std::uint16_t kVersion = 1;
 
 }  // namespace
 
+// Least-squares similarity (rotation, uniform scale, translation) by
+// Umeyama's method, as Eigen implements it.
 Similarity fit_similarity(std::span<const FacePoint> from, std::span<const FacePoint> to) {
   if (from.size() != to.size() || from.size() < 2)
     throw Error(ErrorCode::invalid_argument, "fit_similarity: needs two equal sets of >= 2 points");
-  const double n = static_cast<double>(from.size());
-  double fx = 0, fy = 0, tx = 0, ty = 0;
+  Eigen::MatrixXd src(2, from.size()), dst(2, to.size());
   for (std::size_t i = 0; i < from.size(); ++i) {
-    fx += from[i].x, fy += from[i].y, tx += to[i].x, ty += to[i].y;
+    const auto k = static_cast<Eigen::Index>(i);
+    src(0, k) = from[i].x, src(1, k) = from[i].y;
+    dst(0, k) = to[i].x, dst(1, k) = to[i].y;
   }
-  fx /= n, fy /= n, tx /= n, ty /= n;
-  double dot = 0, cross = 0, norm = 0;
-  for (std::size_t i = 0; i < from.size(); ++i) {
-    const double px = from[i].x - fx, py = from[i].y - fy;
-    const double qx = to[i].x - tx, qy = to[i].y - ty;
-    dot += px * qx + py * qy;
-    cross += px * qy - py * qx;
-    norm += px * px + py * py;
-  }
-  if (!(norm > 0)) throw Error(ErrorCode::invalid_argument, "fit_similarity: the points coincide");
+  // Umeyama divides by the source's variance: coincident points have none.
+  if (!((src.colwise() - src.rowwise().mean()).squaredNorm() > 0))
+    throw Error(ErrorCode::invalid_argument, "fit_similarity: the points coincide");
+  const Eigen::MatrixXd m = Eigen::umeyama(src, dst, true);
   Similarity s;
-  s.a = dot / norm;
-  s.b = cross / norm;
-  s.tx = tx - (s.a * fx - s.b * fy);
-  s.ty = ty - (s.b * fx + s.a * fy);
+  s.a = m(0, 0);
+  s.b = m(1, 0);
+  s.tx = m(0, 2);
+  s.ty = m(1, 2);
   return s;
 }
 
