@@ -232,14 +232,8 @@ Runner add_eval(CLI::App& app) {
       Json summary;
       summary["folder"] = a->folder;
       summary["samples"] = samples.size();
-      summary["genuine"] = r.genuine;
-      summary["impostor"] = r.impostor;
+      put_error_rates(summary, r);
       summary["impostor_protocol"] = a->impostors;
-      summary["eer"] = r.eer;
-      summary["fmr100"] = r.fmr100;
-      summary["fmr1000"] = r.fmr1000;
-      summary["fmr10000"] = r.fmr10000;
-      summary["zero_fmr"] = r.zero_fmr;
       summary["failure_to_enrol"] = fte;
       write_text(std::filesystem::path(a->out) / "summary.json", summary.dump(2) + "\n");
       plot_det(datasets::det_curve(genuine, impostor),

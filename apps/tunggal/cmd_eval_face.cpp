@@ -103,13 +103,7 @@ int eval_faces(const FaceEvalArgs& a) {
     summary["modality"] = "face";
     summary["model"] = extractor.models().id;
     summary["samples"] = samples.size();
-    summary["genuine"] = r.genuine;
-    summary["impostor"] = r.impostor;
-    summary["eer"] = r.eer;
-    summary["fmr100"] = r.fmr100;
-    summary["fmr1000"] = r.fmr1000;
-    summary["fmr10000"] = r.fmr10000;
-    summary["zero_fmr"] = r.zero_fmr;
+    put_error_rates(summary, r);
     summary["failure_to_enrol"] = fte;
     summary["detector_fallback"] = fallback;
     write_text(std::filesystem::path(a.out) / "summary.json", summary.dump(2) + "\n");

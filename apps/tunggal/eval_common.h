@@ -17,6 +17,17 @@ inline void write_text(const std::filesystem::path& path, const std::string& tex
   sdk::write_file_durably(path, {reinterpret_cast<const std::uint8_t*>(text.data()), text.size()});
 }
 
+// The error rates every summary.json carries, under their usual names.
+inline void put_error_rates(Json& j, const datasets::ErrorRates& r) {
+  j["genuine"] = r.genuine;
+  j["impostor"] = r.impostor;
+  j["eer"] = r.eer;
+  j["fmr100"] = r.fmr100;
+  j["fmr1000"] = r.fmr1000;
+  j["fmr10000"] = r.fmr10000;
+  j["zero_fmr"] = r.zero_fmr;
+}
+
 void plot_det(const std::vector<datasets::DetPoint>& det, const std::string& path);
 void plot_histograms(const std::vector<double>& genuine, const std::vector<double>& impostor,
                      const std::string& path);
