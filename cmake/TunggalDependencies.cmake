@@ -12,6 +12,10 @@ find_package(OpenCV REQUIRED COMPONENTS core imgproc imgcodecs dnn videoio)
 find_package(nlohmann_json 3 REQUIRED)
 find_package(PkgConfig REQUIRED)
 pkg_check_modules(FPRINT REQUIRED IMPORTED_TARGET libfprint-2)
+# Card rendering: cairo (PDF and image surfaces) with pango for text layout.
+pkg_check_modules(PANGOCAIRO REQUIRED IMPORTED_TARGET pangocairo cairo-pdf cairo-png)
+# Printing.
+find_package(Cups REQUIRED)
 find_package(CLI11 CONFIG QUIET)
 if(NOT CLI11_FOUND)
   find_path(CLI11_INCLUDE_DIR CLI/CLI.hpp REQUIRED)

@@ -29,6 +29,8 @@ Runner add_dedup(CLI::App& app);
 Runner add_snapshot(CLI::App& app);
 Runner add_check(CLI::App& app);
 Runner add_repair(CLI::App& app);
+Runner add_card(CLI::App& app);
+Runner add_print(CLI::App& app);
 
 // The face pipeline from a model description file ("" = the installed default).
 FaceExtractor make_face_extractor(const std::string& models);

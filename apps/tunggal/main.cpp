@@ -30,6 +30,8 @@ int main(int argc, char** argv) {
   add(&tunggal::cli::add_snapshot);
   add(&tunggal::cli::add_check);
   add(&tunggal::cli::add_repair);
+  add(&tunggal::cli::add_card);
+  add(&tunggal::cli::add_print);
   add(&tunggal::cli::add_match);
   add(&tunggal::cli::add_calibrate);
   add(&tunggal::cli::add_bench);

@@ -1,0 +1,198 @@
+#include "tunggal/sdk/session.h"
+
+#include <tbb/parallel_for.h>
+
+#include <cmath>
+#include <mutex>
+
+#include "tunggal/calibration.h"
+#include "tunggal/comparison.h"
+
+namespace tunggal::sdk {
+namespace {
+
+double threshold_for(double fmr) {
+  if (!(fmr > 0 && fmr < 1))
+    throw Error(ErrorCode::invalid_argument, "verify: a false-match rate must lie in (0, 1), got " + std::to_string(fmr));
+  return score_for_fmr(fmr);
+}
+
+Verification decide(double score, double fmr) {
+  Verification v;
+  v.fmr = fmr;
+  v.threshold = threshold_for(fmr);
+  v.score = score;
+  v.match = score >= v.threshold;
+  return v;
+}
+
+}  // namespace
+
+struct Session::Impl {
+  SessionConfig config;
+  GalleryOpenReport report;
+  std::unique_ptr<Gallery> gallery;
+  mutable std::once_flag face_once;
+  mutable std::optional<FaceExtractor> face;
+};
+
+Session::Session(SessionConfig config) : impl_(std::make_unique<Impl>()) {
+  if (!config.daemon.empty())
+    throw Error(ErrorCode::unsupported, "session: a daemon address (" + config.daemon +
+                                            ") is not supported yet; use a gallery folder");
+  if (config.min_finger_quality < 0 || config.min_finger_quality > 100)
+    throw Error(ErrorCode::invalid_argument, "session: min_finger_quality must lie in 0..100");
+  threshold_for(config.verify_fmr);
+  duplicate_threshold(config.target_fpir, 1);  // validates the rate
+  impl_->config = std::move(config);
+  const SessionConfig& c = impl_->config;
+  if (c.gallery.empty()) {
+    impl_->gallery = std::make_unique<Gallery>(c.mcc, c.index);
+  } else {
+    impl_->gallery = Gallery::open(c.gallery, &impl_->report, c.mcc, c.index, c.access);
+  }
+}
+
+Session::~Session() = default;
+
+const SessionConfig& Session::config() const noexcept { return impl_->config; }
+const GalleryOpenReport& Session::gallery_report() const noexcept { return impl_->report; }
+
+const FaceExtractor& Session::face_extractor() const {
+  if (!impl_->config.face) throw Error(ErrorCode::invalid_argument, "session: opened without the face pipeline");
+  std::call_once(impl_->face_once, [this] {
+    const auto& file = impl_->config.face_models;
+    impl_->face.emplace(FaceModelSet::load(file.empty() ? default_face_model_file() : file), impl_->config.face_params);
+  });
+  return *impl_->face;
+}
+
+FingerSample Session::extract_finger(const GrayImage& image, FingerPosition position) const {
+  ExtractionResult r = tunggal::extract_finger(image, impl_->config.extraction);
+  FingerSample s;
+  s.finger = std::move(r.finger);
+  s.finger.position = position;
+  s.quality = s.finger.quality;
+  s.reasons = std::move(r.reasons);
+  s.acceptable = s.quality >= impl_->config.min_finger_quality && !s.finger.minutiae.empty();
+  if (!s.acceptable && s.reasons.empty())
+    s.reasons.push_back("quality " + std::to_string(s.quality) + " below the gate of " +
+                        std::to_string(impl_->config.min_finger_quality) + ": clean the finger and the reader, press flat");
+  return s;
+}
+
+std::vector<FingerSample> Session::extract_fingers(std::span<const GrayImage> images,
+                                                   std::span<const FingerPosition> positions) const {
+  if (!positions.empty() && positions.size() != images.size())
+    throw Error(ErrorCode::invalid_argument, "extract_fingers: one position per image, or none");
+  std::vector<FingerSample> out(images.size());
+  tbb::parallel_for(std::size_t{0}, images.size(), [&](std::size_t i) {
+    out[i] = extract_finger(images[i], positions.empty() ? FingerPosition::unknown : positions[i]);
+  });
+  return out;
+}
+
+namespace {
+FaceSample to_sample(FaceResult r) {
+  FaceSample s;
+  s.face = r.face;
+  s.issues = r.issues;
+  s.acceptable = r.acceptable();
+  for (const FaceIssue i : r.issues) s.reasons.emplace_back(advice(i));
+  s.detail = std::move(r);
+  return s;
+}
+}  // namespace
+
+FaceSample Session::extract_face(const ColorImage& image) const { return to_sample(face_extractor().extract(image)); }
+
+std::vector<FaceSample> Session::extract_faces(std::span<const ColorImage> images) const {
+  auto results = face_extractor().extract(images);
+  std::vector<FaceSample> out;
+  out.reserve(results.size());
+  for (auto& r : results) out.push_back(to_sample(std::move(r)));
+  return out;
+}
+
+double Session::compare(const FingerTemplate& a, const FingerTemplate& b) const {
+  const MccParams& p = impl_->config.mcc;
+  return default_finger_calibration().calibrate(compare_fingers(enroll_finger(a, p), enroll_finger(b, p), p));
+}
+
+Verification Session::verify(const FingerTemplate& a, const FingerTemplate& b, std::optional<double> fmr) const {
+  Verification v = decide(compare(a, b), fmr.value_or(impl_->config.verify_fmr));
+  v.fingers = v.score;
+  v.fingers_compared = 1;
+  return v;
+}
+
+Verification Session::verify(const FaceTemplate& a, const FaceTemplate& b, std::optional<double> fmr) const {
+  Verification v = decide(default_face_calibration().calibrate(compare_faces(a, b)), fmr.value_or(impl_->config.verify_fmr));
+  v.face = v.score;
+  return v;
+}
+
+Verification Session::verify(const PersonRecord& a, const PersonRecord& b, std::optional<double> fmr) const {
+  std::vector<double> finger_scores, all;
+  for (const auto& fa : a.fingers) {
+    if (fa.position == FingerPosition::unknown) continue;
+    const FingerTemplate* fb = b.finger(fa.position);
+    if (fb != nullptr) finger_scores.push_back(compare(fa, *fb));
+  }
+  std::optional<double> face;
+  if (a.face && b.face && a.face->model == b.face->model)
+    face = default_face_calibration().calibrate(compare_faces(*a.face, *b.face));
+  if (finger_scores.empty() && !face)
+    throw Error(ErrorCode::invalid_argument, "verify: the records share no finger position and no face model");
+  all = finger_scores;
+  if (face) all.push_back(*face);
+  Verification v = decide(fuse_scores(all), fmr.value_or(impl_->config.verify_fmr));
+  if (!finger_scores.empty()) v.fingers = fuse_scores(finger_scores);
+  v.face = face;
+  v.fingers_compared = static_cast<int>(finger_scores.size());
+  return v;
+}
+
+Verification Session::verify(const PersonRecord& probe, const std::string& enrolled_id, std::optional<double> fmr) const {
+  if (!impl_->gallery->contains(enrolled_id))
+    throw Error(ErrorCode::not_found, "verify: " + enrolled_id + " is not enrolled");
+  IdentifyOptions o;
+  o.exhaustive = true;
+  o.restrict_to = {enrolled_id};
+  o.max_results = 1;
+  const DedupDecision d = impl_->gallery->identify({&probe, 1}, o).front();
+  Verification v = decide(d.best ? d.best->score : 0.0, fmr.value_or(impl_->config.verify_fmr));
+  if (d.best) {
+    v.fingers = d.best->fingers;
+    v.face = d.best->face;
+    v.fingers_compared = d.best->fingers_compared;
+  }
+  return v;
+}
+
+IdentifyOptions Session::identify_options() const {
+  IdentifyOptions o;
+  o.target_fpir = impl_->config.target_fpir;
+  o.max_results = impl_->config.max_results;
+  return o;
+}
+
+std::vector<DedupDecision> Session::identify(std::span<const PersonRecord> probes) const {
+  return identify(probes, identify_options());
+}
+std::vector<DedupDecision> Session::identify(std::span<const PersonRecord> probes, const IdentifyOptions& o) const {
+  return impl_->gallery->identify(probes, o);
+}
+DedupDecision Session::deduplicate(const PersonRecord& record) { return deduplicate(record, identify_options()); }
+DedupDecision Session::deduplicate(const PersonRecord& record, const IdentifyOptions& o) {
+  return impl_->gallery->deduplicate(record, o);
+}
+void Session::enrol(const PersonRecord& record) { impl_->gallery->insert(record); }
+void Session::enrol(std::span<const PersonRecord> records) { impl_->gallery->insert(records); }
+void Session::update(const PersonRecord& record) { impl_->gallery->update(record); }
+bool Session::remove(const std::string& id) { return impl_->gallery->remove(id); }
+std::size_t Session::count() const { return impl_->gallery->count(); }
+bool Session::contains(const std::string& id) const { return impl_->gallery->contains(id); }
+GallerySnapshotReport Session::snapshot() { return impl_->gallery->snapshot(); }
+
+}  // namespace tunggal::sdk
