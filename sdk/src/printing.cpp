@@ -118,6 +118,22 @@ void follow_job(PrintResult& r, std::chrono::steady_clock::time_point deadline) 
       r.message = "aborted (" + reasons + ")";
       return;
     }
+    // A job waiting on a printer that stopped under it (out of blanks,
+    // offline, paused) will not move by itself: say why at once.
+    // While printing, a device that reports itself offline or empty is
+    // the answer too (the backend waits for it).
+    if (state == IPP_JSTATE_PENDING || state == IPP_JSTATE_STOPPED || state == IPP_JSTATE_HELD ||
+        state == IPP_JSTATE_PROCESSING) {
+      const PrintResult p = query_printer(r.printer);
+      const bool device_fault = p.outcome == PrintOutcome::printer_offline || p.outcome == PrintOutcome::out_of_media;
+      if (p.outcome != PrintOutcome::completed && (state != IPP_JSTATE_PROCESSING || device_fault)) {
+        r.outcome = p.outcome;
+        r.state_reasons = p.state_reasons;
+        r.message = "job " + std::to_string(r.job_id) + " is waiting (" + reasons + ")" +
+                    (p.message.empty() ? "" : ": " + p.message) + "; it stays queued until the printer is fixed";
+        return;
+      }
+    }
     if (std::chrono::steady_clock::now() >= deadline) {
       // Held or stopped jobs wait for the printer: say which.
       const PrintResult p = query_printer(r.printer);
@@ -189,6 +205,10 @@ PrintResult print_pdf(const std::string& printer, std::span<const std::uint8_t> 
   cups_option_t* options = nullptr;
   int n = 0;
   n = cupsAddOption("copies", std::to_string(o.copies).c_str(), n, &options);
+  if (!o.media.empty()) {
+    n = cupsAddOption("media", o.media.c_str(), n, &options);
+    n = cupsAddOption("PageSize", o.media.c_str(), n, &options);
+  }
   r.job_id = cupsCreateJob(CUPS_HTTP_DEFAULT, printer.c_str(), o.title.c_str(), n, options);
   if (r.job_id <= 0) {
     cupsFreeOptions(n, options);

@@ -31,6 +31,11 @@ struct PrintOptions {
   std::string title = "KTP-el";
   double timeout_seconds = 120;
   int copies = 1;
+  // The card's size, so that the queue does not place it on its default
+  // sheet (A4): CUPS's custom size for ID-1, sent as both `media` and
+  // `PageSize`. A card printer's driver may name it (e.g. "CR80"); set that
+  // here, or "" to leave the queue's default.
+  std::string media = "Custom.85.6x53.98mm";
 };
 
 struct PrintResult {
