@@ -302,7 +302,7 @@ TEST_F(FacePipeline, QualityReasonsForDarkBrightBlurredTurnedAndTinyFaces) {
   cv::Mat turned;
   cv::warpAffine(m, turned, cv::getRotationMatrix2D({100, 100}, 45, 1.0), m.size(), cv::INTER_LINEAR,
                  cv::BORDER_REPLICATE);
-  EXPECT_TRUE(has(extractor_->extract(from_mat(turned)), FaceIssue::off_pose));
+  EXPECT_TRUE(has(extractor_->extract(from_mat(turned)), FaceIssue::eyes_not_level));
   cv::Mat small_face;
   cv::resize(to_mat(face(2, 1)), small_face, {}, 0.5, 0.5, cv::INTER_AREA);
   const FaceResult tiny = extractor_->extract(framed(from_mat(small_face)));

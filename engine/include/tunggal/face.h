@@ -84,6 +84,7 @@ struct FaceParams {
   double min_sharpness = 40;
   double max_yaw = 0.35;           // |nose offset from the eye midline| / eye distance
   double max_roll_degrees = 25;    // eye-line tilt
+  double max_centre_offset = 0.25; // face centre from the frame's centre, in frame widths / heights
   double min_brightness = 45;      // mean grey of the aligned face
   double max_brightness = 210;
 };
@@ -96,6 +97,8 @@ enum class FaceIssue : std::uint8_t {
   off_pose,
   too_dark,
   too_bright,
+  eyes_not_level,  // the head tilted sideways (roll); off_pose is a turned head (yaw)
+  off_centre,      // the face far from the middle of the frame
 };
 std::string_view to_string(FaceIssue issue) noexcept;
 // What the recording officer should do about it.

@@ -24,6 +24,8 @@ std::string_view to_string(FaceIssue issue) noexcept {
     case FaceIssue::off_pose: return "off_pose";
     case FaceIssue::too_dark: return "too_dark";
     case FaceIssue::too_bright: return "too_bright";
+    case FaceIssue::eyes_not_level: return "eyes_not_level";
+    case FaceIssue::off_centre: return "off_centre";
   }
   return "unknown";
 }
@@ -34,9 +36,11 @@ std::string_view advice(FaceIssue issue) noexcept {
     case FaceIssue::multiple_faces: return "more than one face: only the applicant in the frame";
     case FaceIssue::face_too_small: return "face too small: move the applicant closer to the camera";
     case FaceIssue::too_blurred: return "too blurred: hold still, check focus, recapture";
-    case FaceIssue::off_pose: return "face turned or tilted: look straight into the camera";
+    case FaceIssue::off_pose: return "face turned: look straight into the camera";
     case FaceIssue::too_dark: return "too dark: add light in front of the applicant";
     case FaceIssue::too_bright: return "too bright: reduce light or glare on the face";
+    case FaceIssue::eyes_not_level: return "eyes not level: hold the head straight, not tilted to one side";
+    case FaceIssue::off_centre: return "face off-centre: move the applicant to the middle of the frame";
   }
   return "";
 }
@@ -293,8 +297,13 @@ FaceResult FaceExtractor::Impl::run(const ColorImage& image) const {
   r.measures.brightness = cv::mean(grey)[0];
   if (r.measures.eye_distance < params.min_eye_distance) r.issues.push_back(FaceIssue::face_too_small);
   if (r.measures.sharpness < params.min_sharpness) r.issues.push_back(FaceIssue::too_blurred);
-  if (std::abs(r.measures.yaw) > params.max_yaw || std::abs(r.measures.roll_degrees) > params.max_roll_degrees)
-    r.issues.push_back(FaceIssue::off_pose);
+  if (std::abs(r.measures.yaw) > params.max_yaw) r.issues.push_back(FaceIssue::off_pose);
+  if (std::abs(r.measures.roll_degrees) > params.max_roll_degrees) r.issues.push_back(FaceIssue::eyes_not_level);
+  if (!r.fallback) {
+    const double cx = (r.box.x1 + r.box.x2) / 2.0 / image.width - 0.5, cy = (r.box.y1 + r.box.y2) / 2.0 / image.height - 0.5;
+    if (std::abs(cx) > params.max_centre_offset || std::abs(cy) > params.max_centre_offset)
+      r.issues.push_back(FaceIssue::off_centre);
+  }
   if (r.measures.brightness < params.min_brightness) r.issues.push_back(FaceIssue::too_dark);
   if (r.measures.brightness > params.max_brightness) r.issues.push_back(FaceIssue::too_bright);
   FaceTemplate t;

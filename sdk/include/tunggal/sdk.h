@@ -5,6 +5,7 @@
 #include "tunggal/finger_template.h"
 #include "tunggal/formats.h"
 #include "tunggal/image.h"
+#include "tunggal/sdk/capture.h"
 #include "tunggal/sdk/card.h"
 #include "tunggal/sdk/printing.h"
 #include "tunggal/sdk/session.h"
