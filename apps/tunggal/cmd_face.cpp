@@ -24,7 +24,9 @@ Runner add_face(CLI::App& app) {
   cmd->add_option("-o,--out", a->out, "Output file (one image) or folder (several): <name>.tgf");
   cmd->add_option("--models", a->models, "Model description file (default: the installed set)");
   return [a] {
-    const FaceExtractor extractor = make_face_extractor(a->models);
+    sdk::SessionConfig cfg;
+    cfg.face_models = a->models;
+    const sdk::Session session(cfg);
     std::vector<ColorImage> images(a->images.size());
     std::vector<std::string> errors(a->images.size());
     for (std::size_t i = 0; i < images.size(); ++i) {
@@ -34,7 +36,7 @@ Runner add_face(CLI::App& app) {
         errors[i] = e.what();
       }
     }
-    std::vector<FaceResult> results(images.size());
+    std::vector<sdk::FaceSample> results(images.size());
     std::vector<std::size_t> ok;
     std::vector<ColorImage> batch;
     for (std::size_t i = 0; i < images.size(); ++i) {
@@ -43,8 +45,8 @@ Runner add_face(CLI::App& app) {
         batch.push_back(std::move(images[i]));
       }
     }
-    const auto extracted = extractor.extract(batch);
-    for (std::size_t k = 0; k < ok.size(); ++k) results[ok[k]] = extracted[k];
+    auto extracted = session.extract_faces(batch);
+    for (std::size_t k = 0; k < ok.size(); ++k) results[ok[k]] = std::move(extracted[k]);
     const bool many = a->images.size() > 1;
     if (many && !a->out.empty()) std::filesystem::create_directories(a->out);
     int failures = 0;
@@ -55,7 +57,7 @@ Runner add_face(CLI::App& app) {
         ++failures;
         continue;
       }
-      const FaceResult& r = results[i];
+      const FaceResult& r = results[i].detail;
       if (!r.face) {
         std::cout << "no face\n";
         ++failures;
@@ -67,7 +69,7 @@ Runner add_face(CLI::App& app) {
                 << " px, sharpness " << r.measures.sharpness << ", yaw " << std::setprecision(2)
                 << r.measures.yaw << ", roll " << std::setprecision(1) << r.measures.roll_degrees
                 << " deg, brightness " << r.measures.brightness << "\n";
-      for (const FaceIssue issue : r.issues) std::cout << "  recapture: " << advice(issue) << "\n";
+      for (const auto& reason : results[i].reasons) std::cout << "  recapture: " << reason << "\n";
       if (!a->out.empty()) {
         const std::filesystem::path dest =
             many ? std::filesystem::path(a->out) / (std::filesystem::path(a->images[i]).stem().string() + ".tgf")

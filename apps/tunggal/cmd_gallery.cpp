@@ -18,8 +18,7 @@
 #include "json_out.h"
 #include "progress.h"
 #include "tunggal/error.h"
-#include "tunggal/gallery.h"
-#include "tunggal/image.h"
+#include "tunggal/sdk.h"
 #include "tunggal/text.h"
 
 namespace tunggal::cli {
@@ -98,9 +97,15 @@ struct GalleryArgs {
   std::string modalities = "all";
 };
 
-std::unique_ptr<Gallery> open_gallery(const std::string& dir, GalleryAccess access) {
-  GalleryOpenReport report;
-  auto g = Gallery::open(dir, &report, MccParams{}, FingerIndexParams{}, access);
+// The gallery through an SDK session (no face models: records carry their
+// face embeddings already).
+std::unique_ptr<sdk::Session> open_gallery(const std::string& dir, GalleryAccess access) {
+  sdk::SessionConfig cfg;
+  cfg.gallery = dir;
+  cfg.access = access;
+  cfg.face = false;
+  auto g = std::make_unique<sdk::Session>(cfg);
+  const GalleryOpenReport& report = g->gallery_report();
   std::cerr << "gallery " << dir << ": " << report.records << " people (" << report.snapshot_records
             << " from the snapshot, " << report.log_entries << " log entries replayed) loaded in " << std::fixed
             << std::setprecision(2) << report.seconds << " s"
@@ -221,11 +226,11 @@ Runner add_enroll(CLI::App& app) {
       const auto records = load_records(chunk, bad);
       failures += bad;
       try {
-        g->insert(std::span<const PersonRecord>(records));
+        g->enrol(std::span<const PersonRecord>(records));
       } catch (const Error&) {
         for (const auto& r : records) {
           try {
-            g->insert(r);
+            g->enrol(r);
           } catch (const Error& e) {
             std::cerr << r.id << ": " << e.what() << "\n";
             ++failures;
@@ -248,7 +253,7 @@ struct ProbeRun {
   Truth truth;
   int failures = 0;
   std::vector<PersonRecord> probes;
-  std::unique_ptr<Gallery> gallery;
+  std::unique_ptr<sdk::Session> gallery;
 };
 
 ProbeRun open_probe_run(const GalleryArgs& a, GalleryAccess access) {
