@@ -145,5 +145,23 @@ int main(int argc, char** argv) {
     }
     write(std::string("images/bomb") + ext, buf);
   }
+  // A record's demographics for fuzz_card, and a reader's image for
+  // fuzz_device (width, height, resolution as u16, then pixels).
+  std::filesystem::create_directories(dir / "card");
+  {
+    const std::string card =
+        "province=JAWA BARAT\nregency=KOTA BANDUNG\nnik=3273012808900001\nname=SITI RAHAYU\nsex=PEREMPUAN\n"
+        "birth_place=BANDUNG\nbirth_date=28-08-1990\naddress=JL. MERDEKA NO. 1\nrt_rw=001/002\nvillage=CIHAPIT\n"
+        "district=BANDUNG WETAN\nreligion=ISLAM\nmarital_status=KAWIN\noccupation=GURU\nblood_type=O\n"
+        "issue_date=01-12-2026\n";
+    write("card/seed", std::vector<std::uint8_t>(card.begin(), card.end()));
+  }
+  std::filesystem::create_directories(dir / "device");
+  {
+    std::vector<std::uint8_t> dev = {96, 0, 96, 0, 0x90, 0x01};  // 96 x 96 (+1s), 500 dpi
+    for (int y = 0; y < 97; ++y)
+      for (int x = 0; x < 97; ++x) dev.push_back(ridges.at<std::uint8_t>(y % 96, x % 96));
+    write("device/seed", dev);
+  }
   return 0;
 }
