@@ -10,8 +10,10 @@ function(tunggal_add_module)
   set(target tunggal_${M_NAME})
   add_library(${target} ${M_SOURCES})
   add_library(tunggal::${M_NAME} ALIAS ${target})
+  # Installed, the libraries find each other in their own folder.
   set_target_properties(${target} PROPERTIES EXPORT_NAME ${M_NAME}
-                        VERSION ${PROJECT_VERSION} SOVERSION ${PROJECT_VERSION_MAJOR})
+                        VERSION ${PROJECT_VERSION} SOVERSION ${PROJECT_VERSION_MAJOR}
+                        INSTALL_RPATH "$ORIGIN")
   target_compile_definitions(${target} PRIVATE TUNGGAL_VERSION_STRING="${PROJECT_VERSION}")
   target_include_directories(${target} PUBLIC
     $<BUILD_INTERFACE:${M_INCLUDE_DIR}>

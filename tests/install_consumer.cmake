@@ -21,3 +21,15 @@ message("${out}")
 if(NOT rc EQUAL 0 OR NOT out MATCHES "consumer ok")
   message(FATAL_ERROR "the consumer did not run: ${rc}")
 endif()
+# The Python package installed with it imports from the prefix.
+if(PYTHON AND EXISTS ${WORK}/prefix/lib/python3/dist-packages/tunggal/__init__.py)
+  execute_process(COMMAND ${CMAKE_COMMAND} -E env PYTHONPATH=${WORK}/prefix/lib/python3/dist-packages
+                          ${PYTHON} -c "import tunggal; print('python ok', tunggal.__version__, tunggal.__file__)"
+                  RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+  if(NOT rc EQUAL 0 OR NOT out MATCHES "python ok" OR NOT out MATCHES "prefix")
+    message(FATAL_ERROR "the installed Python package does not import: ${out}${err}")
+  endif()
+  message("${out}")
+elseif(PYTHON)
+  message(FATAL_ERROR "the Python package was not installed")
+endif()

@@ -14,6 +14,11 @@ int main() {
   const bool c_ok = tg_template_decode(bytes.data(), bytes.size(), TG_FORMAT_AUTO, &c) == TG_OK;
   tg_template_free(c);
   if (back.size() != 1 || back[0].minutiae.size() != 1 || !c_ok) return 1;
+  // The SDK's session, in memory.
+  tunggal::sdk::SessionConfig config;
+  config.face = false;
+  tunggal::sdk::Session session(config);
+  if (session.count() != 0) return 1;
   std::cout << "consumer ok, tunggal " << tunggal::version() << "\n";
   return 0;
 }
