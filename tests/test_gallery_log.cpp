@@ -195,7 +195,9 @@ TEST(GalleryLog, TruncationAtEveryByteOfTheLastTwoEntries) {
     const auto c = check_gallery_log(f.dir);
     ASSERT_EQ(c.state, boundary ? GalleryLogCheck::State::clean : GalleryLogCheck::State::torn_tail) << "cut at " << t;
     EXPECT_EQ(c.committed_end, g.end);
-    if (t % 16 == 0 || boundary || t + 1 == f.log.size() || t == from + 1) {
+    // Full opens (each enrols the people it loads) for a sample: every
+    // group boundary, the first and last cut, and every 97th byte.
+    if (t % 97 == 0 || boundary || t + 1 == f.log.size() || t == from + 1) {
       const auto o = open_read_only(f.dir);
       ASSERT_FALSE(o.refused) << "cut at " << t << ": " << o.message;
       EXPECT_EQ(o.people, g.people) << "cut at " << t;
@@ -209,7 +211,7 @@ TEST(GalleryLog, TruncationAtEveryByteOfTheLastTwoEntries) {
     }
     ASSERT_EQ(slurp(path), cut) << "a read-only open changed the log";
   }
-  EXPECT_GT(opened, 20u);
+  EXPECT_GT(opened, 10u);
   std::filesystem::remove_all(f.dir);
 }
 
