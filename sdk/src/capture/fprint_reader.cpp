@@ -367,7 +367,6 @@ RawCapture FingerprintReader::capture(std::chrono::milliseconds timeout) {
   std::lock_guard one(impl_->mu);
   if (timeout.count() <= 0) throw Error(ErrorCode::invalid_argument, "capture: the timeout must be positive");
   const auto t0 = std::chrono::steady_clock::now();
-  if (impl_->feeder) impl_->feeder->next();
   RawCapture r = FprintWorker::get().run([&] {
     RawCapture out;
     FpDevice* dev = impl_->dev;
@@ -394,8 +393,38 @@ RawCapture FingerprintReader::capture(std::chrono::milliseconds timeout) {
         },
         &timer, nullptr);
     g_source_attach(source, g_main_context_default());
-    GError* err = nullptr;
-    FpImage* img = fp_device_capture_sync(dev, TRUE, cancel, &err);
+    // The asynchronous call, with the main context iterated here: a
+    // virtual reader is fed only once the device waits for a finger (the
+    // driver reads its socket between captures too, and drops what comes
+    // while it is inactive). A short tick keeps the loop looking.
+    struct Done {
+      bool done = false;
+      FpImage* img = nullptr;
+      GError* err = nullptr;
+    } result;
+    fp_device_capture(
+        dev, TRUE, cancel,
+        [](GObject* src, GAsyncResult* res, gpointer p) {
+          auto* d = static_cast<Done*>(p);
+          d->img = fp_device_capture_finish(FP_DEVICE(src), res, &d->err);
+          d->done = true;
+        },
+        &result);
+    GSource* tick = g_timeout_source_new(10);
+    g_source_set_callback(tick, [](gpointer) -> gboolean { return G_SOURCE_CONTINUE; }, nullptr, nullptr);
+    g_source_attach(tick, g_main_context_default());
+    bool fed = impl_->feeder == nullptr;
+    while (!result.done) {
+      g_main_context_iteration(g_main_context_default(), TRUE);
+      if (!fed && (fp_device_get_finger_status(dev) & FP_FINGER_STATUS_NEEDED)) {
+        impl_->feeder->next();
+        fed = true;
+      }
+    }
+    g_source_destroy(tick);
+    g_source_unref(tick);
+    GError* err = result.err;
+    FpImage* img = result.img;
     g_source_destroy(source);
     g_source_unref(source);
     g_object_unref(cancel);
