@@ -21,6 +21,11 @@ message("${out}")
 if(NOT rc EQUAL 0 OR NOT out MATCHES "consumer ok")
   message(FATAL_ERROR "the consumer did not run: ${rc}")
 endif()
+execute_process(COMMAND ${WORK}/build/consumer_c RESULT_VARIABLE rc OUTPUT_VARIABLE out)
+message("${out}")
+if(NOT rc EQUAL 0 OR NOT out MATCHES "c consumer ok")
+  message(FATAL_ERROR "the C consumer did not run: ${rc}")
+endif()
 # The Python package installed with it imports from the prefix.
 if(PYTHON AND EXISTS ${WORK}/prefix/lib/python3/dist-packages/tunggal/__init__.py)
   execute_process(COMMAND ${CMAKE_COMMAND} -E env PYTHONPATH=${WORK}/prefix/lib/python3/dist-packages
