@@ -135,7 +135,9 @@ TEST(Workflow, TwelveStepsInOrder) {
   }
   EXPECT_EQ(count, workflow::kSopStepCount);
   EXPECT_EQ(s, SopStep::done);
-  EXPECT_EQ(workflow::to_string(SopStep::deduplicate), "deduplicate");
+  EXPECT_EQ(workflow::to_string(SopStep::check_deduplication), "check deduplication");
+  EXPECT_EQ(workflow::default_role(SopStep::record_biometrics), workflow::Role::recording_officer);
+  EXPECT_EQ(workflow::sla_minutes(SopStep::record_biometrics), 15);
 }
 
 // The library's version against the project's, read here from the top

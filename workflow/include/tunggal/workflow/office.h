@@ -1,0 +1,285 @@
+// The office: the twelve SOP steps (sop.h) as a durable state machine over a
+// store, for the officers who run them. Every action is one transaction:
+// the application's state, the step's time, the audit entry (hash-chained)
+// and whatever else the step changes (schedule, stock, outbox) commit
+// together or not at all, so a killed process restarts with exactly what
+// it acknowledged.
+//
+// Who acts: an Actor, obtained by authenticating an officer (password,
+// hashed with libsodium's Argon2id) or, for the applicant's own steps, from
+// the online portal's login (the NIK). The role each step needs is the
+// store's configuration (defaults in sop.h), checked here, on the server
+// side, for every call.
+//
+// One holder at a time: an officer takes an application before acting on
+// it; nobody else can act on it until it is released or the hold expires.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "tunggal/sdk/printing.h"
+#include "tunggal/sdk/session.h"
+#include "tunggal/workflow/sop.h"
+
+namespace tunggal::workflow {
+
+enum class AppState {
+  submitted,               // step 1 done: awaiting the document check
+  documents_rejected,      // returned to the applicant with reasons (may resubmit)
+  documents_checked,       // step 2 done
+  biodata_mismatch,        // step 3 found the form and the population database apart (may resubmit)
+  population_checked,      // step 3 done
+  ready_to_record,         // step 4 done: NIK "ready to record"
+  scheduled,               // step 5 done: an appointment
+  confirmed,               // step 6 done
+  no_show,                 // the appointment was missed: to be rescheduled
+  recapture_needed,        // step 7's quality gate or enrolment failed: record again
+  awaiting_consolidation,  // step 7 done: the capture waits in the outbox for deduplication
+  deduplication_answered,  // consolidation answered; the identity section head checks it
+  possible_duplicate,      // adjudication by the identity section head
+  duplicate,               // decided a duplicate: stopped, linked to the existing NIK (final)
+  cleared,                 // step 8 done: unique, or not a duplicate after adjudication
+  print_ready,             // step 9 done: the print-ready record (PRR)
+  printed,                 // step 10 done
+  issued,                  // step 11 done: handed over
+  done,                    // step 12: closed
+};
+std::string_view to_string(AppState s) noexcept;
+std::optional<AppState> state_from_string(std::string_view name) noexcept;
+
+enum class DocumentKind { f102_form, family_card, birth_certificate, diploma, marriage_certificate };
+std::string_view to_string(DocumentKind k) noexcept;
+std::optional<DocumentKind> document_kind_from_string(std::string_view name) noexcept;
+
+struct Document {
+  DocumentKind kind = DocumentKind::f102_form;
+  std::vector<std::uint8_t> bytes;  // PDF, JPEG or PNG, at most kMaxDocumentBytes
+};
+inline constexpr std::size_t kMaxDocumentBytes = 5u << 20;
+
+// What the applicant types online: compared with the population database,
+// never trusted for a rule.
+struct ApplicantForm {
+  std::string nik, family_card, name, birth_place, birth_date;  // DD-MM-YYYY
+  std::string sex;  // LAKI-LAKI / PEREMPUAN
+  std::string address, rt_rw, village, district, regency, province;
+  std::string religion, marital_status, occupation, blood_type;
+};
+
+// A row of the population database the office checks against (step 3).
+struct Resident {
+  std::string nik, family_card, name, birth_place, birth_date, sex;
+  std::string address, rt_rw, village, district, regency, province;
+  std::string religion, marital_status, occupation, blood_type;
+};
+
+struct ApplyRequest {
+  ApplicantForm form;
+  std::vector<Document> documents;
+  std::optional<std::int64_t> started_at;  // when the applicant began the form (for step 1's time)
+};
+
+// The one who acts. Made by the Office only (authenticate, applicant):
+// a role cannot be claimed, it is read from the store.
+class Actor {
+ public:
+  const std::string& id() const { return id_; }
+  Role role() const { return role_; }
+
+ private:
+  friend class Office;
+  Actor(std::string id, Role role) : id_(std::move(id)), role_(role) {}
+  std::string id_;
+  Role role_;
+};
+
+struct Officer {
+  std::string id, name;
+  Role role = Role::service_officer;
+  bool active = true;
+};
+
+struct Station {
+  enum class Kind { recording, printing };
+  std::string id;
+  Kind kind = Kind::recording;
+  int daily_capacity = 40;          // recordings per day (recording stations)
+  bool in_service = true;
+  std::string out_of_service_reason;
+  std::string printer_queue;        // printing stations: a CUPS queue; "" writes PDFs only
+  std::int64_t last_sync = 0;       // recording: last synchronisation with consolidation
+  std::int64_t free_disk_mb = 0;
+};
+
+struct Candidate {
+  std::string ref;
+  double score = 0;
+};
+
+struct ApplicationView {
+  std::string id, nik, name;
+  AppState state = AppState::submitted;
+  std::optional<SopStep> next;  // the step to do next (none when final)
+  std::string holder;
+  std::int64_t hold_until = 0;
+  std::string station;           // the recording station of the appointment
+  std::string appointment_day;   // YYYY-MM-DD
+  std::string printer, card_serial, prr;
+  std::string dedup;             // "", "unique" or "duplicate" (consolidation's answer)
+  std::vector<Candidate> candidates;
+  std::string linked_nik;        // a decided duplicate: the existing NIK
+  std::vector<std::string> reasons;  // why the last step went the way it did
+  std::int64_t created_at = 0, updated_at = 0;
+  int escalated = 0;             // times flagged overdue
+  std::int64_t version = 0;
+};
+
+struct AuditEntry {
+  std::int64_t seq = 0, at = 0;
+  std::string actor, role, application, action, before, after, details;
+  std::string hash;  // hex SHA-256 of the previous hash and this entry's fields
+};
+
+struct AuditCheck {
+  bool intact = true;
+  std::int64_t entries = 0;
+  std::int64_t first_broken = 0;  // seq of the first entry that does not verify (0: none)
+  std::string problem;
+};
+
+struct StepStats {
+  SopStep step = SopStep::apply_online;
+  std::size_t count = 0;
+  double p50_minutes = 0, p95_minutes = 0, max_minutes = 0;
+  int limit_minutes = 0;
+  std::size_t over_limit = 0;
+};
+struct SlaReport {
+  std::vector<StepStats> steps;  // 1..11, then 12 = the whole procedure (submission to hand-over)
+  std::vector<std::string> overdue;  // open applications past a limit now
+};
+
+struct PrintAttempt {
+  sdk::PrintOutcome outcome = sdk::PrintOutcome::job_failed;
+  std::string serial;  // the blank used ("" when none was)
+  std::filesystem::path pdf;
+  std::string message;
+  bool held = false;   // no blanks (or no printer in service): the card waits
+};
+
+struct OfficeConfig {
+  std::filesystem::path dir;  // the store: office.db, documents/, captures/, gallery/, cards/, secret.key
+  // Seconds since the epoch (UTC); the simulation passes its own clock.
+  std::function<std::int64_t()> clock;
+  double target_fpir = 1e-3;
+  int hold_minutes = 30;
+  int min_finger_quality = 40;   // step 7's quality gate, per finger
+  int min_fingers = 4;           // fingers that must pass it (others may be marked absent)
+  int max_unsynced_hours = 24;   // a recording station silent longer stops recording
+  int min_free_disk_mb = 500;
+  double officer_finger_fmr = 1e-4;  // a capture matching the officer's own finger is refused
+  double pickup_fmr = 1e-3;          // the applicant's finger at hand-over
+  std::string issuing_office = "";   // printed as the place of issue ("": the applicant's regency)
+  sdk::SessionConfig session;        // the SDK session; gallery defaults to dir/gallery
+};
+
+class Office {
+ public:
+  // Opens the store in config.dir, creating it (schema, default roles, the
+  // first administrator) when `admin_password` is given and it is absent.
+  static std::unique_ptr<Office> open(OfficeConfig config, const std::string& admin_id = "",
+                                      const std::string& admin_password = "");
+  ~Office();
+  Office(const Office&) = delete;
+  Office& operator=(const Office&) = delete;
+
+  // ---- who acts ---------------------------------------------------------
+  Actor authenticate(const std::string& officer_id, const std::string& password) const;
+  // The online portal authenticated the applicant; the NIK names them.
+  Actor applicant(const std::string& nik) const;
+  Actor system() const;  // the office's own jobs (outbox, escalation)
+
+  // ---- configuration (administrator) -------------------------------------
+  void add_officer(const Actor& admin, const Officer& officer, const std::string& password,
+                   const std::vector<FingerTemplate>& own_fingers = {});
+  void set_step_role(const Actor& admin, SopStep step, Role role);
+  Role step_role(SopStep step) const;
+  void add_station(const Actor& admin, const Station& station);
+  void set_station_in_service(const Actor& actor, const std::string& station, bool in_service,
+                              const std::string& reason = "");
+  void station_sync(const Actor& actor, const std::string& station, std::int64_t free_disk_mb);
+  void add_holiday(const Actor& admin, const std::string& day);  // YYYY-MM-DD
+  // Blank cards for a printer: serials prefix + number, `count` of them.
+  void add_stock(const Actor& admin, const std::string& printer, const std::string& prefix, int first, int count);
+  void import_residents(const Actor& admin, std::span<const Resident> residents);
+  // The consolidation center's reachability (the network incident).
+  void set_consolidation_online(bool online);
+
+  // ---- the steps ----------------------------------------------------------
+  std::string apply(const Actor& applicant, const ApplyRequest& request);                   // 1
+  void resubmit(const Actor& applicant, const std::string& app, const ApplyRequest& request);
+  void take(const Actor& officer, const std::string& app);
+  void release(const Actor& officer, const std::string& app);
+  ApplicationView check_documents(const Actor& officer, const std::string& app);           // 2
+  ApplicationView check_population(const Actor& officer, const std::string& app);          // 3
+  ApplicationView validate_data(const Actor& head, const std::string& app);                // 4
+  ApplicationView send_schedule(const Actor& officer, const std::string& app,              // 5
+                                const std::string& day = "");
+  ApplicationView confirm_schedule(const Actor& applicant, const std::string& app);        // 6
+  ApplicationView mark_no_show(const Actor& officer, const std::string& app);
+  // 7: the capture (ten prints and face, as the SDK's capture made it) and
+  // the photo for the card.
+  ApplicationView record_biometrics(const Actor& officer, const std::string& app, const std::string& station,
+                                    const PersonRecord& capture, const ColorImage& photo);
+  // Sends waiting captures to consolidation (the SDK's deduplication),
+  // each exactly once; returns how many were answered (0 while offline).
+  std::size_t process_outbox();
+  ApplicationView check_deduplication(const Actor& head, const std::string& app);          // 8
+  ApplicationView adjudicate(const Actor& head, const std::string& app, bool is_duplicate,
+                             const std::string& linked_nik_or_reason);
+  ApplicationView verify_print_request(const Actor& head, const std::string& app);         // 9
+  PrintAttempt print_card(const Actor& officer, const std::string& app, const std::string& printer);  // 10
+  std::vector<std::pair<std::string, PrintAttempt>> bulk_print(const Actor& officer, const std::string& printer);
+  ApplicationView report_spoiled(const Actor& officer, const std::string& app, const std::string& reason);
+  ApplicationView hand_over(const Actor& officer, const std::string& app, const PersonRecord& fingerprint);  // 11
+  ApplicationView close(const Actor& officer, const std::string& app);                      // 12
+  void add_note(const Actor& officer, const std::string& app, const std::string& text);
+
+  // ---- looking -------------------------------------------------------------
+  ApplicationView application(const std::string& app) const;
+  std::vector<ApplicationView> applications(std::optional<AppState> state = {}) const;
+  std::vector<AuditEntry> history(const std::string& app) const;  // the register book
+  AuditCheck verify_audit() const;
+  SlaReport sla_report() const;
+  // Flags open applications past a step's limit (audit entry, escalated
+  // counter); returns their ids.
+  std::vector<std::string> escalate_overdue();
+  std::map<std::string, int> blanks_left() const;  // per printer
+  std::vector<Station> stations() const;
+  std::size_t outbox_pending() const;
+  sdk::Session& session();
+
+  struct Impl;
+
+ private:
+  explicit Office(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+// Checks a NIK against its rules: 16 digits, a province code that exists,
+// regency and district codes not 00, a birth date that exists (40 added to
+// the day for women), serial 0001-9999. Returns the problem ("" when fine).
+std::string nik_problem(std::string_view nik);
+// Age in whole years on `on` (both DD-MM-YYYY); -1 for a date that does not parse.
+int age_on(const std::string& birth_date, const std::string& on);
+
+}  // namespace tunggal::workflow

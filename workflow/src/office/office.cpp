@@ -1,0 +1,1600 @@
+// The office's state machine over its SQLite store. Each action runs in one
+// BEGIN IMMEDIATE transaction under the office's mutex (one connection per
+// Office; SQLite's locks order the processes): it reads the application,
+// checks the actor's role and hold and the state's rule, writes the new
+// state, the step's time and the audit entry, and commits. Work outside the
+// store (the SDK's deduplication, printing) happens between two
+// transactions, with its intent recorded first, so that a crash in the
+// middle is seen and accounted for on restart.
+#include "tunggal/workflow/office.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <ctime>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <set>
+
+#include "../store/sqlite.h"
+#include "tunggal/calibration.h"
+#include "tunggal/files.h"
+#include "tunggal/sdk/card.h"
+#include "vault.h"
+
+namespace tunggal::workflow {
+
+using Json = nlohmann::json;
+
+// ---- names -------------------------------------------------------------
+
+namespace {
+
+constexpr std::pair<AppState, const char*> kStates[] = {
+    {AppState::submitted, "submitted"},
+    {AppState::documents_rejected, "documents_rejected"},
+    {AppState::documents_checked, "documents_checked"},
+    {AppState::biodata_mismatch, "biodata_mismatch"},
+    {AppState::population_checked, "population_checked"},
+    {AppState::ready_to_record, "ready_to_record"},
+    {AppState::scheduled, "scheduled"},
+    {AppState::confirmed, "confirmed"},
+    {AppState::no_show, "no_show"},
+    {AppState::recapture_needed, "recapture_needed"},
+    {AppState::awaiting_consolidation, "awaiting_consolidation"},
+    {AppState::deduplication_answered, "deduplication_answered"},
+    {AppState::possible_duplicate, "possible_duplicate"},
+    {AppState::duplicate, "duplicate"},
+    {AppState::cleared, "cleared"},
+    {AppState::print_ready, "print_ready"},
+    {AppState::printed, "printed"},
+    {AppState::issued, "issued"},
+    {AppState::done, "done"},
+};
+
+constexpr std::pair<DocumentKind, const char*> kKinds[] = {
+    {DocumentKind::f102_form, "f102_form"},
+    {DocumentKind::family_card, "family_card"},
+    {DocumentKind::birth_certificate, "birth_certificate"},
+    {DocumentKind::diploma, "diploma"},
+    {DocumentKind::marriage_certificate, "marriage_certificate"},
+};
+
+}  // namespace
+
+std::string_view to_string(AppState s) noexcept {
+  for (const auto& [v, n] : kStates)
+    if (v == s) return n;
+  return "invalid";
+}
+std::optional<AppState> state_from_string(std::string_view name) noexcept {
+  for (const auto& [v, n] : kStates)
+    if (name == n) return v;
+  return std::nullopt;
+}
+std::string_view to_string(DocumentKind k) noexcept {
+  for (const auto& [v, n] : kKinds)
+    if (v == k) return n;
+  return "invalid";
+}
+std::optional<DocumentKind> document_kind_from_string(std::string_view name) noexcept {
+  for (const auto& [v, n] : kKinds)
+    if (name == n) return v;
+  return std::nullopt;
+}
+
+namespace {
+
+[[noreturn]] void refuse(const std::string& what) { throw Error(ErrorCode::invalid_argument, what); }
+
+// The step an action completes, and the states it may start from.
+struct Rule {
+  std::string_view action;
+  SopStep step;
+  std::vector<AppState> from;
+  bool hold;  // an officer must hold the application
+};
+
+const std::vector<Rule>& rules() {
+  using S = AppState;
+  static const std::vector<Rule> r = {
+      {"resubmit", SopStep::apply_online, {S::documents_rejected, S::biodata_mismatch}, false},
+      {"check_documents", SopStep::check_documents, {S::submitted}, true},
+      {"check_population", SopStep::check_population, {S::documents_checked}, true},
+      {"validate_data", SopStep::validate_data, {S::population_checked}, true},
+      {"send_schedule", SopStep::send_schedule, {S::ready_to_record, S::no_show, S::scheduled}, true},
+      {"confirm_schedule", SopStep::confirm_schedule, {S::scheduled}, false},
+      {"mark_no_show", SopStep::send_schedule, {S::scheduled, S::confirmed}, true},
+      {"record_biometrics", SopStep::record_biometrics, {S::confirmed, S::recapture_needed}, true},
+      {"check_deduplication", SopStep::check_deduplication, {S::deduplication_answered}, true},
+      {"adjudicate", SopStep::check_deduplication, {S::possible_duplicate}, true},
+      {"verify_print_request", SopStep::verify_print_request, {S::cleared}, true},
+      {"print_card", SopStep::print_card, {S::print_ready}, true},
+      {"report_spoiled", SopStep::print_card, {S::printed}, true},
+      {"hand_over", SopStep::hand_over, {S::printed}, true},
+      {"close", SopStep::hand_over, {S::issued}, true},
+  };
+  return r;
+}
+
+const Rule& rule(std::string_view action) {
+  for (const auto& r : rules())
+    if (r.action == action) return r;
+  throw Error(ErrorCode::internal, "workflow: no rule for " + std::string(action));
+}
+
+bool is_final(AppState s) { return s == AppState::duplicate || s == AppState::done; }
+
+std::optional<SopStep> next_of(AppState s) {
+  using S = AppState;
+  switch (s) {
+    case S::submitted: return SopStep::check_documents;
+    case S::documents_rejected:
+    case S::biodata_mismatch: return SopStep::apply_online;
+    case S::documents_checked: return SopStep::check_population;
+    case S::population_checked: return SopStep::validate_data;
+    case S::ready_to_record:
+    case S::no_show: return SopStep::send_schedule;
+    case S::scheduled: return SopStep::confirm_schedule;
+    case S::confirmed:
+    case S::recapture_needed: return SopStep::record_biometrics;
+    case S::awaiting_consolidation:
+    case S::deduplication_answered:
+    case S::possible_duplicate: return SopStep::check_deduplication;
+    case S::cleared: return SopStep::verify_print_request;
+    case S::print_ready: return SopStep::print_card;
+    case S::printed: return SopStep::hand_over;
+    case S::issued: return SopStep::done;
+    case S::duplicate:
+    case S::done: return std::nullopt;
+  }
+  return std::nullopt;
+}
+
+std::string utc_date(std::int64_t t, const char* fmt) {
+  const std::time_t tt = static_cast<std::time_t>(t);
+  std::tm tm{};
+  gmtime_r(&tt, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, fmt, &tm);
+  return buf;
+}
+
+// Days since the epoch for "YYYY-MM-DD" (civil calendar, UTC).
+std::int64_t day_number(const std::string& iso) {
+  if (iso.size() != 10 || iso[4] != '-' || iso[7] != '-') refuse("day '" + iso + "': expected YYYY-MM-DD");
+  std::tm tm{};
+  tm.tm_year = std::stoi(iso.substr(0, 4)) - 1900;
+  tm.tm_mon = std::stoi(iso.substr(5, 2)) - 1;
+  tm.tm_mday = std::stoi(iso.substr(8, 2));
+  return static_cast<std::int64_t>(timegm(&tm)) / 86400;
+}
+std::string iso_day(std::int64_t day) { return utc_date(day * 86400, "%Y-%m-%d"); }
+bool weekend(std::int64_t day) {
+  const int wd = static_cast<int>((day + 4) % 7);  // 1970-01-01 was a Thursday; 0 = Sunday
+  return wd == 0 || wd == 6;
+}
+
+Json form_json(const ApplicantForm& f) {
+  return {{"nik", f.nik},          {"family_card", f.family_card}, {"name", f.name},
+          {"birth_place", f.birth_place}, {"birth_date", f.birth_date}, {"sex", f.sex},
+          {"address", f.address},  {"rt_rw", f.rt_rw},             {"village", f.village},
+          {"district", f.district}, {"regency", f.regency},        {"province", f.province},
+          {"religion", f.religion}, {"marital_status", f.marital_status}, {"occupation", f.occupation},
+          {"blood_type", f.blood_type}};
+}
+
+Resident resident_from(const Json& j) {
+  Resident r;
+  r.nik = j.value("nik", "");
+  r.family_card = j.value("family_card", "");
+  r.name = j.value("name", "");
+  r.birth_place = j.value("birth_place", "");
+  r.birth_date = j.value("birth_date", "");
+  r.sex = j.value("sex", "");
+  r.address = j.value("address", "");
+  r.rt_rw = j.value("rt_rw", "");
+  r.village = j.value("village", "");
+  r.district = j.value("district", "");
+  r.regency = j.value("regency", "");
+  r.province = j.value("province", "");
+  r.religion = j.value("religion", "");
+  r.marital_status = j.value("marital_status", "");
+  r.occupation = j.value("occupation", "");
+  r.blood_type = j.value("blood_type", "");
+  return r;
+}
+
+Json resident_json(const Resident& r) {
+  ApplicantForm f{r.nik,     r.family_card, r.name,     r.birth_place, r.birth_date, r.sex,
+                  r.address, r.rt_rw,       r.village,  r.district,    r.regency,    r.province,
+                  r.religion, r.marital_status, r.occupation, r.blood_type};
+  return form_json(f);
+}
+
+bool ever_married(const std::string& status) {
+  return status == "KAWIN" || status == "CERAI HIDUP" || status == "CERAI MATI";
+}
+
+// What a document's bytes are, by content (not by name).
+std::string content_type(std::span<const std::uint8_t> b) {
+  if (b.size() >= 5 && std::equal(b.begin(), b.begin() + 5, "%PDF-")) return "application/pdf";
+  if (b.size() >= 3 && b[0] == 0xFF && b[1] == 0xD8 && b[2] == 0xFF) return "image/jpeg";
+  if (b.size() >= 8 && b[0] == 0x89 && b[1] == 'P' && b[2] == 'N' && b[3] == 'G') return "image/png";
+  return "";
+}
+
+constexpr int kSchemaVersion = 1;
+
+const char* kSchema = R"SQL(
+CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE officers(id TEXT PRIMARY KEY, name TEXT NOT NULL, role TEXT NOT NULL, password TEXT NOT NULL,
+                      active INTEGER NOT NULL, fingers TEXT NOT NULL DEFAULT '');
+CREATE TABLE step_roles(step INTEGER PRIMARY KEY, role TEXT NOT NULL);
+CREATE TABLE residents(nik TEXT PRIMARY KEY, data TEXT NOT NULL);
+CREATE TABLE applications(id TEXT PRIMARY KEY, nik TEXT NOT NULL, state TEXT NOT NULL,
+                          holder TEXT NOT NULL DEFAULT '', hold_until INTEGER NOT NULL DEFAULT 0,
+                          version INTEGER NOT NULL, created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL,
+                          data TEXT NOT NULL);
+CREATE INDEX applications_state ON applications(state);
+CREATE INDEX applications_nik ON applications(nik);
+CREATE TABLE step_times(application TEXT NOT NULL, step INTEGER NOT NULL, started INTEGER NOT NULL,
+                        finished INTEGER NOT NULL);
+CREATE INDEX step_times_app ON step_times(application);
+CREATE TABLE audit(seq INTEGER PRIMARY KEY, at INTEGER NOT NULL, actor TEXT NOT NULL, role TEXT NOT NULL,
+                   application TEXT NOT NULL, action TEXT NOT NULL, before TEXT NOT NULL, after TEXT NOT NULL,
+                   details TEXT NOT NULL, prev TEXT NOT NULL, hash TEXT NOT NULL);
+CREATE INDEX audit_app ON audit(application);
+CREATE TABLE stations(id TEXT PRIMARY KEY, data TEXT NOT NULL);
+CREATE TABLE appointments(application TEXT PRIMARY KEY, station TEXT NOT NULL, day TEXT NOT NULL);
+CREATE INDEX appointments_day ON appointments(station, day);
+CREATE TABLE holidays(day TEXT PRIMARY KEY);
+CREATE TABLE stock(serial TEXT PRIMARY KEY, printer TEXT NOT NULL, state TEXT NOT NULL, application TEXT,
+                   at INTEGER NOT NULL DEFAULT 0);
+CREATE INDEX stock_printer ON stock(printer, state);
+CREATE TABLE outbox(application TEXT PRIMARY KEY, state TEXT NOT NULL, attempts INTEGER NOT NULL,
+                    created INTEGER NOT NULL, answered INTEGER NOT NULL DEFAULT 0);
+CREATE TABLE notes(application TEXT NOT NULL, at INTEGER NOT NULL, actor TEXT NOT NULL, text TEXT NOT NULL);
+)SQL";
+
+}  // namespace
+
+// ---- the implementation ------------------------------------------------
+
+struct Office::Impl {
+  OfficeConfig config;
+  sql::Db db;
+  detail::Vault vault;
+  mutable std::mutex mu;  // one transaction at a time on this connection
+  std::mutex session_mu;
+  std::unique_ptr<sdk::Session> session_;
+  bool online = true;
+
+  Impl(OfficeConfig c) : config(std::move(c)), db(config.dir / "office.db"), vault(config.dir) {}
+
+  std::int64_t now() const { return config.clock(); }
+  std::string today() const { return utc_date(now(), "%d-%m-%Y"); }
+
+  sdk::Session& session() {
+    std::lock_guard lock(session_mu);
+    if (!session_) {
+      sdk::SessionConfig sc = config.session;
+      if (sc.gallery.empty()) sc.gallery = config.dir / "gallery";
+      sc.target_fpir = config.target_fpir;
+      session_ = std::make_unique<sdk::Session>(sc);
+    }
+    return *session_;
+  }
+
+  // One transaction: BEGIN IMMEDIATE takes the write lock at once, so two
+  // officers on one application are ordered, never interleaved.
+  template <typename F>
+  auto tx(F&& f) -> decltype(f()) {
+    std::lock_guard lock(mu);
+    db.exec("BEGIN IMMEDIATE");
+    try {
+      if constexpr (std::is_void_v<decltype(f())>) {
+        f();
+        db.exec("COMMIT");
+      } else {
+        auto r = f();
+        db.exec("COMMIT");
+        return r;
+      }
+    } catch (...) {
+      try {
+        db.exec("ROLLBACK");
+      } catch (...) {
+      }
+      throw;
+    }
+  }
+
+  // ---- schema ----
+  void migrate() {
+    std::lock_guard lock(mu);
+    db.exec("BEGIN IMMEDIATE");
+    try {
+      int version = 0;
+      {
+        auto s = db.prepare("SELECT count(*) FROM sqlite_master WHERE type='table' AND name='meta'");
+        s.step();
+        if (s.integer(0) == 1) {
+          auto v = db.prepare("SELECT value FROM meta WHERE key='schema_version'");
+          if (v.step()) version = std::stoi(v.text(0));
+        }
+      }
+      if (version > kSchemaVersion)
+        throw Error(ErrorCode::unsupported, (config.dir / "office.db").string() + ": schema version " +
+                                                std::to_string(version) + " is newer than this library's " +
+                                                std::to_string(kSchemaVersion));
+      if (version < 1) {
+        db.exec(kSchema);
+        db.prepare("INSERT INTO meta(key, value) VALUES('schema_version', '1')").run();
+        for (int s = 1; s <= kSopStepCount; ++s)
+          db.prepare("INSERT INTO step_roles(step, role) VALUES(?, ?)")
+              .bind(1, std::int64_t{s})
+              .bind(2, to_string(default_role(static_cast<SopStep>(s))))
+              .run();
+      }
+      // Later versions: each migration here, in order, in this transaction.
+      db.exec("COMMIT");
+    } catch (...) {
+      db.exec("ROLLBACK");
+      throw;
+    }
+  }
+
+  // ---- audit: a hash chain ----
+  static std::string entry_text(const AuditEntry& e, const std::string& prev) {
+    return prev + "\n" + std::to_string(e.seq) + "\n" + std::to_string(e.at) + "\n" + e.actor + "\n" + e.role + "\n" +
+           e.application + "\n" + e.action + "\n" + e.before + "\n" + e.after + "\n" + e.details;
+  }
+
+  void audit(const Actor& a, const std::string& app, std::string_view action, std::string_view before,
+             std::string_view after, const Json& details = Json::object()) {
+    std::string prev = "0";
+    std::int64_t seq = 1;
+    {
+      auto s = db.prepare("SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1");
+      if (s.step()) {
+        seq = s.integer(0) + 1;
+        prev = s.text(1);
+      }
+    }
+    AuditEntry e;
+    e.seq = seq;
+    e.at = now();
+    e.actor = a.id();
+    e.role = std::string(to_string(a.role()));
+    e.application = app;
+    e.action = std::string(action);
+    e.before = std::string(before);
+    e.after = std::string(after);
+    e.details = details.dump();
+    e.hash = detail::sha256_hex(entry_text(e, prev));
+    db.prepare("INSERT INTO audit(seq, at, actor, role, application, action, before, after, details, prev, hash) "
+               "VALUES(?,?,?,?,?,?,?,?,?,?,?)")
+        .bind(1, e.seq)
+        .bind(2, e.at)
+        .bind(3, e.actor)
+        .bind(4, e.role)
+        .bind(5, e.application)
+        .bind(6, e.action)
+        .bind(7, e.before)
+        .bind(8, e.after)
+        .bind(9, e.details)
+        .bind(10, prev)
+        .bind(11, e.hash)
+        .run();
+  }
+
+  // ---- applications ----
+  struct App {
+    std::string id, nik;
+    AppState state = AppState::submitted;
+    std::string holder;
+    std::int64_t hold_until = 0, version = 0, created_at = 0, updated_at = 0;
+    Json data = Json::object();
+  };
+
+  std::optional<App> load(const std::string& id) {
+    auto s = db.prepare(
+        "SELECT id, nik, state, holder, hold_until, version, created_at, updated_at, data FROM applications WHERE id=?");
+    s.bind(1, id);
+    if (!s.step()) return std::nullopt;
+    App a;
+    a.id = s.text(0);
+    a.nik = s.text(1);
+    const auto st = state_from_string(s.text(2));
+    if (!st) throw Error(ErrorCode::malformed_data, "application " + id + ": unknown state " + s.text(2));
+    a.state = *st;
+    a.holder = s.text(3);
+    a.hold_until = s.integer(4);
+    a.version = s.integer(5);
+    a.created_at = s.integer(6);
+    a.updated_at = s.integer(7);
+    a.data = Json::parse(s.text(8));
+    return a;
+  }
+
+  App must_load(const std::string& id) {
+    auto a = load(id);
+    if (!a) throw Error(ErrorCode::not_found, "no application " + id);
+    return *a;
+  }
+
+  void save(App& a) {
+    a.updated_at = now();
+    db.prepare("UPDATE applications SET state=?, holder=?, hold_until=?, version=version+1, updated_at=?, data=? "
+               "WHERE id=? AND version=?")
+        .bind(1, to_string(a.state))
+        .bind(2, a.holder)
+        .bind(3, a.hold_until)
+        .bind(4, a.updated_at)
+        .bind(5, a.data.dump())
+        .bind(6, a.id)
+        .bind(7, a.version)
+        .run();
+    if (db.changes() != 1)
+      throw Error(ErrorCode::busy, "application " + a.id + " was changed by someone else meanwhile; look again");
+    ++a.version;
+  }
+
+  Role role_of(SopStep step) {
+    auto s = db.prepare("SELECT role FROM step_roles WHERE step=?");
+    s.bind(1, std::int64_t{static_cast<int>(step)});
+    if (s.step())
+      if (auto r = role_from_string(s.text(0))) return *r;
+    return default_role(step);
+  }
+
+  // The checks every step makes before it changes anything.
+  App begin(const Actor& a, const std::string& id, std::string_view action) {
+    const Rule& r = rule(action);
+    const Role need = role_of(r.step);
+    if (a.role() != need && !(a.role() == Role::administrator && a.id() == "system"))
+      refuse(std::string(action) + ": step " + std::to_string(static_cast<int>(r.step)) + " (" +
+             std::string(to_string(r.step)) + ") is for " + std::string(to_string(need)) + ", not " +
+             std::string(to_string(a.role())));
+    App app = must_load(id);
+    if (std::find(r.from.begin(), r.from.end(), app.state) == r.from.end())
+      refuse(std::string(action) + ": application " + id + " is " + std::string(to_string(app.state)) +
+             "; this step needs it " + [&] {
+               std::string s;
+               for (auto st : r.from) s += (s.empty() ? "" : " or ") + std::string(to_string(st));
+               return s;
+             }());
+    if (a.role() == Role::applicant && app.nik != a.id().substr(std::string("applicant:").size()))
+      refuse(std::string(action) + ": application " + id + " is not this applicant's");
+    if (r.hold && a.role() != Role::applicant) {
+      if (app.holder != a.id() || app.hold_until < now())
+        throw Error(ErrorCode::busy, std::string(action) + ": take application " + id + " first" +
+                                         (app.holder.empty() || app.hold_until < now()
+                                              ? ""
+                                              : " (held by " + app.holder + ")"));
+    }
+    return app;
+  }
+
+  // Marks step `step` done now: its time from the later of the previous
+  // step's end and when the officer took the application.
+  void step_done(App& app, SopStep step, std::optional<std::int64_t> started = {}) {
+    const std::int64_t end = now();
+    std::int64_t start = started.value_or(app.data.value("last_step_end", app.created_at));
+    if (!started && app.data.contains("taken_at")) start = std::max(start, app.data["taken_at"].get<std::int64_t>());
+    start = std::min(start, end);
+    db.prepare("INSERT INTO step_times(application, step, started, finished) VALUES(?,?,?,?)")
+        .bind(1, app.id)
+        .bind(2, std::int64_t{static_cast<int>(step)})
+        .bind(3, start)
+        .bind(4, end)
+        .run();
+    app.data["last_step_end"] = end;
+    app.data.erase("taken_at");
+    // The application moves to the next desk.
+    app.holder.clear();
+    app.hold_until = 0;
+  }
+
+  // The state change, saved and audited.
+  void move(const Actor& a, App& app, std::string_view action, AppState to, const Json& details = Json::object()) {
+    const AppState from = app.state;
+    app.state = to;
+    save(app);
+    audit(a, app.id, action, to_string(from), to_string(to), details);
+  }
+
+  ApplicationView view(const App& a) {
+    ApplicationView v;
+    v.id = a.id;
+    v.nik = a.nik;
+    v.name = a.data.contains("form") ? a.data["form"].value("name", "") : "";
+    v.state = a.state;
+    v.next = next_of(a.state);
+    v.holder = a.hold_until >= now() ? a.holder : "";
+    v.hold_until = a.hold_until;
+    v.station = a.data.value("station", "");
+    v.appointment_day = a.data.value("day", "");
+    v.printer = a.data.value("printer", "");
+    v.card_serial = a.data.value("serial", "");
+    v.prr = a.data.value("prr", "");
+    v.dedup = a.data.value("dedup", "");
+    if (a.data.contains("candidates"))
+      for (const auto& c : a.data["candidates"]) v.candidates.push_back({c.value("ref", ""), c.value("score", 0.0)});
+    v.linked_nik = a.data.value("linked_nik", "");
+    if (a.data.contains("reasons"))
+      for (const auto& r : a.data["reasons"]) v.reasons.push_back(r.get<std::string>());
+    v.created_at = a.created_at;
+    v.updated_at = a.updated_at;
+    v.escalated = a.data.value("escalated", 0);
+    v.version = a.version;
+    return v;
+  }
+
+  std::optional<Resident> resident(const std::string& nik) {
+    auto s = db.prepare("SELECT data FROM residents WHERE nik=?");
+    s.bind(1, nik);
+    if (!s.step()) return std::nullopt;
+    return resident_from(Json::parse(s.text(0)));
+  }
+
+  std::optional<Station> station(const std::string& id) {
+    auto s = db.prepare("SELECT data FROM stations WHERE id=?");
+    s.bind(1, id);
+    if (!s.step()) return std::nullopt;
+    const Json j = Json::parse(s.text(0));
+    Station st;
+    st.id = id;
+    st.kind = j.value("kind", "recording") == "printing" ? Station::Kind::printing : Station::Kind::recording;
+    st.daily_capacity = j.value("capacity", 40);
+    st.in_service = j.value("in_service", true);
+    st.out_of_service_reason = j.value("reason", "");
+    st.printer_queue = j.value("queue", "");
+    st.last_sync = j.value("last_sync", std::int64_t{0});
+    st.free_disk_mb = j.value("free_disk_mb", std::int64_t{0});
+    return st;
+  }
+
+  void put_station(const Station& st) {
+    const Json j = {{"kind", st.kind == Station::Kind::printing ? "printing" : "recording"},
+                    {"capacity", st.daily_capacity},
+                    {"in_service", st.in_service},
+                    {"reason", st.out_of_service_reason},
+                    {"queue", st.printer_queue},
+                    {"last_sync", st.last_sync},
+                    {"free_disk_mb", st.free_disk_mb}};
+    db.prepare("INSERT INTO stations(id, data) VALUES(?, ?) ON CONFLICT(id) DO UPDATE SET data=excluded.data")
+        .bind(1, st.id)
+        .bind(2, j.dump())
+        .run();
+  }
+
+  std::vector<Station> all_stations() {
+    std::vector<std::string> ids;
+    auto s = db.prepare("SELECT id FROM stations ORDER BY id");
+    while (s.step()) ids.push_back(s.text(0));
+    std::vector<Station> out;
+    for (const auto& id : ids) out.push_back(*station(id));
+    return out;
+  }
+
+  void require_admin(const Actor& a) const {
+    if (a.role() != Role::administrator) refuse("only an administrator may change the office's configuration");
+  }
+};
+
+Office::Office(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Office::~Office() = default;
+
+std::unique_ptr<Office> Office::open(OfficeConfig config, const std::string& admin_id, const std::string& admin_password) {
+  if (config.dir.empty()) refuse("office: no store folder");
+  if (!config.clock)
+    config.clock = [] {
+      return static_cast<std::int64_t>(
+          std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count());
+    };
+  const bool existed = std::filesystem::exists(config.dir / "office.db");
+  if (!existed && admin_password.empty())
+    throw Error(ErrorCode::not_found, config.dir.string() + ": no office store here (create it with an administrator)");
+  std::filesystem::create_directories(config.dir);
+  std::filesystem::permissions(config.dir, std::filesystem::perms::owner_all, std::filesystem::perm_options::replace);
+  auto impl = std::make_unique<Impl>(std::move(config));
+  impl->migrate();
+  std::unique_ptr<Office> office(new Office(std::move(impl)));
+  if (!existed) {
+    Impl& m = *office->impl_;
+    if (admin_id.empty()) refuse("office: the first administrator needs an id");
+    m.tx([&] {
+      m.db.prepare("INSERT INTO officers(id, name, role, password, active) VALUES(?, ?, ?, ?, 1)")
+          .bind(1, admin_id)
+          .bind(2, admin_id)
+          .bind(3, to_string(Role::administrator))
+          .bind(4, detail::hash_password(admin_password))
+          .run();
+      m.audit(office->system(), "", "create_office", "", "", {{"administrator", admin_id}});
+    });
+  }
+  return office;
+}
+
+Actor Office::authenticate(const std::string& id, const std::string& password) const {
+  std::string hash, role;
+  bool active = false;
+  {
+    std::lock_guard lock(impl_->mu);
+    auto s = impl_->db.prepare("SELECT password, role, active FROM officers WHERE id=?");
+    s.bind(1, id);
+    if (s.step()) {
+      hash = s.text(0);
+      role = s.text(1);
+      active = s.integer(2) != 0;
+    }
+  }
+  // The same answer for an unknown officer and a wrong password.
+  if (hash.empty() || !active || !detail::check_password(hash, password))
+    throw Error(ErrorCode::invalid_argument, "office: unknown officer or wrong password");
+  const auto r = role_from_string(role);
+  if (!r) throw Error(ErrorCode::malformed_data, "office: officer " + id + " has an unknown role");
+  return Actor(id, *r);
+}
+
+Actor Office::applicant(const std::string& nik) const {
+  if (const std::string p = nik_problem(nik); !p.empty()) refuse("applicant: " + p);
+  return Actor("applicant:" + nik, Role::applicant);
+}
+
+Actor Office::system() const { return Actor("system", Role::administrator); }
+
+sdk::Session& Office::session() { return impl_->session(); }
+
+void Office::set_consolidation_online(bool online) {
+  std::lock_guard lock(impl_->mu);
+  impl_->online = online;
+}
+
+// ---- configuration --------------------------------------------------------
+
+void Office::add_officer(const Actor& admin, const Officer& o, const std::string& password,
+                         const std::vector<FingerTemplate>& own_fingers) {
+  impl_->require_admin(admin);
+  if (o.id.empty() || o.id.rfind("applicant:", 0) == 0 || o.id == "system") refuse("officer: a usable id, please");
+  const std::string hash = detail::hash_password(password);  // slow: outside the lock
+  std::string fingers;
+  if (!own_fingers.empty()) {
+    PersonRecord r;
+    r.id = "officer-" + o.id;
+    r.fingers = own_fingers;
+    const auto bytes = encode_person_record(r);
+    fingers = impl_->vault.put("officers", bytes);
+  }
+  impl_->tx([&] {
+    impl_->db.prepare("INSERT INTO officers(id, name, role, password, active, fingers) VALUES(?,?,?,?,?,?)")
+        .bind(1, o.id)
+        .bind(2, o.name)
+        .bind(3, to_string(o.role))
+        .bind(4, hash)
+        .bind(5, std::int64_t{o.active ? 1 : 0})
+        .bind(6, fingers)
+        .run();
+    impl_->audit(admin, "", "add_officer", "", "", {{"officer", o.id}, {"role", to_string(o.role)}});
+  });
+}
+
+void Office::set_step_role(const Actor& admin, SopStep step, Role role) {
+  impl_->require_admin(admin);
+  if (role == Role::administrator) refuse("set_step_role: an administrator acts in no step");
+  impl_->tx([&] {
+    impl_->db.prepare("UPDATE step_roles SET role=? WHERE step=?")
+        .bind(1, to_string(role))
+        .bind(2, std::int64_t{static_cast<int>(step)})
+        .run();
+    impl_->audit(admin, "", "set_step_role", "", "", {{"step", static_cast<int>(step)}, {"role", to_string(role)}});
+  });
+}
+
+Role Office::step_role(SopStep step) const {
+  std::lock_guard lock(impl_->mu);
+  return impl_->role_of(step);
+}
+
+void Office::add_station(const Actor& admin, const Station& st) {
+  impl_->require_admin(admin);
+  if (st.id.empty() || st.daily_capacity < 0) refuse("station: an id and a capacity >= 0");
+  impl_->tx([&] {
+    if (impl_->station(st.id)) refuse("station " + st.id + " exists");
+    impl_->put_station(st);
+    impl_->audit(admin, "", "add_station", "", "", {{"station", st.id}});
+  });
+}
+
+void Office::set_station_in_service(const Actor& actor, const std::string& id, bool in_service, const std::string& reason) {
+  if (actor.role() == Role::applicant) refuse("stations: not for applicants");
+  impl_->tx([&] {
+    auto st = impl_->station(id);
+    if (!st) throw Error(ErrorCode::not_found, "no station " + id);
+    st->in_service = in_service;
+    st->out_of_service_reason = in_service ? "" : reason;
+    impl_->put_station(*st);
+    impl_->audit(actor, "", in_service ? "station_in_service" : "station_out_of_service", "", "",
+                 {{"station", id}, {"reason", reason}});
+  });
+}
+
+void Office::station_sync(const Actor& actor, const std::string& id, std::int64_t free_disk_mb) {
+  if (actor.role() == Role::applicant) refuse("stations: not for applicants");
+  impl_->tx([&] {
+    auto st = impl_->station(id);
+    if (!st) throw Error(ErrorCode::not_found, "no station " + id);
+    st->last_sync = impl_->now();
+    st->free_disk_mb = free_disk_mb;
+    impl_->put_station(*st);
+    impl_->audit(actor, "", "station_sync", "", "", {{"station", id}, {"free_disk_mb", free_disk_mb}});
+  });
+}
+
+void Office::add_holiday(const Actor& admin, const std::string& day) {
+  impl_->require_admin(admin);
+  day_number(day);  // validates
+  impl_->tx([&] {
+    impl_->db.prepare("INSERT OR IGNORE INTO holidays(day) VALUES(?)").bind(1, day).run();
+    impl_->audit(admin, "", "add_holiday", "", "", {{"day", day}});
+  });
+}
+
+void Office::add_stock(const Actor& admin, const std::string& printer, const std::string& prefix, int first, int count) {
+  impl_->require_admin(admin);
+  if (count < 1 || count > 100000 || first < 0) refuse("stock: 1..100000 blanks from a serial >= 0");
+  impl_->tx([&] {
+    auto st = impl_->station(printer);
+    if (!st || st->kind != Station::Kind::printing) throw Error(ErrorCode::not_found, "no printing station " + printer);
+    for (int i = 0; i < count; ++i) {
+      char serial[64];
+      std::snprintf(serial, sizeof serial, "%s%08d", prefix.c_str(), first + i);
+      impl_->db.prepare("INSERT INTO stock(serial, printer, state, at) VALUES(?, ?, 'blank', ?)")
+          .bind(1, std::string(serial))
+          .bind(2, printer)
+          .bind(3, impl_->now())
+          .run();
+    }
+    impl_->audit(admin, "", "add_stock", "", "",
+                 {{"printer", printer}, {"first", prefix + std::to_string(first)}, {"count", count}});
+  });
+}
+
+void Office::import_residents(const Actor& admin, std::span<const Resident> residents) {
+  impl_->require_admin(admin);
+  impl_->tx([&] {
+    for (const auto& r : residents) {
+      if (const auto p = nik_problem(r.nik); !p.empty()) refuse("resident " + r.nik + ": " + p);
+      impl_->db.prepare("INSERT INTO residents(nik, data) VALUES(?, ?) ON CONFLICT(nik) DO UPDATE SET data=excluded.data")
+          .bind(1, r.nik)
+          .bind(2, resident_json(r).dump())
+          .run();
+    }
+    impl_->audit(admin, "", "import_residents", "", "", {{"count", residents.size()}});
+  });
+}
+
+// ---- step 1 -------------------------------------------------------------------
+
+namespace {
+
+Json store_documents(detail::Vault& vault, const std::vector<Document>& docs) {
+  Json out = Json::array();
+  for (const auto& d : docs) {
+    if (d.bytes.empty()) refuse("document " + std::string(to_string(d.kind)) + " is empty");
+    if (d.bytes.size() > kMaxDocumentBytes)
+      throw Error(ErrorCode::limit_exceeded, "document " + std::string(to_string(d.kind)) + " is " +
+                                                 std::to_string(d.bytes.size()) + " bytes, over the limit of " +
+                                                 std::to_string(kMaxDocumentBytes));
+    const std::string type = content_type(d.bytes);
+    if (type.empty())
+      throw Error(ErrorCode::malformed_data, "document " + std::string(to_string(d.kind)) +
+                                                 " is not a PDF, JPEG or PNG (by its content)");
+    out.push_back({{"kind", to_string(d.kind)}, {"type", type}, {"size", d.bytes.size()},
+                   {"hash", vault.put("documents", d.bytes)}});
+  }
+  return out;
+}
+
+void check_form(const ApplicantForm& f) {
+  if (const auto p = nik_problem(f.nik); !p.empty()) refuse("form: NIK " + f.nik + ": " + p);
+  for (const auto& [name, v] : {std::pair<const char*, const std::string*>{"name", &f.name}, {"birth_date", &f.birth_date}})
+    if (v->empty() || v->size() > 200) refuse(std::string("form: ") + name + " is empty or too long");
+  if (age_on(f.birth_date, "01-01-2000") < -200) refuse("form: birth_date must be DD-MM-YYYY");
+}
+
+}  // namespace
+
+std::string Office::apply(const Actor& a, const ApplyRequest& req) {
+  if (a.role() != Role::applicant) refuse("apply: step 1 is the applicant's");
+  if (a.id() != "applicant:" + req.form.nik) refuse("apply: the form's NIK is not the applicant's");
+  check_form(req.form);
+  const Json docs = store_documents(impl_->vault, req.documents);  // files first: the row names them
+  return impl_->tx([&] {
+    // One open application per NIK: a second is the same person applying twice.
+    auto open = impl_->db.prepare("SELECT id, state FROM applications WHERE nik=?");
+    open.bind(1, req.form.nik);
+    while (open.step()) {
+      const auto st = state_from_string(open.text(1));
+      if (st && !is_final(*st)) refuse("apply: NIK " + req.form.nik + " already has application " + open.text(0));
+    }
+    auto count = impl_->db.prepare("SELECT count(*) FROM applications");
+    count.step();
+    char id[32];
+    std::snprintf(id, sizeof id, "A%06lld", static_cast<long long>(count.integer(0) + 1));
+    Impl::App app;
+    app.id = id;
+    app.nik = req.form.nik;
+    app.created_at = impl_->now();
+    app.data = {{"form", form_json(req.form)}, {"documents", docs}};
+    impl_->db.prepare("INSERT INTO applications(id, nik, state, version, created_at, updated_at, data) "
+                      "VALUES(?, ?, 'submitted', 0, ?, ?, ?)")
+        .bind(1, app.id)
+        .bind(2, app.nik)
+        .bind(3, app.created_at)
+        .bind(4, app.created_at)
+        .bind(5, app.data.dump())
+        .run();
+    impl_->step_done(app, SopStep::apply_online, req.started_at.value_or(app.created_at));
+    impl_->save(app);
+    impl_->audit(a, app.id, "apply", "", "submitted", {{"documents", docs.size()}});
+    return app.id;
+  });
+}
+
+void Office::resubmit(const Actor& a, const std::string& id, const ApplyRequest& req) {
+  check_form(req.form);
+  const Json docs = store_documents(impl_->vault, req.documents);
+  impl_->tx([&] {
+    auto app = impl_->begin(a, id, "resubmit");
+    if (req.form.nik != app.nik) refuse("resubmit: the NIK cannot change (apply anew)");
+    app.data["form"] = form_json(req.form);
+    app.data["documents"] = docs;
+    app.data.erase("reasons");
+    impl_->step_done(app, SopStep::apply_online, req.started_at);
+    impl_->move(a, app, "resubmit", AppState::submitted, {{"documents", docs.size()}});
+  });
+}
+
+void Office::take(const Actor& a, const std::string& id) {
+  if (a.role() == Role::applicant) refuse("take: officers take applications");
+  impl_->tx([&] {
+    auto app = impl_->must_load(id);
+    if (is_final(app.state)) refuse("take: application " + id + " is " + std::string(to_string(app.state)));
+    const auto now = impl_->now();
+    if (!app.holder.empty() && app.holder != a.id() && app.hold_until >= now)
+      throw Error(ErrorCode::busy, "take: application " + id + " is held by " + app.holder + " until " +
+                                       utc_date(app.hold_until, "%H:%M"));
+    app.holder = a.id();
+    app.hold_until = now + impl_->config.hold_minutes * 60;
+    app.data["taken_at"] = now;
+    impl_->save(app);
+    impl_->audit(a, id, "take", to_string(app.state), to_string(app.state));
+  });
+}
+
+void Office::release(const Actor& a, const std::string& id) {
+  impl_->tx([&] {
+    auto app = impl_->must_load(id);
+    if (app.holder != a.id()) refuse("release: application " + id + " is not held by " + a.id());
+    app.holder.clear();
+    app.hold_until = 0;
+    app.data.erase("taken_at");
+    impl_->save(app);
+    impl_->audit(a, id, "release", to_string(app.state), to_string(app.state));
+  });
+}
+
+// ---- steps 2-6 -------------------------------------------------------------------
+
+ApplicationView Office::check_documents(const Actor& a, const std::string& id) {
+  return impl_->tx([&] {
+    auto app = impl_->begin(a, id, "check_documents");
+    std::vector<std::string> reasons;
+    std::set<std::string> kinds;
+    for (const auto& d : app.data["documents"]) {
+      const std::string kind = d.value("kind", "");
+      try {
+        // Checked on read: the file must still be what was uploaded.
+        const auto bytes = impl_->vault.get("documents", d.value("hash", ""), true);
+        if (content_type(bytes) != d.value("type", "")) reasons.push_back(kind + ": its content changed type");
+        kinds.insert(kind);
+      } catch (const Error& e) {
+        reasons.push_back(kind + ": cannot be read (" + e.what() + ")");
+      }
+    }
+    if (!kinds.count("f102_form")) reasons.push_back("the F1-02 form is missing");
+    if (!kinds.count("family_card")) reasons.push_back("the family card (KK) is missing");
+    if (!kinds.count("birth_certificate") && !kinds.count("diploma"))
+      reasons.push_back("a birth certificate or the last diploma is missing");
+    const auto res = impl_->resident(app.nik);
+    if (!res) {
+      reasons.push_back("NIK " + app.nik + " is not in the population database");
+    } else {
+      // The age rule from the population data, not the form.
+      const int age = age_on(res->birth_date, impl_->today());
+      if (age < 17) {
+        if (!ever_married(res->marital_status))
+          reasons.push_back("under 17 (" + std::to_string(age) + ") and not married by the population database");
+        else if (!kinds.count("marriage_certificate"))
+          reasons.push_back("under 17 and married: the marriage book or certificate is missing");
+      }
+    }
+    app.data["reasons"] = reasons;
+    impl_->step_done(app, SopStep::check_documents);
+    impl_->move(a, app, "check_documents", reasons.empty() ? AppState::documents_checked : AppState::documents_rejected,
+                {{"reasons", reasons}});
+    return impl_->view(app);
+  });
+}
+
+ApplicationView Office::check_population(const Actor& a, const std::string& id) {
+  return impl_->tx([&] {
+    auto app = impl_->begin(a, id, "check_population");
+    std::vector<std::string> mismatch;
+    const auto res = impl_->resident(app.nik);
+    if (!res) {
+      mismatch.push_back("NIK not in the population database");
+    } else {
+      const Json& f = app.data["form"];
+      const Json r = resident_json(*res);
+      for (const char* field : {"name", "birth_place", "birth_date", "sex", "family_card"})
+        if (f.value(field, "") != r.value(field, "")) mismatch.push_back(std::string(field) + " differs from the population database");
+    }
+    app.data["reasons"] = mismatch;
+    impl_->step_done(app, SopStep::check_population);
+    impl_->move(a, app, "check_population", mismatch.empty() ? AppState::population_checked : AppState::biodata_mismatch,
+                {{"mismatch", mismatch}});
+    return impl_->view(app);
+  });
+}
+
+ApplicationView Office::validate_data(const Actor& a, const std::string& id) {
+  return impl_->tx([&] {
+    auto app = impl_->begin(a, id, "validate_data");
+    app.data.erase("reasons");
+    impl_->step_done(app, SopStep::validate_data);
+    impl_->move(a, app, "validate_data", AppState::ready_to_record, {{"nik_status", "ready to record"}});
+    return impl_->view(app);
+  });
+}
+
+ApplicationView Office::send_schedule(const Actor& a, const std::string& id, const std::string& day) {
+  return impl_->tx([&] {
+    auto app = impl_->begin(a, id, "send_schedule");
+    const std::int64_t first = day.empty() ? impl_->now() / 86400 : day_number(day);
+    std::set<std::string> holidays;
+    {
+      auto s = impl_->db.prepare("SELECT day FROM holidays");
+      while (s.step()) holidays.insert(s.text(0));
+    }
+    std::vector<Station> recording;
+    for (auto& st : impl_->all_stations())
+      if (st.kind == Station::Kind::recording && st.in_service) recording.push_back(st);
+    if (recording.empty()) refuse("send_schedule: no recording station in service");
+    impl_->db.prepare("DELETE FROM appointments WHERE application=?").bind(1, id).run();  // a reschedule frees its slot
+    std::string chosen_station, chosen_day;
+    for (std::int64_t d = first; d < first + 120 && chosen_day.empty(); ++d) {
+      const std::string iso = iso_day(d);
+      if (weekend(d) || holidays.count(iso)) continue;
+      for (const auto& st : recording) {
+        auto c = impl_->db.prepare("SELECT count(*) FROM appointments WHERE station=? AND day=?");
+        c.bind(1, st.id).bind(2, iso);
+        c.step();
+        if (c.integer(0) < st.daily_capacity) {
+          chosen_station = st.id;
+          chosen_day = iso;
+          break;
+        }
+      }
+    }
+    if (chosen_day.empty()) refuse("send_schedule: no free recording slot in the next 120 days");
+    impl_->db.prepare("INSERT INTO appointments(application, station, day) VALUES(?, ?, ?)")
+        .bind(1, id)
+        .bind(2, chosen_station)
+        .bind(3, chosen_day)
+        .run();
+    const bool again = app.state != AppState::ready_to_record;
+    app.data["station"] = chosen_station;
+    app.data["day"] = chosen_day;
+    app.data.erase("reasons");
+    impl_->step_done(app, SopStep::send_schedule);
+    impl_->move(a, app, again ? "reschedule" : "send_schedule", AppState::scheduled,
+                {{"station", chosen_station}, {"day", chosen_day}});
+    return impl_->view(app);
+  });
+}
+
+ApplicationView Office::confirm_schedule(const Actor& a, const std::string& id) {
+  return impl_->tx([&] {
+    auto app = impl_->begin(a, id, "confirm_schedule");
+    impl_->step_done(app, SopStep::confirm_schedule);
+    impl_->move(a, app, "confirm_schedule", AppState::confirmed);
+    return impl_->view(app);
+  });
+}
+
+ApplicationView Office::mark_no_show(const Actor& a, const std::string& id) {
+  return impl_->tx([&] {
+    auto app = impl_->begin(a, id, "mark_no_show");
+    impl_->db.prepare("DELETE FROM appointments WHERE application=?").bind(1, id).run();
+    app.data["reasons"] = Json::array({"did not come on " + app.data.value("day", std::string("the day"))});
+    app.data["no_shows"] = app.data.value("no_shows", 0) + 1;
+    app.holder.clear();
+    app.hold_until = 0;
+    impl_->move(a, app, "mark_no_show", AppState::no_show);
+    return impl_->view(app);
+  });
+}
+
+// ---- step 7 ---------------------------------------------------------------------
+
+ApplicationView Office::record_biometrics(const Actor& a, const std::string& id, const std::string& station_id,
+                                          const PersonRecord& capture, const ColorImage& photo) {
+  // Checks that need the SDK (the officer's own fingers) run before the
+  // transaction; the decision is taken inside it.
+  std::vector<std::string> problems;
+  std::string officer_fingers;
+  {
+    std::lock_guard lock(impl_->mu);
+    auto s = impl_->db.prepare("SELECT fingers FROM officers WHERE id=?");
+    s.bind(1, a.id());
+    if (s.step()) officer_fingers = s.text(0);
+  }
+  // The quality gate.
+  int good = 0;
+  for (const auto& f : capture.fingers) good += f.quality >= impl_->config.min_finger_quality && !f.minutiae.empty();
+  if (good < impl_->config.min_fingers)
+    problems.push_back(std::to_string(good) + " fingers pass the quality gate (" +
+                       std::to_string(impl_->config.min_finger_quality) + "), " +
+                       std::to_string(impl_->config.min_fingers) + " are needed: recapture");
+  if (photo.width < 64 || photo.height < 80) problems.push_back("no usable photo for the card: recapture the face");
+  if (!officer_fingers.empty() && problems.empty()) {
+    const PersonRecord own = decode_person_record(impl_->vault.get("officers", officer_fingers, true));
+    const double threshold = score_for_fmr(impl_->config.officer_finger_fmr);
+    auto& s = impl_->session();
+    for (const auto& f : capture.fingers) {
+      for (const auto& o : own.fingers) {
+        if (s.compare(f, o) >= threshold) {
+          problems.push_back("a captured finger (" + std::string(to_string(f.position)) +
+                             ") is the recording officer's own: capture the applicant's fingers");
+          break;
+        }
+      }
+      if (!problems.empty()) break;
+    }
+  }
+  std::vector<std::uint8_t> record_bytes;
+  if (problems.empty()) {
+    PersonRecord r = capture;
+    r.id = id;  // the gallery knows the application by its id
+    try {
+      record_bytes = encode_person_record(r);
+    } catch (const Error& e) {
+      problems.push_back(std::string("the capture does not make a record (enrolment failure): ") + e.what());
+    }
+  }
+  return impl_->tx([&] {
+    auto app = impl_->begin(a, id, "record_biometrics");
+    const auto st = impl_->station(station_id);
+    if (!st || st->kind != Station::Kind::recording) throw Error(ErrorCode::not_found, "no recording station " + station_id);
+    if (!st->in_service) refuse("record_biometrics: station " + station_id + " is out of service (" + st->out_of_service_reason + ")");
+    if (st->last_sync < impl_->now() - impl_->config.max_unsynced_hours * 3600)
+      refuse("record_biometrics: station " + station_id + " has not synchronised with the consolidation center for more than " +
+             std::to_string(impl_->config.max_unsynced_hours) + " hours: it takes no new recordings until it does");
+    if (st->free_disk_mb < impl_->config.min_free_disk_mb)
+      refuse("record_biometrics: station " + station_id + " is low on disk (" + std::to_string(st->free_disk_mb) +
+             " MB free): it takes no new recordings");
+    if (!problems.empty()) {
+      app.data["reasons"] = problems;
+      app.holder.clear();
+      app.hold_until = 0;
+      impl_->move(a, app, "record_biometrics", AppState::recapture_needed, {{"reasons", problems}});
+      return impl_->view(app);
+    }
+    // The capture and photo sealed in the vault (named by the application),
+    // then the outbox entry: both in this step.
+    impl_->vault.put_named("captures", id + ".tgr", record_bytes);
+    impl_->vault.put_named("captures", id + ".photo", photo.rgb);
+    app.data["photo_size"] = {photo.width, photo.height};
+    app.data.erase("reasons");
+    impl_->db.prepare("INSERT INTO outbox(application, state, attempts, created) VALUES(?, 'pending', 0, ?) "
+                      "ON CONFLICT(application) DO UPDATE SET state='pending', attempts=0, created=excluded.created")
+        .bind(1, id)
+        .bind(2, impl_->now())
+        .run();
+    impl_->step_done(app, SopStep::record_biometrics);
+    impl_->move(a, app, "record_biometrics", AppState::awaiting_consolidation,
+                {{"station", station_id}, {"fingers", capture.fingers.size()}, {"face", capture.face.has_value()}});
+    return impl_->view(app);
+  });
+}
+
+// ---- step 8: consolidation --------------------------------------------------------
+
+std::size_t Office::process_outbox() {
+  {
+    std::lock_guard lock(impl_->mu);
+    if (!impl_->online) return 0;  // the requests wait, durably, for the network
+  }
+  std::vector<std::string> pending;
+  {
+    std::lock_guard lock(impl_->mu);
+    auto s = impl_->db.prepare("SELECT application FROM outbox WHERE state='pending' ORDER BY created, application");
+    while (s.step()) pending.push_back(s.text(0));
+  }
+  std::size_t answered = 0;
+  auto& session = impl_->session();
+  for (const auto& id : pending) {
+    {
+      std::lock_guard lock(impl_->mu);
+      if (!impl_->online) break;
+    }
+    const PersonRecord record = decode_person_record(impl_->vault.get("captures", id + ".tgr", false));
+    // Exactly once: a capture enrolled by an attempt that died before
+    // recording its answer is in the gallery already, and was unique.
+    DedupDecision d;
+    if (session.contains(id)) {
+      d.decision = Decision::unique;
+    } else {
+      IdentifyOptions o = session.identify_options();
+      o.target_fpir = impl_->config.target_fpir;
+      d = session.deduplicate(record, o);
+    }
+    impl_->tx([&] {
+      auto app = impl_->must_load(id);
+      if (app.state != AppState::awaiting_consolidation) return;  // answered already
+      Json candidates = Json::array();
+      for (const auto& c : d.candidates) candidates.push_back({{"ref", c.ref}, {"score", c.score}});
+      app.data["dedup"] = std::string(to_string(d.decision));
+      app.data["candidates"] = candidates;
+      impl_->db.prepare("UPDATE outbox SET state='answered', attempts=attempts+1, answered=? WHERE application=?")
+          .bind(1, impl_->now())
+          .bind(2, id)
+          .run();
+      impl_->move(system(), app, "consolidation_answer", AppState::deduplication_answered,
+                  {{"decision", to_string(d.decision)}, {"candidates", candidates.size()}});
+    });
+    ++answered;
+  }
+  return answered;
+}
+
+ApplicationView Office::check_deduplication(const Actor& a, const std::string& id) {
+  return impl_->tx([&] {
+    auto app = impl_->begin(a, id, "check_deduplication");
+    const bool unique = app.data.value("dedup", "") == "unique";
+    if (unique) impl_->step_done(app, SopStep::check_deduplication);
+    app.holder.clear();
+    app.hold_until = 0;
+    impl_->move(a, app, "check_deduplication", unique ? AppState::cleared : AppState::possible_duplicate,
+                {{"candidates", app.data.value("candidates", Json::array()).size()}});
+    return impl_->view(app);
+  });
+}
+
+ApplicationView Office::adjudicate(const Actor& a, const std::string& id, bool is_duplicate, const std::string& text) {
+  if (text.empty())
+    refuse(is_duplicate ? "adjudicate: a duplicate is linked to the existing NIK" : "adjudicate: give the reason");
+  if (is_duplicate)
+    if (const auto p = nik_problem(text); !p.empty()) refuse("adjudicate: the linked NIK " + text + ": " + p);
+  // "Not a duplicate": the capture joins the gallery now (the search did not
+  // enrol it), once.
+  if (!is_duplicate) {
+    std::lock_guard lock(impl_->mu);
+    (void)impl_->must_load(id);
+  }
+  if (!is_duplicate) {
+    auto& session = impl_->session();
+    if (!session.contains(id)) session.enrol(decode_person_record(impl_->vault.get("captures", id + ".tgr", false)));
+  }
+  return impl_->tx([&] {
+    auto app = impl_->begin(a, id, "adjudicate");
+    if (is_duplicate) {
+      app.data["linked_nik"] = text;
+      app.data["reasons"] = Json::array({"duplicate of NIK " + text});
+    } else {
+      app.data["reasons"] = Json::array({"not a duplicate: " + text});
+    }
+    impl_->step_done(app, SopStep::check_deduplication);
+    impl_->move(a, app, "adjudicate", is_duplicate ? AppState::duplicate : AppState::cleared,
+                {{"duplicate", is_duplicate}, {"note", text}});
+    return impl_->view(app);
+  });
+}
+
+ApplicationView Office::verify_print_request(const Actor& a, const std::string& id) {
+  return impl_->tx([&] {
+    auto app = impl_->begin(a, id, "verify_print_request");
+    app.data["prr"] = "PRR-" + id;
+    impl_->step_done(app, SopStep::verify_print_request);
+    impl_->move(a, app, "verify_print_request", AppState::print_ready, {{"prr", "PRR-" + id}});
+    return impl_->view(app);
+  });
+}
+
+// ---- step 10: printing ---------------------------------------------------------------
+
+PrintAttempt Office::print_card(const Actor& a, const std::string& id, const std::string& printer) {
+  PrintAttempt out;
+  // 1. The intent: a blank reserved for this application ('printing'), in
+  //    a transaction; a crash after it leaves the blank accounted for.
+  std::string serial;
+  Station st;
+  Resident res;
+  std::pair<int, int> size{0, 0};
+  const bool go = impl_->tx([&] {
+    auto app = impl_->begin(a, id, "print_card");
+    const auto s = impl_->station(printer);
+    if (!s || s->kind != Station::Kind::printing) throw Error(ErrorCode::not_found, "no printing station " + printer);
+    st = *s;
+    if (!st.in_service) {
+      out.held = true;
+      out.outcome = sdk::PrintOutcome::printer_stopped;
+      out.message = "printer " + printer + " is out of service (" + st.out_of_service_reason + "): the card waits";
+      return false;
+    }
+    auto b = impl_->db.prepare("SELECT serial FROM stock WHERE printer=? AND state='blank' ORDER BY serial LIMIT 1");
+    b.bind(1, printer);
+    if (!b.step()) {
+      out.held = true;
+      out.outcome = sdk::PrintOutcome::out_of_media;
+      out.message = "no blank cards left for " + printer + ": printing holds until stock is added";
+      impl_->audit(a, id, "print_held", to_string(app.state), to_string(app.state), {{"printer", printer}, {"why", "no blanks"}});
+      return false;
+    }
+    serial = b.text(0);
+    impl_->db.prepare("UPDATE stock SET state='printing', application=?, at=? WHERE serial=?")
+        .bind(1, id)
+        .bind(2, impl_->now())
+        .bind(3, serial)
+        .run();
+    const auto r = impl_->resident(app.nik);
+    if (!r) throw Error(ErrorCode::not_found, "print_card: NIK " + app.nik + " left the population database");
+    res = *r;
+    size = {app.data["photo_size"][0].get<int>(), app.data["photo_size"][1].get<int>()};
+    impl_->audit(a, id, "print_started", to_string(app.state), to_string(app.state), {{"printer", printer}, {"serial", serial}});
+    return true;
+  });
+  if (!go) return out;
+  out.serial = serial;
+  // 2. The card, rendered and printed outside the store's lock.
+  std::string failure;
+  bool consumed = true;  // a failed job may have used the blank
+  try {
+    ColorImage photo;
+    photo.width = size.first;
+    photo.height = size.second;
+    photo.rgb = impl_->vault.get("captures", id + ".photo", false);
+    sdk::CardData d;
+    d.provinsi = res.province;
+    d.kabupaten_kota = res.regency;
+    d.nik = res.nik;
+    d.nama = res.name;
+    d.tempat_lahir = res.birth_place;
+    d.tanggal_lahir = res.birth_date;
+    d.jenis_kelamin = res.sex;
+    d.gol_darah = res.blood_type.empty() ? "-" : res.blood_type;
+    d.alamat = res.address;
+    d.rt_rw = res.rt_rw;
+    d.kel_desa = res.village;
+    d.kecamatan = res.district;
+    d.agama = res.religion;
+    d.status_perkawinan = res.marital_status;
+    d.pekerjaan = res.occupation;
+    d.tempat_terbit = impl_->config.issuing_office.empty() ? res.regency : impl_->config.issuing_office;
+    d.tanggal_terbit = impl_->today();
+    const auto card = sdk::render_card(d, photo);
+    if (st.printer_queue.empty()) {
+      out.outcome = sdk::PrintOutcome::completed;
+    } else {
+      sdk::PrintOptions po;
+      po.title = "KTP-el " + serial;
+      const auto r = sdk::print_pdf(st.printer_queue, card.pdf, po);
+      out.outcome = r.outcome;
+      out.message = r.message;
+      // The printer never took the job: the blank is still in the tray.
+      consumed = r.outcome == sdk::PrintOutcome::completed || r.outcome == sdk::PrintOutcome::job_failed ||
+                 r.outcome == sdk::PrintOutcome::job_cancelled;
+      if (!r.ok()) failure = std::string(sdk::to_string(r.outcome)) + ": " + r.message;
+    }
+    if (failure.empty()) {
+      std::filesystem::create_directories(impl_->config.dir / "cards");
+      out.pdf = impl_->config.dir / "cards" / (id + ".pdf");
+      write_file_durably(out.pdf, card.pdf);
+    }
+  } catch (const Error& e) {
+    failure = e.what();
+    out.outcome = sdk::PrintOutcome::job_failed;
+    consumed = false;  // nothing reached a printer
+  }
+  // 3. The outcome, in a transaction.
+  impl_->tx([&] {
+    auto app = impl_->must_load(id);
+    if (failure.empty()) {
+      impl_->db.prepare("UPDATE stock SET state='printed', at=? WHERE serial=?").bind(1, impl_->now()).bind(2, serial).run();
+      app.data["serial"] = serial;
+      app.data["printer"] = printer;
+      app.data.erase("reasons");
+      impl_->step_done(app, SopStep::print_card);
+      impl_->move(a, app, "print_card", AppState::printed, {{"printer", printer}, {"serial", serial}});
+    } else {
+      impl_->db.prepare("UPDATE stock SET state=?, application=?, at=? WHERE serial=?")
+          .bind(1, consumed ? "spoiled" : "blank")
+          .bind(2, consumed ? std::optional<std::string>(id) : std::nullopt)
+          .bind(3, impl_->now())
+          .bind(4, serial)
+          .run();
+      app.data["reasons"] = Json::array({"print failed: " + failure});
+      if (!consumed) {
+        // A printer that does not take jobs goes out of service; its work
+        // moves to another printer.
+        auto s2 = impl_->station(printer);
+        if (s2 && (out.outcome == sdk::PrintOutcome::printer_offline || out.outcome == sdk::PrintOutcome::printer_stopped ||
+                   out.outcome == sdk::PrintOutcome::printer_missing || out.outcome == sdk::PrintOutcome::out_of_media)) {
+          s2->in_service = false;
+          s2->out_of_service_reason = failure;
+          impl_->put_station(*s2);
+          out.held = true;
+        }
+      }
+      app.holder.clear();
+      app.hold_until = 0;
+      impl_->save(app);
+      impl_->audit(a, id, "print_failed", to_string(app.state), to_string(app.state),
+                   {{"printer", printer}, {"serial", serial}, {"blank", consumed ? "spoiled" : "kept"}, {"why", failure}});
+      out.message = failure;
+      out.serial = consumed ? serial : "";
+    }
+  });
+  return out;
+}
+
+std::vector<std::pair<std::string, PrintAttempt>> Office::bulk_print(const Actor& a, const std::string& printer) {
+  std::vector<std::pair<std::string, PrintAttempt>> out;
+  for (const auto& v : applications(AppState::print_ready)) {
+    take(a, v.id);
+    auto r = print_card(a, v.id, printer);
+    const bool held = r.held;
+    out.emplace_back(v.id, std::move(r));
+    if (held) {
+      release(a, v.id);
+      break;  // no blanks or no printer: the rest wait too
+    }
+  }
+  return out;
+}
+
+ApplicationView Office::report_spoiled(const Actor& a, const std::string& id, const std::string& reason) {
+  if (reason.empty()) refuse("report_spoiled: say what is wrong with the card");
+  return impl_->tx([&] {
+    auto app = impl_->begin(a, id, "report_spoiled");
+    const std::string serial = app.data.value("serial", "");
+    impl_->db.prepare("UPDATE stock SET state='spoiled', at=? WHERE serial=?").bind(1, impl_->now()).bind(2, serial).run();
+    app.data["reasons"] = Json::array({"card " + serial + " spoiled: " + reason});
+    app.data["spoiled"] = app.data.value("spoiled", 0) + 1;
+    app.data.erase("serial");
+    app.holder.clear();
+    app.hold_until = 0;
+    impl_->move(a, app, "report_spoiled", AppState::print_ready, {{"serial", serial}, {"reason", reason}});
+    return impl_->view(app);
+  });
+}
+
+// ---- steps 11-12 ------------------------------------------------------------------
+
+ApplicationView Office::hand_over(const Actor& a, const std::string& id, const PersonRecord& finger) {
+  // The applicant's finger against the enrolled record: the card goes to
+  // the person it was made for.
+  const auto v = impl_->session().verify(finger, id, impl_->config.pickup_fmr);
+  return impl_->tx([&] {
+    auto app = impl_->begin(a, id, "hand_over");
+    if (!v.match) {
+      app.data["reasons"] =
+          Json::array({"the finger at pickup does not match the enrolled applicant (score " +
+                       std::to_string(static_cast<int>(v.score)) + "): the card is not handed over"});
+      impl_->save(app);
+      impl_->audit(a, id, "hand_over_refused", to_string(app.state), to_string(app.state), {{"score", v.score}});
+      return impl_->view(app);
+    }
+    app.data.erase("reasons");
+    impl_->step_done(app, SopStep::hand_over);
+    impl_->move(a, app, "hand_over", AppState::issued, {{"serial", app.data.value("serial", "")}});
+    return impl_->view(app);
+  });
+}
+
+ApplicationView Office::close(const Actor& a, const std::string& id) {
+  return impl_->tx([&] {
+    auto app = impl_->begin(a, id, "close");
+    impl_->move(a, app, "close", AppState::done);
+    return impl_->view(app);
+  });
+}
+
+void Office::add_note(const Actor& a, const std::string& id, const std::string& text) {
+  if (text.empty() || text.size() > 2000) refuse("note: 1-2000 characters");
+  impl_->tx([&] {
+    auto app = impl_->must_load(id);
+    impl_->db.prepare("INSERT INTO notes(application, at, actor, text) VALUES(?,?,?,?)")
+        .bind(1, id)
+        .bind(2, impl_->now())
+        .bind(3, a.id())
+        .bind(4, text)
+        .run();
+    // The audit says that a note was made, not what it says.
+    impl_->audit(a, id, "note", to_string(app.state), to_string(app.state), {{"length", text.size()}});
+  });
+}
+
+// ---- looking --------------------------------------------------------------------------
+
+ApplicationView Office::application(const std::string& id) const {
+  std::lock_guard lock(impl_->mu);
+  return impl_->view(impl_->must_load(id));
+}
+
+std::vector<ApplicationView> Office::applications(std::optional<AppState> state) const {
+  std::lock_guard lock(impl_->mu);
+  std::vector<std::string> ids;
+  auto s = state ? impl_->db.prepare("SELECT id FROM applications WHERE state=? ORDER BY id")
+                 : impl_->db.prepare("SELECT id FROM applications ORDER BY id");
+  if (state) s.bind(1, to_string(*state));
+  while (s.step()) ids.push_back(s.text(0));
+  std::vector<ApplicationView> out;
+  for (const auto& id : ids) out.push_back(impl_->view(impl_->must_load(id)));
+  return out;
+}
+
+namespace {
+AuditEntry entry_from(sql::Stmt& s) {
+  AuditEntry e;
+  e.seq = s.integer(0);
+  e.at = s.integer(1);
+  e.actor = s.text(2);
+  e.role = s.text(3);
+  e.application = s.text(4);
+  e.action = s.text(5);
+  e.before = s.text(6);
+  e.after = s.text(7);
+  e.details = s.text(8);
+  e.hash = s.text(10);
+  return e;
+}
+}  // namespace
+
+std::vector<AuditEntry> Office::history(const std::string& id) const {
+  std::lock_guard lock(impl_->mu);
+  auto s = impl_->db.prepare(
+      "SELECT seq, at, actor, role, application, action, before, after, details, prev, hash FROM audit "
+      "WHERE application=? ORDER BY seq");
+  s.bind(1, id);
+  std::vector<AuditEntry> out;
+  while (s.step()) out.push_back(entry_from(s));
+  return out;
+}
+
+AuditCheck Office::verify_audit() const {
+  std::lock_guard lock(impl_->mu);
+  AuditCheck c;
+  auto s = impl_->db.prepare(
+      "SELECT seq, at, actor, role, application, action, before, after, details, prev, hash FROM audit ORDER BY seq");
+  std::string prev = "0";
+  std::int64_t expect = 1;
+  while (s.step()) {
+    const AuditEntry e = entry_from(s);
+    ++c.entries;
+    std::string problem;
+    if (e.seq != expect) problem = "sequence " + std::to_string(e.seq) + " where " + std::to_string(expect) + " was expected (entries missing)";
+    else if (s.text(9) != prev) problem = "its link to the entry before it is broken";
+    else if (Impl::entry_text(e, prev) != "" && detail::sha256_hex(Impl::entry_text(e, prev)) != e.hash)
+      problem = "its content does not match its hash (changed after it was written)";
+    if (!problem.empty()) {
+      c.intact = false;
+      c.first_broken = e.seq;
+      c.problem = "audit entry " + std::to_string(e.seq) + ": " + problem;
+      return c;
+    }
+    prev = e.hash;
+    ++expect;
+  }
+  return c;
+}
+
+SlaReport Office::sla_report() const {
+  std::lock_guard lock(impl_->mu);
+  SlaReport r;
+  std::map<int, std::vector<double>> minutes;
+  {
+    auto s = impl_->db.prepare("SELECT step, started, finished FROM step_times");
+    while (s.step()) minutes[static_cast<int>(s.integer(0))].push_back(static_cast<double>(s.integer(2) - s.integer(1)) / 60.0);
+  }
+  {
+    // Step 12: the whole procedure, from submission to hand-over.
+    auto s = impl_->db.prepare(
+        "SELECT a.application, min(a.started), max(b.finished) FROM step_times a JOIN step_times b "
+        "ON a.application = b.application WHERE a.step = 1 AND b.step = 11 GROUP BY a.application");
+    while (s.step()) minutes[12].push_back(static_cast<double>(s.integer(2) - s.integer(1)) / 60.0);
+  }
+  const auto pct = [](std::vector<double> v, double p) {
+    if (v.empty()) return 0.0;
+    std::sort(v.begin(), v.end());
+    const double at = p * static_cast<double>(v.size() - 1);
+    const auto lo = static_cast<std::size_t>(std::floor(at));
+    const auto hi = std::min(v.size() - 1, lo + 1);
+    return v[lo] + (v[hi] - v[lo]) * (at - static_cast<double>(lo));
+  };
+  for (int step = 1; step <= kSopStepCount; ++step) {
+    StepStats st;
+    st.step = static_cast<SopStep>(step);
+    const auto& v = minutes[step];
+    st.count = v.size();
+    st.p50_minutes = pct(v, 0.5);
+    st.p95_minutes = pct(v, 0.95);
+    st.max_minutes = v.empty() ? 0 : *std::max_element(v.begin(), v.end());
+    st.limit_minutes = sla_minutes(st.step);
+    st.over_limit = static_cast<std::size_t>(std::count_if(v.begin(), v.end(), [&](double m) { return m > st.limit_minutes; }));
+    r.steps.push_back(st);
+  }
+  // Open applications past a limit now: the next step's, counted from the
+  // last step's end; or the whole day's, counted from submission.
+  auto s = impl_->db.prepare("SELECT id FROM applications ORDER BY id");
+  std::vector<std::string> ids;
+  while (s.step()) ids.push_back(s.text(0));
+  for (const auto& id : ids) {
+    const auto app = impl_->must_load(id);
+    if (is_final(app.state) || app.state == AppState::issued) continue;
+    const auto next = next_of(app.state);
+    if (!next) continue;
+    const double waited = static_cast<double>(impl_->now() - app.data.value("last_step_end", app.created_at)) / 60.0;
+    const double total = static_cast<double>(impl_->now() - app.created_at) / 60.0;
+    // Waiting for the applicant (a resubmission, an appointment day) is not the office's time.
+    const bool office_step = role_from_string(to_string(impl_->role_of(*next))) != Role::applicant &&
+                             app.state != AppState::scheduled && app.state != AppState::confirmed;
+    if ((office_step && waited > sla_minutes(*next)) || total > kWorkingDayMinutes) r.overdue.push_back(id);
+  }
+  return r;
+}
+
+std::vector<std::string> Office::escalate_overdue() {
+  const auto report = sla_report();
+  for (const auto& id : report.overdue) {
+    impl_->tx([&] {
+      auto app = impl_->must_load(id);
+      app.data["escalated"] = app.data.value("escalated", 0) + 1;
+      impl_->save(app);
+      const auto next = next_of(app.state);
+      const Role head = next && (*next == SopStep::check_documents || *next == SopStep::check_population ||
+                                 *next == SopStep::validate_data || *next == SopStep::send_schedule)
+                            ? Role::head_population
+                            : Role::head_identity;
+      impl_->audit(system(), id, "escalate", to_string(app.state), to_string(app.state),
+                   {{"to", to_string(head)}, {"step", next ? static_cast<int>(*next) : 0}});
+    });
+  }
+  return report.overdue;
+}
+
+std::map<std::string, int> Office::blanks_left() const {
+  std::lock_guard lock(impl_->mu);
+  std::map<std::string, int> out;
+  auto s = impl_->db.prepare("SELECT printer, count(*) FROM stock WHERE state='blank' GROUP BY printer");
+  while (s.step()) out[s.text(0)] = static_cast<int>(s.integer(1));
+  return out;
+}
+
+std::vector<Station> Office::stations() const {
+  std::lock_guard lock(impl_->mu);
+  return impl_->all_stations();
+}
+
+std::size_t Office::outbox_pending() const {
+  std::lock_guard lock(impl_->mu);
+  auto s = impl_->db.prepare("SELECT count(*) FROM outbox WHERE state='pending'");
+  s.step();
+  return static_cast<std::size_t>(s.integer(0));
+}
+
+}  // namespace tunggal::workflow

@@ -1,0 +1,110 @@
+#include "vault.h"
+
+#include <sodium.h>
+
+#include <mutex>
+
+#include "tunggal/error.h"
+#include "tunggal/files.h"
+
+namespace tunggal::workflow::detail {
+namespace {
+
+void init_sodium() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    if (sodium_init() < 0) throw Error(ErrorCode::internal, "libsodium failed to initialise");
+  });
+}
+
+std::string hex(const std::uint8_t* p, std::size_t n) {
+  static const char* digits = "0123456789abcdef";
+  std::string out(n * 2, '0');
+  for (std::size_t i = 0; i < n; ++i) {
+    out[2 * i] = digits[p[i] >> 4];
+    out[2 * i + 1] = digits[p[i] & 15];
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string sha256_hex(std::span<const std::uint8_t> data) {
+  init_sodium();
+  std::uint8_t h[crypto_hash_sha256_BYTES];
+  crypto_hash_sha256(h, data.data(), data.size());
+  return hex(h, sizeof h);
+}
+
+std::string sha256_hex(const std::string& text) {
+  return sha256_hex({reinterpret_cast<const std::uint8_t*>(text.data()), text.size()});
+}
+
+std::string hash_password(const std::string& password) {
+  init_sodium();
+  if (password.size() < 8) throw Error(ErrorCode::invalid_argument, "a password needs at least 8 characters");
+  char out[crypto_pwhash_STRBYTES];
+  if (crypto_pwhash_str(out, password.c_str(), password.size(), crypto_pwhash_OPSLIMIT_INTERACTIVE,
+                        crypto_pwhash_MEMLIMIT_INTERACTIVE) != 0)
+    throw Error(ErrorCode::limit_exceeded, "password hashing ran out of memory");
+  return out;
+}
+
+bool check_password(const std::string& hash, const std::string& password) {
+  init_sodium();
+  return crypto_pwhash_str_verify(hash.c_str(), password.c_str(), password.size()) == 0;
+}
+
+Vault::Vault(const std::filesystem::path& dir) : dir_(dir) {
+  init_sodium();
+  const auto key_file = dir / "secret.key";
+  if (std::filesystem::exists(key_file)) {
+    const auto k = read_file(key_file, 64);
+    if (k.size() != key_.size())
+      throw Error(ErrorCode::malformed_data, key_file.string() + ": not a store key (" + std::to_string(k.size()) + " bytes)");
+    std::copy(k.begin(), k.end(), key_.begin());
+  } else {
+    crypto_secretbox_keygen(key_.data());
+    write_file_durably(key_file, key_);
+  }
+}
+
+namespace {
+std::vector<std::uint8_t> seal(const std::array<std::uint8_t, 32>& key, std::span<const std::uint8_t> plain) {
+  std::vector<std::uint8_t> out(crypto_secretbox_NONCEBYTES + crypto_secretbox_MACBYTES + plain.size());
+  randombytes_buf(out.data(), crypto_secretbox_NONCEBYTES);
+  crypto_secretbox_easy(out.data() + crypto_secretbox_NONCEBYTES, plain.data(), plain.size(), out.data(), key.data());
+  return out;
+}
+}  // namespace
+
+std::string Vault::put(const std::string& sub, std::span<const std::uint8_t> plain) {
+  const std::string name = sha256_hex(plain);
+  if (!has(sub, name)) put_named(sub, name, plain);
+  return name;
+}
+
+void Vault::put_named(const std::string& sub, const std::string& name, std::span<const std::uint8_t> plain) {
+  std::filesystem::create_directories(dir_ / sub);
+  write_file_durably(dir_ / sub / name, seal(key_, plain));
+}
+
+bool Vault::has(const std::string& sub, const std::string& name) const {
+  return std::filesystem::exists(dir_ / sub / name);
+}
+
+std::vector<std::uint8_t> Vault::get(const std::string& sub, const std::string& name, bool content_addressed) const {
+  const auto path = dir_ / sub / name;
+  const auto box = read_file(path);
+  if (box.size() < crypto_secretbox_NONCEBYTES + crypto_secretbox_MACBYTES)
+    throw Error(ErrorCode::checksum_mismatch, path.string() + ": too short to be a sealed file");
+  std::vector<std::uint8_t> plain(box.size() - crypto_secretbox_NONCEBYTES - crypto_secretbox_MACBYTES);
+  if (crypto_secretbox_open_easy(plain.data(), box.data() + crypto_secretbox_NONCEBYTES,
+                                 box.size() - crypto_secretbox_NONCEBYTES, box.data(), key_.data()) != 0)
+    throw Error(ErrorCode::checksum_mismatch, path.string() + ": fails its authentication (changed or damaged on disk)");
+  if (content_addressed && sha256_hex(plain) != name)
+    throw Error(ErrorCode::checksum_mismatch, path.string() + ": its content does not match its name");
+  return plain;
+}
+
+}  // namespace tunggal::workflow::detail

@@ -1,0 +1,40 @@
+// Personal data at rest: documents, captures and photos are kept as files
+// encrypted with libsodium's secretbox (XSalsa20-Poly1305) under the
+// store's key (secret.key, owner-only), named by the SHA-256 of their
+// content and checked on every read; passwords hashed with Argon2id.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <filesystem>
+#include <span>
+#include <string>
+#include <vector>
+
+namespace tunggal::workflow::detail {
+
+std::string sha256_hex(std::span<const std::uint8_t> data);
+std::string sha256_hex(const std::string& text);
+
+std::string hash_password(const std::string& password);
+bool check_password(const std::string& hash, const std::string& password);
+
+class Vault {
+ public:
+  // Reads the key in `dir`/secret.key, creating it (random, 0600) if absent.
+  explicit Vault(const std::filesystem::path& dir);
+  // Stores `plain` under sub/<sha256>, encrypted; returns the name (the hash).
+  std::string put(const std::string& sub, std::span<const std::uint8_t> plain);
+  // Stores under a fixed name (captures: by application id), replacing.
+  void put_named(const std::string& sub, const std::string& name, std::span<const std::uint8_t> plain);
+  // Decrypts and, for content-addressed files, checks the hash; throws
+  // Error(checksum_mismatch) for a file changed or damaged on disk.
+  std::vector<std::uint8_t> get(const std::string& sub, const std::string& name, bool content_addressed) const;
+  bool has(const std::string& sub, const std::string& name) const;
+
+ private:
+  std::filesystem::path dir_;
+  std::array<std::uint8_t, 32> key_{};
+};
+
+}  // namespace tunggal::workflow::detail
