@@ -394,5 +394,76 @@ TEST(GalleryLog, ScannerFindsValidEntriesAfterDamage) {
   EXPECT_EQ(detail::scan_wal(zeros, {}).tail, detail::WalTail::torn);
 }
 
+// Writes that were never synced can land out of order: a group of entries
+// with a page of zeros in the middle (a block that never reached the disk)
+// and later entries of the same group whole, or a header whose start
+// landed and whose rest is zeros. Both are unfinished writes (torn), not
+// damage, as long as no committed entry follows; a committed one makes the
+// same hole damage.
+TEST(GalleryLog, UnsyncedPagesLandingOutOfOrderAreATornTail) {
+  const std::vector<std::uint8_t> big(3000, 0x41), small(40, 0x42);
+  auto file = detail::wal_file_header();
+  const std::span<const std::uint8_t> one[] = {small};
+  const auto committed = detail::encode_wal_entries(detail::WalOp::insert, one, 1);
+  file.insert(file.end(), committed.begin(), committed.end());
+  const std::uint64_t group = file.size();
+  const std::span<const std::uint8_t> three[] = {big, big, big};
+  const auto g2 = detail::encode_wal_entries(detail::WalOp::insert, three, 2);
+  // Only the first two entries of the group landed, with a hole in the first.
+  auto holed = file;
+  holed.insert(holed.end(), g2.begin(), g2.begin() + static_cast<std::ptrdiff_t>(2 * (28 + big.size())));
+  std::fill(holed.begin() + static_cast<std::ptrdiff_t>(group + 1024), holed.begin() + static_cast<std::ptrdiff_t>(group + 1024 + 1024), 0);
+  auto s = detail::scan_wal(holed, {});
+  EXPECT_EQ(s.tail, detail::WalTail::torn) << s.problem;
+  EXPECT_EQ(s.committed.size(), 1u);
+  EXPECT_EQ(s.problem_offset, group);
+  // The same hole with the group's commit entry whole after it: the group
+  // was acknowledged, so the hole is damage.
+  auto acked = file;
+  acked.insert(acked.end(), g2.begin(), g2.end());
+  std::fill(acked.begin() + static_cast<std::ptrdiff_t>(group + 1024), acked.begin() + static_cast<std::ptrdiff_t>(group + 2048), 0);
+  EXPECT_EQ(detail::scan_wal(acked, {}).tail, detail::WalTail::damaged);
+  // A header whose mark landed and whose rest is zeros, to the end.
+  auto prefix = file;
+  prefix.insert(prefix.end(), g2.begin(), g2.begin() + 8);
+  prefix.resize(prefix.size() + 500, 0);
+  s = detail::scan_wal(prefix, {});
+  EXPECT_EQ(s.tail, detail::WalTail::torn) << s.problem;
+  // A whole entry hidden in a cut-short payload (a free-text attribute
+  // could hold one) is no evidence of later data: its checksum must be
+  // good and it must lie wholly in the file, as it does not here.
+  std::vector<std::uint8_t> payload(400, 0x20);
+  const std::span<const std::uint8_t> fake_one[] = {small};
+  const auto fake = detail::encode_wal_entries(detail::WalOp::insert, fake_one, 7);
+  std::copy(fake.begin(), fake.begin() + 24, payload.begin() + 100);  // a header without its body
+  const std::span<const std::uint8_t> carrier[] = {payload};
+  const auto c = detail::encode_wal_entries(detail::WalOp::insert, carrier, 2);
+  auto cut = file;
+  cut.insert(cut.end(), c.begin(), c.begin() + 300);  // cut inside the payload, after the fake header
+  EXPECT_EQ(detail::scan_wal(cut, {}).tail, detail::WalTail::torn);
+}
+
+// Opening reads only the log after a snapshot's offset: the scan of that
+// tail at its true offsets gives what the scan of the whole file gives.
+TEST(GalleryLog, ScanningATailFromItsOffsetEqualsScanningTheWholeFile) {
+  const std::vector<std::uint8_t> a(100, 1), b(50, 2);
+  auto file = detail::wal_file_header();
+  for (std::uint64_t seq = 1; seq <= 5; ++seq) {
+    const std::span<const std::uint8_t> one[] = {seq % 2 ? a : b};
+    const auto e = detail::encode_wal_entries(detail::WalOp::insert, one, seq);
+    file.insert(file.end(), e.begin(), e.end());
+  }
+  const auto whole = detail::scan_wal(file, {});
+  ASSERT_EQ(whole.committed.size(), 5u);
+  detail::WalStart from;
+  from.offset = whole.group_ends[1];
+  from.seq = 2;
+  const auto tail = detail::scan_wal(std::span(file).subspan(static_cast<std::size_t>(from.offset)), from.offset, from);
+  ASSERT_EQ(tail.committed.size(), 3u);
+  EXPECT_EQ(tail.committed.front().offset, from.offset);
+  EXPECT_EQ(tail.committed_end, whole.committed_end);
+  EXPECT_EQ(tail.last_seq, 5u);
+}
+
 }  // namespace
 }  // namespace tunggal

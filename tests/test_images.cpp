@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <cstdlib>
+#include <tuple>
 #include <opencv2/imgcodecs.hpp>
 
 #include "tunggal/error.h"
@@ -102,7 +103,13 @@ Bytes jp2_claiming(unsigned w, unsigned h, unsigned siz_w, unsigned siz_h) {
   be32(cs, siz_h);
   be32(cs, 0);
   be32(cs, 0);
-  cs.insert(cs.end(), 30, 0);
+  be32(cs, siz_w);  // one tile
+  be32(cs, siz_h);
+  be32(cs, 0);
+  be32(cs, 0);
+  be16(cs, 1);  // one component: 8 bits, no subsampling
+  cs.insert(cs.end(), {7, 1, 1});
+  cs.insert(cs.end(), 16, 0);
   be32(b, static_cast<unsigned>(8 + cs.size()));
   b.insert(b.end(), {'j', 'p', '2', 'c'});
   b.insert(b.end(), cs.begin(), cs.end());
@@ -149,6 +156,34 @@ TEST(ImageLimits, EveryFormatsSizeBombIsRefusedFromItsHeader) {
   EXPECT_EQ(error_of([] { probe_image(tiff_claiming(8000, 6000, true)); }).first, ErrorCode::limit_exceeded);
   // Tiles set the decoder's buffer: a huge tile in a small image is a bomb too.
   EXPECT_EQ(error_of([] { probe_image(tiff_claiming(100, 100, true, 1u << 20)); }).first, ErrorCode::limit_exceeded);
+}
+
+// What a checker reads must be what the decoder reads: repeated tags or
+// boxes, where the two could pick different ones, are refused.
+TEST(ImageLimits, RepeatedSizeFieldsAreRefused) {
+  // A TIFF whose first directory says 3000 x 3000 and then 100 x 100.
+  Bytes tiff = {'I', 'I', 42, 0};
+  le32(tiff, 8);
+  le16(tiff, 4);
+  for (const auto& [tag, type, v] : {std::tuple{256u, 4u, 3000u}, {257u, 4u, 3000u}, {256u, 3u, 100u}, {257u, 3u, 100u}}) {
+    le16(tiff, tag);
+    le16(tiff, type);
+    le32(tiff, 1);
+    le32(tiff, v);
+  }
+  le32(tiff, 0);
+  const auto [code, message] = error_of([&] { probe_image(tiff); });
+  EXPECT_EQ(code, ErrorCode::malformed_data) << message;
+  EXPECT_NE(message.find("appears twice"), std::string::npos) << message;
+  // A JP2 with a huge codestream first and a small one after it.
+  auto two = jp2_claiming(100, 100, 60000, 60000);
+  const auto second = jp2_claiming(100, 100, 100, 100);
+  two.insert(two.end(), second.begin() + 48, second.end());  // the second jp2c box
+  EXPECT_NE(error_of([&] { probe_image(two); }).first, ErrorCode::ok);
+  // A size in a type the reader does not take.
+  Bytes odd = tiff_claiming(300, 300, true);
+  odd[10 + 2] = 5;  // RATIONAL for ImageWidth
+  EXPECT_EQ(error_of([&] { probe_image(odd); }).first, ErrorCode::malformed_data);
 }
 
 TEST(ImageLimits, HeadersThatDoNotParseAreMalformed) {

@@ -350,7 +350,7 @@ RenderedCard render_card(const CardData& data, const ColorImage& photo, const Co
                          const CardRenderOptions& o) {
   validate_card_data(data);
   if (o.png_dpi < 72 || o.png_dpi > 1200) invalid("png_dpi must lie in 72..1200");
-  if (!(o.min_font_points >= 2 && o.min_font_points <= 6)) invalid("min_font_points must lie in 2..6");
+  if (!(o.min_font_points >= 2 && o.min_font_points <= 5.2)) invalid("min_font_points must lie in 2..5.2 (the smallest box's usual size)");
   check_picture(photo, "photo", 64, 80);
   if (signature != nullptr) check_picture(*signature, "signature", 32, 12);
   // Fitting on a scratch surface; the sizes found are drawn on both.

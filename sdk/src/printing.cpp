@@ -194,6 +194,8 @@ PrintResult print_pdf(const std::string& printer, std::span<const std::uint8_t> 
   if (pdf.size() < 5 || std::string_view(reinterpret_cast<const char*>(pdf.data()), 5) != "%PDF-")
     throw Error(ErrorCode::invalid_argument, "print: the document is not a PDF");
   if (o.copies < 1 || o.copies > 10) throw Error(ErrorCode::invalid_argument, "print: copies must lie in 1..10");
+  if (!(o.timeout_seconds > 0 && o.timeout_seconds <= 86400))
+    throw Error(ErrorCode::invalid_argument, "print: the timeout must lie in (0, 86400] seconds");
   const auto t0 = std::chrono::steady_clock::now();
   const auto deadline = t0 + std::chrono::milliseconds(static_cast<long long>(o.timeout_seconds * 1000));
   PrintResult r = query_printer(printer);
@@ -228,6 +230,9 @@ PrintResult print_pdf(const std::string& printer, std::span<const std::uint8_t> 
   if (!sent || done > IPP_STATUS_OK_CONFLICTING) {
     r.outcome = PrintOutcome::job_failed;
     r.message = std::string("cannot send the document: ") + (cupsLastErrorString() ? cupsLastErrorString() : "");
+    // The job exists without its document: cancel it, so it does not wait.
+    cupsCancelJob2(CUPS_HTTP_DEFAULT, printer.c_str(), r.job_id, 0);
+    r.job_id = 0;
     return finish();
   }
   follow_job(r, deadline);

@@ -90,6 +90,8 @@ PYBIND11_MODULE(_tunggal, m) {
       .value("limit_exceeded", ErrorCode::limit_exceeded)
       .value("busy", ErrorCode::busy)
       .value("internal", ErrorCode::internal);
+  // Every call that releases the GIL works on C++ copies of its arguments
+  // (arguments by value, or converted before the release).
   // tunggal.Error: the one error type, with .code; raised for every
   // tunggal::Error that reaches Python.
   static py::exception<Error> error(m, "Error");
@@ -196,7 +198,7 @@ PYBIND11_MODULE(_tunggal, m) {
       "Minutiae of a fingerprint image (uint8 array H x W).");
   m.def(
       "compare",
-      [](const FingerTemplate& a, const FingerTemplate& b) {
+      [](FingerTemplate a, FingerTemplate b) {
         py::gil_scoped_release unlocked;
         return default_finger_calibration().calibrate(compare_fingers(enroll_finger(a), enroll_finger(b)));
       },
@@ -301,21 +303,23 @@ PYBIND11_MODULE(_tunggal, m) {
           py::arg("image"))
       .def(
           "verify",
-          [](const sdk::Session& s, const FingerTemplate& a, const FingerTemplate& b, std::optional<double> fmr) {
+          // By value: the copies are ours while the GIL is released (another
+          // thread may change the Python objects meanwhile).
+          [](const sdk::Session& s, FingerTemplate a, FingerTemplate b, std::optional<double> fmr) {
             py::gil_scoped_release unlocked;
             return s.verify(a, b, fmr);
           },
           py::arg("a"), py::arg("b"), py::arg("fmr") = py::none())
       .def(
           "verify_records",
-          [](const sdk::Session& s, const PersonRecord& a, const PersonRecord& b, std::optional<double> fmr) {
+          [](const sdk::Session& s, PersonRecord a, PersonRecord b, std::optional<double> fmr) {
             py::gil_scoped_release unlocked;
             return s.verify(a, b, fmr);
           },
           py::arg("a"), py::arg("b"), py::arg("fmr") = py::none())
       .def(
           "enrol",
-          [](sdk::Session& s, const PersonRecord& r) {
+          [](sdk::Session& s, PersonRecord r) {
             py::gil_scoped_release unlocked;
             s.enrol(r);
           },
@@ -336,7 +340,7 @@ PYBIND11_MODULE(_tunggal, m) {
           py::arg("probes"))
       .def(
           "deduplicate",
-          [](sdk::Session& s, const PersonRecord& r) {
+          [](sdk::Session& s, PersonRecord r) {
             py::gil_scoped_release unlocked;
             return s.deduplicate(r);
           },
@@ -398,7 +402,7 @@ PYBIND11_MODULE(_tunggal, m) {
       .def_readonly("adjusted", &sdk::RenderedCard::adjusted);
   m.def(
       "render_card",
-      [](const PersonRecord& r, const Gray& photo, std::optional<Gray> signature, const std::string& issue_date) {
+      [](PersonRecord r, const Gray& photo, std::optional<Gray> signature, const std::string& issue_date) {
         const ColorImage p = to_color(photo);
         std::optional<ColorImage> sig;
         if (signature) sig = to_color(*signature);

@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <cstring>
 
 #include "../kernels/crc32c.h"
@@ -77,39 +78,59 @@ std::vector<std::uint8_t> encode_wal_entries(WalOp op, std::span<const std::span
   return std::move(out.bytes());
 }
 
-WalScan scan_wal(std::span<const std::uint8_t> file, WalStart start) {
+WalScan scan_wal(std::span<const std::uint8_t> file, WalStart start) { return scan_wal(file, 0, start); }
+
+WalScan scan_wal(std::span<const std::uint8_t> bytes, std::uint64_t base, WalStart start) {
   WalScan s;
-  const std::uint64_t size = file.size();
+  const std::uint64_t size = base + bytes.size();
+  if (start.offset < base) throw Error(ErrorCode::internal, "scan_wal: the bytes begin after the start");
+  const auto p = [&](std::uint64_t off) { return bytes.data() + (off - base); };
   s.committed_end = start.offset;
   s.last_seq = start.seq;
   s.last_crc = start.crc;
   std::uint64_t at = start.offset, group_start = start.offset, seq = start.seq;
   std::vector<WalScan::Entry> pending;  // entries of a group not yet committed
   std::uint32_t pending_crc = 0;
+  // The start of the run of zero bytes that reaches the end of the file.
+  std::uint64_t zeros_at = size;
+  while (zeros_at > start.offset && *p(zeros_at - 1) == 0) --zeros_at;
+  // A whole entry with both checksums good, wholly inside the file.
+  const auto whole_entry_at = [&](std::uint64_t o, Header& h) {
+    if (o + kWalEntryHeader > size || !header_ok(p(o), h)) return false;
+    if (h.len > kWalMaxEntry || o + kWalEntryOverhead + h.len > size) return false;
+    return le32(p(o + kWalEntryHeader + h.len)) == kernels::crc32c({p(o), kWalEntryHeader + h.len});
+  };
   // Ends the scan at damage or an unfinished write found at `bad`.
-  // `torn_if_alone`: what was found is what an interrupted write leaves
-  // (a short header, an entry cut short, zeros where data never landed);
-  // it is torn only when no valid entry header follows it anywhere.
-  const auto stop = [&](std::uint64_t bad, bool torn_if_alone, std::string what) {
+  // `explained`: what was found is what an interrupted write leaves (a
+  // short header, an entry cut short, zeros where data never landed).
+  // Whole entries after it decide the rest: a committed one means that
+  // what is damaged was written and acknowledged before it (damage in the
+  // middle); uncommitted ones alone are the rest of the same unfinished
+  // group (written back out of order), which changes nothing.
+  const auto stop = [&](std::uint64_t bad, bool explained, std::string what) {
     s.damage_offset = bad;
     s.problem_offset = group_start;
-    for (std::uint64_t o = bad + 1; o + kWalEntryHeader <= size; ++o) {
+    std::optional<std::uint64_t> committed_after, any_after;
+    for (std::uint64_t o = bad + 1; o + kWalEntryOverhead <= size; ++o) {
       const auto* hit = static_cast<const std::uint8_t*>(
-          std::memchr(file.data() + o, kEntryMagic[0], static_cast<std::size_t>(size - kWalEntryHeader + 1 - o)));
+          std::memchr(p(o), kEntryMagic[0], static_cast<std::size_t>(size - kWalEntryOverhead + 1 - o)));
       if (hit == nullptr) break;
-      o = static_cast<std::uint64_t>(hit - file.data());
+      o = static_cast<std::uint64_t>(hit - bytes.data()) + base;
       Header h;
-      if (header_ok(hit, h)) {
-        s.resumes_at = o;
+      if (!whole_entry_at(o, h)) continue;
+      if (!any_after) any_after = o;
+      if (h.flags & kCommit) {
+        committed_after = o;
         break;
       }
     }
-    if (s.resumes_at) {
+    if (committed_after || (any_after && !explained)) {
       s.tail = WalTail::damaged;
+      s.resumes_at = committed_after ? committed_after : any_after;
       s.problem = "entry at " + at_byte(bad) + " " + what + ", and a valid entry (sequence " +
-                  std::to_string(le64(file.data() + *s.resumes_at + 4)) + ") follows at " +
-                  at_byte(*s.resumes_at) + ": the log is damaged in the middle, not torn";
-    } else if (torn_if_alone) {
+                  std::to_string(le64(p(*s.resumes_at + 4))) + ") follows at " + at_byte(*s.resumes_at) +
+                  ": the log is damaged in the middle, not torn";
+    } else if (explained) {
       s.tail = WalTail::torn;
       s.problem = "the log ends in an unfinished write at " + at_byte(group_start) + " (" +
                   std::to_string(size - group_start) + " bytes; entry at " + at_byte(bad) + " " + what +
@@ -121,9 +142,11 @@ WalScan scan_wal(std::span<const std::uint8_t> file, WalStart start) {
                   "so this is damage, not a torn tail";
     }
   };
-  const auto zeros_from = [&](std::uint64_t from) {
-    return std::all_of(file.begin() + static_cast<std::ptrdiff_t>(from), file.end(),
-                       [](std::uint8_t b) { return b == 0; });
+  // A 512-byte block of zeros inside [from, to): a page that never landed.
+  const auto zero_block_in = [&](std::uint64_t from, std::uint64_t to) {
+    for (std::uint64_t blk = (from + 511) / 512 * 512; blk + 512 <= to; blk += 512)
+      if (std::all_of(p(blk), p(blk) + 512, [](std::uint8_t b) { return b == 0; })) return true;
+    return false;
   };
   while (at < size) {
     const std::uint64_t left = size - at;
@@ -131,14 +154,17 @@ WalScan scan_wal(std::span<const std::uint8_t> file, WalStart start) {
       // A header cut short is a write that stopped, if its bytes could be
       // the start of one (the magic's prefix) or never landed (zeros).
       const std::size_t m = static_cast<std::size_t>(std::min<std::uint64_t>(left, 4));
-      const bool prefix = std::memcmp(file.data() + at, kEntryMagic, m) == 0 || zeros_from(at);
+      const bool prefix = std::memcmp(p(at), kEntryMagic, m) == 0 || zeros_at <= at;
       stop(at, prefix, "is cut short in its header (" + std::to_string(left) + " of 24 bytes)");
       break;
     }
     Header h;
-    if (!header_ok(file.data() + at, h)) {
-      const bool magic = std::memcmp(file.data() + at, kEntryMagic, 4) == 0;
-      stop(at, zeros_from(at), magic ? "fails its header checksum" : "has no entry mark (damaged header)");
+    if (!header_ok(p(at), h)) {
+      const bool magic = std::memcmp(p(at), kEntryMagic, 4) == 0;
+      // Zeros from the header on, or a header whose start landed and whose
+      // rest (its checksum at least) is zeros to the end.
+      const bool explained = zeros_at <= at || (magic && zeros_at <= at + kWalEntryHeader - 4);
+      stop(at, explained, magic ? "fails its header checksum" : "has no entry mark (damaged header)");
       break;
     }
     if (h.seq != seq + 1) {
@@ -156,14 +182,13 @@ WalScan scan_wal(std::span<const std::uint8_t> file, WalStart start) {
       stop(at, true, "is cut short (" + std::to_string(left) + " of " + std::to_string(end - at) + " bytes)");
       break;
     }
-    const std::span<const std::uint8_t> sealed = file.subspan(at, kWalEntryHeader + h.len);
-    const std::uint32_t crc = le32(file.data() + end - 4);
+    const std::span<const std::uint8_t> sealed(p(at), static_cast<std::size_t>(kWalEntryHeader + h.len));
+    const std::uint32_t crc = le32(p(end - 4));
     if (crc != kernels::crc32c(sealed)) {
-      // Zeros from inside the entry to the end of the file, its checksum
-      // included: the file grew but the data never reached the disk.
-      std::uint64_t z = size;
-      while (z > at && file[z - 1] == 0) --z;
-      stop(at, z <= end - 4, "fails its checksum");
+      // Zeros from inside the entry to the end of the file (its checksum
+      // included), or a whole block of zeros inside it: data that never
+      // reached the disk.
+      stop(at, zeros_at <= end - 4 || zero_block_in(at + kWalEntryHeader, end - 4), "fails its checksum");
       break;
     }
     pending.push_back({at, h.seq, static_cast<WalOp>(h.op), sealed.subspan(kWalEntryHeader)});
@@ -286,14 +311,10 @@ WriteAheadLog WriteAheadLog::open(const std::filesystem::path& path,
                     std::to_string(acknowledged) +
                     " bytes): acknowledged entries are missing; refusing to load it. Nothing was changed. If the "
                     "snapshot is not this gallery's, move gallery.snap away");
-  // Only the part after the start is read (with a snapshot, the tail); the
-  // scan sees it at its true offsets.
-  std::vector<std::uint8_t> bytes(static_cast<std::size_t>(size));
-  {
-    auto tail = storage::read_at(fd.get(), start.offset, size - start.offset, path);
-    std::copy(tail.begin(), tail.end(), bytes.begin() + static_cast<std::ptrdiff_t>(start.offset));
-  }
-  const WalScan scan = scan_wal(bytes, start);
+  // Only the part after the start is read (with a snapshot, the tail), and
+  // scanned at its true offsets.
+  const std::vector<std::uint8_t> bytes = storage::read_at(fd.get(), start.offset, size - start.offset, path);
+  const WalScan scan = scan_wal(bytes, start.offset, start);
   if (scan.tail == WalTail::damaged) {
     throw Error(ErrorCode::checksum_mismatch,
                 path.string() + ": " + scan.problem + "; refusing to load it. Nothing was changed. `tunggal check` "
@@ -334,16 +355,28 @@ void WriteAheadLog::append(WalOp op, std::span<const std::span<const std::uint8_
   if (payloads.empty()) return;
   if (mode_ != Mode::write)
     throw Error(ErrorCode::invalid_argument, path_.string() + ": the gallery was opened read-only");
+  if (broken_)
+    throw Error(ErrorCode::io, path_.string() + ": an earlier write failed and could not be undone; reopen the gallery");
   std::uint32_t crc = 0;
   const auto out = encode_wal_entries(op, payloads, last_.seq + 1, &crc);
   try {
-    storage::write_all(fd_.get(), out, path_);
+    // At the end of the last acknowledged entry, wherever the descriptor's
+    // offset is.
+    std::size_t done = 0;
+    while (done < out.size()) {
+      const ssize_t n = ::pwrite(fd_.get(), out.data() + done, out.size() - done, static_cast<off_t>(end_ + done));
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0) storage::throw_errno(path_, "write failed");
+      done += static_cast<std::size_t>(n);
+    }
     if (::fdatasync(fd_.get()) != 0) storage::throw_errno(path_, "fdatasync failed");
   } catch (...) {
     // A failed append (disk full...) was never acknowledged: this writer's
-    // own bytes are cut back so that the next group follows the last
-    // committed one.
-    if (::ftruncate(fd_.get(), static_cast<off_t>(end_)) == 0) ::lseek(fd_.get(), static_cast<off_t>(end_), SEEK_SET);
+    // own bytes are cut back, durably, so that nothing of it comes back
+    // after a crash and the next group follows the last committed one. If
+    // that fails too, the log takes no more writes until it is reopened
+    // (the reader then sees the bytes as a torn tail).
+    if (::ftruncate(fd_.get(), static_cast<off_t>(end_)) != 0 || ::fsync(fd_.get()) != 0) broken_ = true;
     throw;
   }
   last_.entry_offset = end_ + out.size() - kWalEntryOverhead - payloads.back().size();

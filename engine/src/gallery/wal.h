@@ -79,6 +79,9 @@ struct WalScan {
 // Scans `file` (the whole log, header included) from `start`; never throws
 // for content. Entries are views into `file`.
 WalScan scan_wal(std::span<const std::uint8_t> file, WalStart start);
+// The same over `bytes`, which begin at file offset `base` (<= start):
+// only the part of the log after a snapshot need be in memory.
+WalScan scan_wal(std::span<const std::uint8_t> bytes, std::uint64_t base, WalStart start);
 
 // Encodes entries as append() writes them (for tests that build logs).
 std::vector<std::uint8_t> encode_wal_entries(WalOp op, std::span<const std::span<const std::uint8_t>> payloads,
@@ -134,6 +137,7 @@ class WriteAheadLog {
   storage::Fd fd_;
   std::filesystem::path path_;
   Mode mode_;
+  bool broken_ = false;    // a failed append could not be cut back
   std::uint64_t end_ = 0;  // the log's size after the last acknowledged entry
   Boundary last_;          // that entry (seq 0: none yet)
 };

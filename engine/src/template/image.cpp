@@ -8,6 +8,7 @@
 #include <unistd.h>
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
+#include <set>
 #include <string>
 #include <tuple>
 
@@ -76,35 +77,65 @@ std::pair<long long, long long> tiff_size(std::span<const std::uint8_t> b, const
   const std::size_t n = u16(static_cast<std::size_t>(ifd));
   if (ifd + 2 + 12 * std::uint64_t{n} > b.size()) bad("TIFF", "directory runs past the end of the file");
   long long w = -1, h = -1;
+  std::set<std::uint16_t> seen;
   for (std::size_t k = 0; k < n; ++k) {
     const std::size_t e = static_cast<std::size_t>(ifd) + 2 + 12 * k;
     const std::uint16_t tag = u16(e), type = u16(e + 2);
     const std::uint32_t count = u32(e + 4);
-    if (count != 1 || (type != 3 && type != 4)) continue;
-    const long long v = type == 3 ? u16(e + 8) : u32(e + 8);
+    const bool sized = tag == 256 || tag == 257 || tag == 258 || tag == 277 || tag == 322 || tag == 323;
+    if (!sized) continue;
+    // A decoder keeps one value per tag; which one is its business, so a
+    // repeated tag is refused rather than guessed at.
+    if (!seen.insert(tag).second) bad("TIFF", "tag " + std::to_string(tag) + " appears twice in the first directory");
+    // Integer types libtiff reads for these tags: BYTE, SHORT, LONG, and
+    // their signed forms. A count above 1 (bits per sample per channel)
+    // keeps its first value inline only for SHORT pairs; refuse the rest.
+    long long v = 0;
+    if ((type == 3 || type == 8) && count >= 1 && count <= 2) {
+      v = type == 8 ? static_cast<std::int16_t>(u16(e + 8)) : u16(e + 8);
+    } else if ((type == 4 || type == 9) && count == 1) {
+      v = type == 9 ? static_cast<std::int32_t>(u32(e + 8)) : u32(e + 8);
+    } else if ((type == 1 || type == 6) && count >= 1 && count <= 4) {
+      v = type == 6 ? static_cast<std::int8_t>(b[e + 8]) : b[e + 8];
+    } else if (tag == 258 && (type == 3) && count > 2) {
+      continue;  // bits per sample of each of several channels, stored elsewhere: checked by samples per pixel
+    } else {
+      bad("TIFF", "tag " + std::to_string(tag) + " has type " + std::to_string(type) + " and count " +
+                      std::to_string(count) + ", which this reader does not take");
+    }
     if (tag == 256) w = v;
     if (tag == 257) h = v;
-    if ((tag == 322 || tag == 323) && v > limits.max_side)
-      throw Error(ErrorCode::limit_exceeded, "image: TIFF tile side " + std::to_string(v) + " exceeds the limit of " +
+    if ((tag == 322 || tag == 323) && (v <= 0 || v > limits.max_side))
+      throw Error(ErrorCode::limit_exceeded, "image: TIFF tile side " + std::to_string(v) + " outside 1.." +
                                                  std::to_string(limits.max_side));
     if (tag == 258 && v > 16) throw Error(ErrorCode::unsupported, "image: TIFF with " + std::to_string(v) + " bits per sample");
-    if (tag == 277 && v > 4) throw Error(ErrorCode::unsupported, "image: TIFF with " + std::to_string(v) + " samples per pixel");
+    if (tag == 277 && (v < 1 || v > 4))
+      throw Error(ErrorCode::unsupported, "image: TIFF with " + std::to_string(v) + " samples per pixel");
   }
   if (w < 0 || h < 0) bad("TIFF", "no image width or length in the first directory");
   return {w, h};
 }
 
-// JPEG 2000 codestream SIZ marker (after SOC): image size less its offset.
+// JPEG 2000 codestream SIZ marker (after SOC): image size less its offset;
+// the component count sets the decoder's buffers too.
 std::pair<long long, long long> j2k_siz(std::span<const std::uint8_t> b) {
-  if (b.size() < 4 + 2 + 2 + 16 || b[0] != 0xFF || b[1] != 0x4F || b[2] != 0xFF || b[3] != 0x51)
+  if (b.size() < 4 + 2 + 2 + 32 + 2 || b[0] != 0xFF || b[1] != 0x4F || b[2] != 0xFF || b[3] != 0x51)
     bad("JPEG 2000", "codestream without its SIZ marker");
   const long long x = be32(&b[8]), y = be32(&b[12]), x0 = be32(&b[16]), y0 = be32(&b[20]);
+  const long long tx = be32(&b[24]), ty = be32(&b[28]);
+  const int components = be16(&b[40]);
   if (x0 > x || y0 > y) bad("JPEG 2000", "image offset beyond its size");
+  if (components < 1 || components > 4)
+    throw Error(ErrorCode::unsupported, "image: JPEG 2000 with " + std::to_string(components) + " components");
+  // Tiles are clipped to the image, so the image's size bounds them.
+  if (tx <= 0 || ty <= 0) bad("JPEG 2000", "tile of size zero");
   return {x - x0, y - y0};
 }
 
 // JP2 file: boxes; the header box's ihdr and the codestream's SIZ must both
-// be within the limits (the decoder trusts the codestream).
+// be within the limits (the decoder trusts the codestream). A second
+// header or codestream is refused: the decoder reads the first, and the
+// check must see what the decoder sees.
 std::pair<long long, long long> jp2_size(std::span<const std::uint8_t> b) {
   long long w = -1, h = -1;
   std::pair<long long, long long> siz{-1, -1};
@@ -123,12 +154,15 @@ std::pair<long long, long long> jp2_size(std::span<const std::uint8_t> b) {
       const std::uint32_t type = be32(&b[i + 4]);
       if (type == 0x6A703268 && depth == 0) self(self, i + head, i + static_cast<std::size_t>(len), 1);  // jp2h
       if (type == 0x69686472 && depth == 1) {                                                             // ihdr
+        if (w >= 0) bad("JPEG 2000", "a second image header box");
         if (len < head + 8) bad("JPEG 2000", "short image header box");
         h = be32(&b[i + head]);
         w = be32(&b[i + head + 4]);
       }
-      if (type == 0x6A703263 && depth == 0)  // jp2c: the codestream
+      if (type == 0x6A703263 && depth == 0) {  // jp2c: the codestream
+        if (siz.first >= 0) bad("JPEG 2000", "a second codestream");
         siz = j2k_siz(b.subspan(i + head, static_cast<std::size_t>(len) - head));
+      }
       i += static_cast<std::size_t>(len);
     }
   };

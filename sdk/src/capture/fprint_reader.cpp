@@ -365,7 +365,8 @@ FingerprintReader FingerprintReader::open_virtual(std::vector<VirtualTouch> scri
 
 RawCapture FingerprintReader::capture(std::chrono::milliseconds timeout) {
   std::lock_guard one(impl_->mu);
-  if (timeout.count() <= 0) throw Error(ErrorCode::invalid_argument, "capture: the timeout must be positive");
+  if (timeout.count() <= 0 || timeout > std::chrono::hours(24))
+    throw Error(ErrorCode::invalid_argument, "capture: the timeout must lie in (0 ms, 24 h]");
   const auto t0 = std::chrono::steady_clock::now();
   RawCapture r = FprintWorker::get().run([&] {
     RawCapture out;

@@ -8,8 +8,15 @@
 //
 // libfprint runs its devices on GLib's default main context, so every
 // reader of a process is driven by one worker thread that this library
-// starts on first use; calls from any thread are queued to it, and two
-// readers capture one after the other, not at once.
+// starts on first use and that owns that context from then on; calls from
+// any thread are queued to it, and two readers capture one after the
+// other, not at once (a capture holds the worker for its whole timeout).
+// Consequences for a host program: it must not iterate GLib's default
+// context itself once a reader was used (a GTK or GStreamer main loop on
+// the default context would wait for ever: give them their own); a child
+// made by fork() has no worker, so it must not use readers; and
+// open_virtual sets FP_VIRTUAL_IMAGE while its context enumerates, which
+// races with getenv() on other threads during that moment.
 #pragma once
 
 #include <chrono>

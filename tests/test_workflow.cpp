@@ -1,0 +1,460 @@
+// The office's state machine (tunggal/workflow/office.h) on a real store:
+// the whole path, every branch the office has, roles, holds, the station
+// rules, stock, the outbox, and the audit chain.
+#include <gtest/gtest.h>
+#include <sqlite3.h>
+
+#include <fstream>
+
+#include "gallery_support.h"
+#include "tunggal/error.h"
+#include "tunggal/workflow/office.h"
+
+namespace tunggal {
+namespace {
+
+using namespace workflow;
+using test::make_population;
+
+// 2026-12-01 (a Tuesday) 08:00 UTC.
+constexpr std::int64_t kMorning = 1796112000 + 8 * 3600;
+
+std::vector<std::uint8_t> bytes(const std::string& s) { return {s.begin(), s.end()}; }
+std::vector<std::uint8_t> pdf() { return bytes("%PDF-1.4\n% a scanned form\n"); }
+std::vector<std::uint8_t> png() { return {0x89, 'P', 'N', 'G', 0x0D, 0x0A, 0x1A, 0x0A, 0, 0, 0, 13}; }
+
+std::string attr(const PersonRecord& r, const char* k) {
+  const std::string* v = r.attribute(k);
+  return v ? *v : "";
+}
+
+Resident resident_of(const PersonRecord& r) {
+  Resident x;
+  x.nik = attr(r, "nik");
+  x.family_card = "32" + x.nik.substr(2, 12) + "99";
+  x.name = attr(r, "name");
+  x.birth_place = attr(r, "birth_place");
+  x.birth_date = attr(r, "birth_date");
+  x.sex = attr(r, "sex");
+  x.address = attr(r, "address");
+  x.rt_rw = attr(r, "rt_rw");
+  x.village = attr(r, "village");
+  x.district = attr(r, "district");
+  x.regency = attr(r, "regency");
+  x.province = attr(r, "province");
+  x.religion = attr(r, "religion");
+  x.marital_status = attr(r, "marital_status");
+  x.occupation = attr(r, "occupation");
+  x.blood_type = attr(r, "blood_type");
+  return x;
+}
+
+ApplyRequest request_of(const Resident& r) {
+  ApplyRequest q;
+  q.form = {r.nik,     r.family_card, r.name,     r.birth_place, r.birth_date, r.sex,
+            r.address, r.rt_rw,       r.village,  r.district,    r.regency,    r.province,
+            r.religion, r.marital_status, r.occupation, r.blood_type};
+  q.documents = {{DocumentKind::f102_form, pdf()}, {DocumentKind::family_card, png()},
+                 {DocumentKind::birth_certificate, pdf()}};
+  return q;
+}
+
+ColorImage photo() {
+  ColorImage p;
+  p.width = 92;
+  p.height = 112;
+  p.rgb.resize(92 * 112 * 3);
+  for (std::size_t i = 0; i < p.rgb.size(); ++i) p.rgb[i] = static_cast<std::uint8_t>(i * 31);
+  return p;
+}
+
+class OfficeTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = test::fresh_dir(std::string("office_") + ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    OfficeConfig c;
+    c.dir = dir_;
+    c.clock = [this] { return now_; };
+    c.min_fingers = 4;
+    c.session.face = false;
+    office_ = Office::open(c, "admin", "admin-password");
+    admin_ = office_->authenticate("admin", "admin-password");
+    const std::pair<const char*, Role> officers[] = {
+        {"svc", Role::service_officer},   {"svc2", Role::service_officer},   {"kasi_pd", Role::head_population},
+        {"rekam", Role::recording_officer}, {"kasi_id", Role::head_identity}, {"cetak", Role::printing_officer}};
+    for (const auto& [id, role] : officers) office_->add_officer(*admin_, {id, id, role, true}, std::string(id) + "-password");
+    office_->add_station(*admin_, {"REC1", Station::Kind::recording, 40, true, "", "", 0, 0});
+    office_->add_station(*admin_, {"PRN1", Station::Kind::printing, 0, true, "", "", 0, 0});
+    office_->station_sync(*admin_, "REC1", 20000);
+    office_->add_stock(*admin_, "PRN1", "KTP", 1, 5);
+    pop_ = make_population(6, 6, 71, 4);
+    std::vector<Resident> residents;
+    for (const auto& r : pop_.gallery) residents.push_back(resident_of(r));
+    for (const auto& r : pop_.probes) residents.push_back(resident_of(r));
+    office_->import_residents(*admin_, residents);
+  }
+  void TearDown() override {
+    office_.reset();
+    std::filesystem::remove_all(dir_);
+  }
+  Actor as(const std::string& id) { return office_->authenticate(id, id + "-password"); }
+  // Takes, then acts: the officer's two steps at the desk.
+  template <typename F>
+  auto act(const std::string& officer, const std::string& app, F&& f) {
+    const Actor a = as(officer);
+    office_->take(a, app);
+    return f(a);
+  }
+  // An adult resident of the population (the generator's birth years vary).
+  const PersonRecord& adult(std::size_t skip = 0) {
+    for (const auto& r : pop_.gallery)
+      if (age_on(attr(r, "birth_date"), "01-12-2026") >= 17 && skip-- == 0) return r;
+    throw std::runtime_error("no adult");
+  }
+  // Runs an application from the form to the gallery; returns its id.
+  std::string to_recorded(const PersonRecord& person) {
+    const Resident r = resident_of(person);
+    const Actor applicant = office_->applicant(r.nik);
+    const std::string id = office_->apply(applicant, request_of(r));
+    EXPECT_EQ(act("svc", id, [&](const Actor& a) { return office_->check_documents(a, id); }).state, AppState::documents_checked);
+    EXPECT_EQ(act("svc", id, [&](const Actor& a) { return office_->check_population(a, id); }).state, AppState::population_checked);
+    act("kasi_pd", id, [&](const Actor& a) { return office_->validate_data(a, id); });
+    act("svc", id, [&](const Actor& a) { return office_->send_schedule(a, id); });
+    office_->confirm_schedule(applicant, id);
+    PersonRecord capture = person;
+    capture.attributes.clear();
+    const auto v = act("rekam", id, [&](const Actor& a) { return office_->record_biometrics(a, id, "REC1", capture, photo()); });
+    EXPECT_EQ(v.state, AppState::awaiting_consolidation) << (v.reasons.empty() ? "" : v.reasons[0]);
+    return id;
+  }
+  std::filesystem::path dir_;
+  std::int64_t now_ = kMorning;
+  std::unique_ptr<Office> office_;
+  std::optional<Actor> admin_;
+  test::Population pop_;
+};
+
+TEST_F(OfficeTest, AnApplicationGoesThroughAllTwelveSteps) {
+  const PersonRecord& person = adult();
+  const std::string id = to_recorded(person);
+  now_ += 60;
+  EXPECT_EQ(office_->process_outbox(), 1u);
+  EXPECT_EQ(office_->process_outbox(), 0u);  // exactly once
+  EXPECT_EQ(office_->application(id).dedup, "unique");
+  EXPECT_EQ(act("kasi_id", id, [&](const Actor& a) { return office_->check_deduplication(a, id); }).state, AppState::cleared);
+  EXPECT_EQ(act("kasi_id", id, [&](const Actor& a) { return office_->verify_print_request(a, id); }).prr, "PRR-" + id);
+  const auto printed = act("cetak", id, [&](const Actor& a) { return office_->print_card(a, id, "PRN1"); });
+  ASSERT_EQ(printed.outcome, sdk::PrintOutcome::completed) << printed.message;
+  EXPECT_EQ(printed.serial, "KTP00000001");
+  EXPECT_TRUE(std::filesystem::exists(dir_ / "cards" / (id + ".pdf")));
+  EXPECT_EQ(office_->blanks_left().at("PRN1"), 4);
+  // The applicant's own finger at pickup: another impression of them.
+  const auto mate = std::find_if(pop_.mate.begin(), pop_.mate.end(), [&](const auto& m) { return m.second == person.id; });
+  PersonRecord pickup;
+  pickup.id = "pickup";
+  if (mate != pop_.mate.end()) {
+    const auto& probe = *std::find_if(pop_.probes.begin(), pop_.probes.end(), [&](const auto& p) { return p.id == mate->first; });
+    pickup.fingers = {probe.fingers.front()};
+  } else {
+    pickup.fingers = {person.fingers.front()};
+  }
+  EXPECT_EQ(act("cetak", id, [&](const Actor& a) { return office_->hand_over(a, id, pickup); }).state, AppState::issued);
+  EXPECT_EQ(act("cetak", id, [&](const Actor& a) { return office_->close(a, id); }).state, AppState::done);
+  // The register book holds every step, and the chain verifies.
+  std::vector<std::string> actions;
+  for (const auto& e : office_->history(id)) actions.push_back(e.action);
+  for (const char* want : {"apply", "check_documents", "check_population", "validate_data", "send_schedule",
+                           "confirm_schedule", "record_biometrics", "consolidation_answer", "check_deduplication",
+                           "verify_print_request", "print_started", "print_card", "hand_over", "close"})
+    EXPECT_NE(std::find(actions.begin(), actions.end(), want), actions.end()) << want;
+  const auto check = office_->verify_audit();
+  EXPECT_TRUE(check.intact) << check.problem;
+  EXPECT_GT(check.entries, 20);
+  const auto sla = office_->sla_report();
+  ASSERT_EQ(sla.steps.size(), 12u);
+  for (int s = 1; s <= 11; ++s) EXPECT_EQ(sla.steps[static_cast<std::size_t>(s - 1)].count, 1u) << "step " << s;
+  EXPECT_EQ(sla.steps[11].count, 1u);  // the whole procedure
+}
+
+TEST_F(OfficeTest, RolesHoldsAndForgedJumpsAreRefusedAndChangeNothing) {
+  const Resident r = resident_of(adult());
+  const Actor applicant = office_->applicant(r.nik);
+  const std::string id = office_->apply(applicant, request_of(r));
+  const auto before = office_->application(id);
+  const auto refused = [&](auto&& f, const char* want) {
+    try {
+      f();
+      ADD_FAILURE() << "allowed: " << want;
+    } catch (const Error& e) {
+      EXPECT_NE(std::string(e.what()).find(want), std::string::npos) << e.what();
+    }
+    EXPECT_EQ(office_->application(id).version, before.version) << want;
+    EXPECT_EQ(office_->application(id).state, AppState::submitted);
+  };
+  // Not held yet.
+  refused([&] { office_->check_documents(as("svc"), id); }, "take application");
+  // The wrong role, holding it.
+  office_->take(as("rekam"), id);
+  refused([&] { office_->check_documents(as("rekam"), id); }, "is for service_officer");
+  office_->release(as("rekam"), id);
+  // A state jump: printing a submitted application.
+  office_->take(as("cetak"), id);
+  refused([&] { office_->print_card(as("cetak"), id, "PRN1"); }, "is submitted");
+  office_->release(as("cetak"), id);
+  // Another applicant.
+  refused([&] { office_->confirm_schedule(office_->applicant(resident_of(adult(1)).nik), id); }, "needs it scheduled");
+  // Holds: one officer at a time, until the hold expires.
+  office_->take(as("svc"), id);
+  EXPECT_THROW(office_->take(as("svc2"), id), Error);
+  refused([&] { office_->check_documents(as("svc2"), id); }, "held by svc");
+  now_ += 31 * 60;
+  office_->take(as("svc2"), id);
+  EXPECT_EQ(office_->check_documents(as("svc2"), id).state, AppState::documents_checked);
+  // Authentication: the same answer for a wrong password and an unknown officer.
+  EXPECT_THROW(office_->authenticate("svc", "wrong-password"), Error);
+  EXPECT_THROW(office_->authenticate("nobody", "whatever-password"), Error);
+  // An administrator configures but acts in no step.
+  EXPECT_THROW(office_->set_step_role(as("svc"), SopStep::check_documents, Role::recording_officer), Error);
+}
+
+TEST_F(OfficeTest, FilesRejectedAgeRuleMismatchAndResubmission) {
+  const Resident r = resident_of(adult());
+  const Actor applicant = office_->applicant(r.nik);
+  auto q = request_of(r);
+  q.documents.erase(q.documents.begin() + 1);  // no family card
+  const std::string id = office_->apply(applicant, q);
+  auto v = act("svc", id, [&](const Actor& a) { return office_->check_documents(a, id); });
+  EXPECT_EQ(v.state, AppState::documents_rejected);
+  ASSERT_EQ(v.reasons.size(), 1u);
+  EXPECT_NE(v.reasons[0].find("family card"), std::string::npos);
+  // Back with the card, and a name typed differently from the register.
+  auto fixed = request_of(r);
+  fixed.form.name += " X";
+  office_->resubmit(applicant, id, fixed);
+  EXPECT_EQ(office_->application(id).state, AppState::submitted);
+  act("svc", id, [&](const Actor& a) { return office_->check_documents(a, id); });
+  v = act("svc", id, [&](const Actor& a) { return office_->check_population(a, id); });
+  EXPECT_EQ(v.state, AppState::biodata_mismatch);
+  EXPECT_NE(v.reasons.at(0).find("name differs"), std::string::npos);
+  // A document that is not what it claims: refused at the door, nothing stored.
+  auto bad = request_of(r);
+  bad.documents[0].bytes = bytes("MZ\x90 an executable");
+  try {
+    office_->resubmit(applicant, id, bad);
+    ADD_FAILURE() << "accepted a non-document";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::malformed_data);
+    EXPECT_NE(std::string(e.what()).find("not a PDF, JPEG or PNG"), std::string::npos);
+  }
+  EXPECT_EQ(office_->application(id).state, AppState::biodata_mismatch);
+  // An NIK that breaks the rules never gets in.
+  EXPECT_THROW(office_->applicant("9912345678901234"), Error);
+}
+
+TEST_F(OfficeTest, UnderSeventeenAndUnmarriedIsRefusedFromTheRegisterNotTheForm) {
+  Resident young = resident_of(adult());
+  young.nik = young.nik.substr(0, 6) + "0101" + "12" + "0077";  // born 01-01-2012
+  young.birth_date = "01-01-2012";
+  young.marital_status = "BELUM KAWIN";
+  office_->import_residents(*admin_, std::vector<Resident>{young});
+  auto q = request_of(young);
+  q.form.birth_date = "01-01-1990";  // the form lies
+  const std::string id = office_->apply(office_->applicant(young.nik), q);
+  const auto v = act("svc", id, [&](const Actor& a) { return office_->check_documents(a, id); });
+  EXPECT_EQ(v.state, AppState::documents_rejected);
+  EXPECT_NE(v.reasons.at(0).find("under 17 (14) and not married"), std::string::npos) << v.reasons.at(0);
+}
+
+TEST_F(OfficeTest, ScheduleCapacityWeekendsHolidaysAndNoShow) {
+  office_->add_station(*admin_, {"REC2", Station::Kind::recording, 1, true, "", "", 0, 0});
+  office_->set_station_in_service(*admin_, "REC1", false, "camera broken");
+  office_->add_holiday(*admin_, "2026-12-02");
+  std::vector<std::string> days;
+  for (std::size_t i = 0; i < 3; ++i) {
+    const Resident r = resident_of(adult(i));
+    const std::string id = office_->apply(office_->applicant(r.nik), request_of(r));
+    act("svc", id, [&](const Actor& a) { return office_->check_documents(a, id); });
+    act("svc", id, [&](const Actor& a) { return office_->check_population(a, id); });
+    act("kasi_pd", id, [&](const Actor& a) { return office_->validate_data(a, id); });
+    const auto v = act("svc", id, [&](const Actor& a) { return office_->send_schedule(a, id); });
+    EXPECT_EQ(v.station, "REC2");
+    days.push_back(v.appointment_day);
+    if (i == 2) {
+      // Tuesday is full, Wednesday a holiday, Thursday full: Friday.
+      EXPECT_EQ(v.appointment_day, "2026-12-04");
+      const auto ns = act("svc", id, [&](const Actor& a) { return office_->mark_no_show(a, id); });
+      EXPECT_EQ(ns.state, AppState::no_show);
+      // Rescheduled from Saturday: the weekend is skipped.
+      const auto again = act("svc", id, [&](const Actor& a) { return office_->send_schedule(a, id, "2026-12-05"); });
+      EXPECT_EQ(again.appointment_day, "2026-12-07");
+    }
+  }
+  EXPECT_EQ(days[0], "2026-12-01");
+  EXPECT_EQ(days[1], "2026-12-03");
+}
+
+TEST_F(OfficeTest, StationRulesAndTheOfficersOwnFinger) {
+  // The recording officer's own fingers are enrolled with their account.
+  const PersonRecord& officer_person = adult(2);
+  office_->add_officer(*admin_, {"rekam2", "rekam2", Role::recording_officer, true}, "rekam2-password",
+                       officer_person.fingers);
+  const Resident r = resident_of(adult());
+  const Actor applicant = office_->applicant(r.nik);
+  const std::string id = office_->apply(applicant, request_of(r));
+  act("svc", id, [&](const Actor& a) { return office_->check_documents(a, id); });
+  act("svc", id, [&](const Actor& a) { return office_->check_population(a, id); });
+  act("kasi_pd", id, [&](const Actor& a) { return office_->validate_data(a, id); });
+  act("svc", id, [&](const Actor& a) { return office_->send_schedule(a, id); });
+  office_->confirm_schedule(applicant, id);
+  const Actor rekam2 = as("rekam2");
+  office_->take(rekam2, id);
+  // The officer pressed their own finger instead of the applicant's.
+  auto v = office_->record_biometrics(rekam2, id, "REC1", officer_person, photo());
+  EXPECT_EQ(v.state, AppState::recapture_needed);
+  EXPECT_NE(v.reasons.at(0).find("recording officer's own"), std::string::npos) << v.reasons.at(0);
+  // A station silent too long, or low on disk, takes no new recordings.
+  now_ += 25 * 3600;
+  office_->take(rekam2, id);
+  try {
+    office_->record_biometrics(rekam2, id, "REC1", adult(), photo());
+    ADD_FAILURE() << "an unsynchronised station recorded";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("has not synchronised"), std::string::npos) << e.what();
+  }
+  office_->station_sync(rekam2, "REC1", 100);
+  try {
+    office_->record_biometrics(rekam2, id, "REC1", adult(), photo());
+    ADD_FAILURE() << "a full station recorded";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("low on disk"), std::string::npos) << e.what();
+  }
+  office_->station_sync(rekam2, "REC1", 50000);
+  // Too few usable fingers: recapture.
+  PersonRecord poor = adult();
+  poor.fingers.resize(2);
+  v = office_->record_biometrics(rekam2, id, "REC1", poor, photo());
+  EXPECT_EQ(v.state, AppState::recapture_needed);
+  office_->take(rekam2, id);
+  v = office_->record_biometrics(rekam2, id, "REC1", adult(), photo());
+  EXPECT_EQ(v.state, AppState::awaiting_consolidation);
+}
+
+TEST_F(OfficeTest, APlantedDuplicateIsAdjudicatedAndTheNetworkOutageLosesNothing) {
+  ASSERT_FALSE(pop_.mate.empty());
+  const auto& [probe_id, mate_id] = *pop_.mate.begin();
+  const PersonRecord& enrolled = *std::find_if(pop_.gallery.begin(), pop_.gallery.end(), [&](const auto& g) { return g.id == mate_id; });
+  const PersonRecord& again = *std::find_if(pop_.probes.begin(), pop_.probes.end(), [&](const auto& p) { return p.id == probe_id; });
+  // The person is enrolled already (the existing gallery).
+  office_->session().enrol(enrolled);
+  office_->set_consolidation_online(false);
+  const std::string id = to_recorded(again);
+  EXPECT_EQ(office_->process_outbox(), 0u);  // offline: it waits
+  EXPECT_EQ(office_->outbox_pending(), 1u);
+  EXPECT_EQ(office_->application(id).state, AppState::awaiting_consolidation);
+  office_->set_consolidation_online(true);
+  EXPECT_EQ(office_->process_outbox(), 1u);
+  EXPECT_EQ(office_->outbox_pending(), 0u);
+  const auto answered = office_->application(id);
+  EXPECT_EQ(answered.dedup, "duplicate");
+  ASSERT_FALSE(answered.candidates.empty());
+  EXPECT_EQ(answered.candidates.front().ref, enrolled.id);
+  EXPECT_EQ(act("kasi_id", id, [&](const Actor& a) { return office_->check_deduplication(a, id); }).state,
+            AppState::possible_duplicate);
+  const auto decided = act("kasi_id", id, [&](const Actor& a) {
+    return office_->adjudicate(a, id, true, attr(enrolled, "nik"));
+  });
+  EXPECT_EQ(decided.state, AppState::duplicate);
+  EXPECT_EQ(decided.linked_nik, attr(enrolled, "nik"));
+  EXPECT_FALSE(office_->session().contains(id));  // a duplicate does not join the gallery
+  EXPECT_THROW(office_->take(as("kasi_id"), id), Error);  // final
+}
+
+TEST_F(OfficeTest, StockHoldsSpoiledCardsAndReprints) {
+  office_->add_station(*admin_, {"PRN2", Station::Kind::printing, 0, true, "", "", 0, 0});
+  office_->add_stock(*admin_, "PRN2", "B", 1, 1);
+  std::vector<std::string> ids;
+  for (std::size_t i = 0; i < 2; ++i) {
+    const std::string id = to_recorded(adult(i));
+    ids.push_back(id);
+  }
+  office_->process_outbox();
+  for (const auto& id : ids) {
+    act("kasi_id", id, [&](const Actor& a) { return office_->check_deduplication(a, id); });
+    act("kasi_id", id, [&](const Actor& a) { return office_->verify_print_request(a, id); });
+  }
+  // One blank on PRN2: the first card prints, the second holds.
+  const auto bulk = office_->bulk_print(as("cetak"), "PRN2");
+  ASSERT_EQ(bulk.size(), 2u);
+  EXPECT_EQ(bulk[0].second.outcome, sdk::PrintOutcome::completed);
+  EXPECT_TRUE(bulk[1].second.held);
+  EXPECT_EQ(office_->application(ids[1]).state, AppState::print_ready);
+  // The printed card is spoiled at hand-over: back for a reprint, on PRN1.
+  const auto sp = act("cetak", ids[0], [&](const Actor& a) { return office_->report_spoiled(a, ids[0], "chip unreadable"); });
+  EXPECT_EQ(sp.state, AppState::print_ready);
+  office_->add_stock(*admin_, "PRN2", "B", 2, 1);  // stock arrives: printing resumes
+  const auto reprint = office_->bulk_print(as("cetak"), "PRN2");
+  ASSERT_EQ(reprint.size(), 2u);
+  EXPECT_EQ(reprint[0].second.outcome, sdk::PrintOutcome::completed);
+  EXPECT_TRUE(reprint[1].second.held);  // one blank for two cards
+  // Every blank accounted for: printed, spoiled or blank.
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open((dir_ / "office.db").c_str(), &db), SQLITE_OK);
+  sqlite3_stmt* s = nullptr;
+  sqlite3_prepare_v2(db, "SELECT state, count(*) FROM stock WHERE printer='PRN2' GROUP BY state", -1, &s, nullptr);
+  std::map<std::string, int> states;
+  while (sqlite3_step(s) == SQLITE_ROW)
+    states[reinterpret_cast<const char*>(sqlite3_column_text(s, 0))] = sqlite3_column_int(s, 1);
+  sqlite3_finalize(s);
+  sqlite3_close(db);
+  EXPECT_EQ(states["printed"], 1);
+  EXPECT_EQ(states["spoiled"], 1);
+  EXPECT_EQ(states.count("blank"), 0u);
+}
+
+TEST_F(OfficeTest, ATamperedAuditEntryOrDocumentIsFound) {
+  const Resident r = resident_of(adult());
+  const std::string id = office_->apply(office_->applicant(r.nik), request_of(r));
+  act("svc", id, [&](const Actor& a) { return office_->check_documents(a, id); });
+  ASSERT_TRUE(office_->verify_audit().intact);
+  // Someone edits the register book directly.
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open((dir_ / "office.db").c_str(), &db), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(db, "UPDATE audit SET actor='someone' WHERE seq=12", nullptr, nullptr, nullptr), SQLITE_OK);
+  sqlite3_close(db);
+  const auto c = office_->verify_audit();
+  EXPECT_FALSE(c.intact);
+  EXPECT_EQ(c.first_broken, 12);
+  EXPECT_NE(c.problem.find("does not match its hash"), std::string::npos) << c.problem;
+  // A sealed document changed on disk is refused on read.
+  const Resident r2 = resident_of(adult(1));
+  const std::string id2 = office_->apply(office_->applicant(r2.nik), request_of(r2));
+  for (const auto& e : std::filesystem::directory_iterator(dir_ / "documents")) {
+    std::fstream f(e.path(), std::ios::in | std::ios::out | std::ios::binary);
+    f.seekp(30);
+    f.put('\x55');
+  }
+  const auto v = act("svc", id2, [&](const Actor& a) { return office_->check_documents(a, id2); });
+  EXPECT_EQ(v.state, AppState::documents_rejected);
+  EXPECT_NE(v.reasons.at(0).find("cannot be read"), std::string::npos);
+}
+
+TEST(Nik, RulesFromTheData) {
+  EXPECT_EQ(nik_problem("3273014508900001"), "");  // a woman: day 05 + 40
+  EXPECT_NE(nik_problem("3273013208900001"), "");  // day 32
+  EXPECT_NE(nik_problem("2073010508900001"), "");  // province 20 does not exist
+  EXPECT_NE(nik_problem("3200010508900001"), "");  // regency 00
+  EXPECT_NE(nik_problem("3273010508900000"), "");  // serial 0000
+  EXPECT_NE(nik_problem("327301050890000"), "");
+  EXPECT_NE(nik_problem("32730105089000a1"), "");
+  EXPECT_EQ(nik_problem("3273012902000001"), "");  // 29-02-2000 exists
+  EXPECT_NE(nik_problem("3273013002000001"), "");  // 30-02 does not
+  EXPECT_EQ(age_on("01-12-2009", "01-12-2026"), 17);
+  EXPECT_EQ(age_on("02-12-2009", "01-12-2026"), 16);
+  EXPECT_EQ(age_on("31-02-2009", "01-12-2026"), -1);
+  // Every NIK the generator makes passes the office's own rules.
+  const auto pop = make_population(40, 0, 5, 1);
+  for (const auto& r : pop.gallery) EXPECT_EQ(nik_problem(attr(r, "nik")), "") << attr(r, "nik");
+}
+
+}  // namespace
+}  // namespace tunggal
