@@ -180,8 +180,11 @@ TEST_F(OfficeTest, RolesHoldsAndForgedJumpsAreRefusedAndChangeNothing) {
   const Resident r = resident_of(adult());
   const Actor applicant = office_->applicant(r.nik);
   const std::string id = office_->apply(applicant, request_of(r));
-  const auto before = office_->application(id);
+  // A refused call changes nothing: not the state, not the version, and no
+  // audit entry.
   const auto refused = [&](auto&& f, const char* want) {
+    const auto before = office_->application(id);
+    const auto entries = office_->verify_audit().entries;
     try {
       f();
       ADD_FAILURE() << "allowed: " << want;
@@ -190,6 +193,7 @@ TEST_F(OfficeTest, RolesHoldsAndForgedJumpsAreRefusedAndChangeNothing) {
     }
     EXPECT_EQ(office_->application(id).version, before.version) << want;
     EXPECT_EQ(office_->application(id).state, AppState::submitted);
+    EXPECT_EQ(office_->verify_audit().entries, entries) << want;
   };
   // Not held yet.
   refused([&] { office_->check_documents(as("svc"), id); }, "take application");
