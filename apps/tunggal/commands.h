@@ -32,6 +32,7 @@ Runner add_repair(CLI::App& app);
 Runner add_card(CLI::App& app);
 Runner add_print(CLI::App& app);
 Runner add_capture(CLI::App& app);
+Runner add_office(CLI::App& app);
 
 // The face pipeline from a model description file ("" = the installed default).
 FaceExtractor make_face_extractor(const std::string& models);

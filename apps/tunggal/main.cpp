@@ -33,6 +33,7 @@ int main(int argc, char** argv) {
   add(&tunggal::cli::add_card);
   add(&tunggal::cli::add_print);
   add(&tunggal::cli::add_capture);
+  add(&tunggal::cli::add_office);
   add(&tunggal::cli::add_match);
   add(&tunggal::cli::add_calibrate);
   add(&tunggal::cli::add_bench);

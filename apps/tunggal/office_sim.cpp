@@ -1,0 +1,663 @@
+// The simulated office day. Every decision is drawn from a generator seeded
+// by (seed, applicant, step, attempt), and every action reads the
+// application's state from the store, so a day killed at any moment and
+// run again carries on where the store says it stands: the crash test
+// relies on that. The clock is the day's own (08:00 on a working day,
+// moving with each action), carried across restarts by the store.
+#include "office_sim.h"
+
+#include <tbb/parallel_for.h>
+
+#include <algorithm>
+#include <cmath>
+#include <fstream>
+#include <iomanip>
+#include <iostream>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <random>
+#include <set>
+#include <sstream>
+
+#include "tunggal/datasets/fvc.h"
+#include "tunggal/datasets/population.h"
+#include "tunggal/sdk.h"
+#include "tunggal/workflow/office.h"
+#include "tunggal/workflow/sla.h"
+
+namespace tunggal::cli {
+namespace {
+
+using namespace workflow;
+using Json = nlohmann::ordered_json;
+
+constexpr std::int64_t kDayStart = 1796112000 + 8 * 3600;  // Tuesday 2026-12-01 08:00 UTC
+
+struct Applicant {
+  std::size_t index = 0;
+  datasets::RecordPlan plan;
+  Resident resident;
+  bool mated = false;  // truth: already enrolled (a planted duplicate)
+  std::string mate;    // the enrolled record it duplicates
+  bool minor = false;
+};
+
+std::string attr(const PersonRecord& r, const char* k) {
+  const std::string* v = r.attribute(k);
+  return v ? *v : "";
+}
+
+Resident resident_of(const PersonRecord& r) {
+  Resident x;
+  x.nik = attr(r, "nik");
+  x.family_card = x.nik.substr(0, 6) + "0101" + x.nik.substr(12, 4) + "99";
+  x.name = attr(r, "name");
+  x.birth_place = attr(r, "birth_place");
+  x.birth_date = attr(r, "birth_date");
+  x.sex = attr(r, "sex");
+  x.address = attr(r, "address");
+  x.rt_rw = attr(r, "rt_rw");
+  x.village = attr(r, "village");
+  x.district = attr(r, "district");
+  x.regency = attr(r, "regency");
+  x.province = attr(r, "province");
+  x.religion = attr(r, "religion");
+  x.marital_status = attr(r, "marital_status");
+  x.occupation = attr(r, "occupation");
+  x.blood_type = attr(r, "blood_type");
+  return x;
+}
+
+ApplicantForm form_of(const Resident& r) {
+  return {r.nik,     r.family_card, r.name,     r.birth_place, r.birth_date, r.sex,
+          r.address, r.rt_rw,       r.village,  r.district,    r.regency,    r.province,
+          r.religion, r.marital_status, r.occupation, r.blood_type};
+}
+
+std::vector<std::uint8_t> document(const std::string& what, std::size_t i) {
+  const std::string text = "%PDF-1.4\n% " + what + " of applicant " + std::to_string(i) + "\n";
+  return {text.begin(), text.end()};
+}
+
+// A photo for the card: the shared faces in turn, or a drawn one.
+ColorImage photo_for(const std::vector<std::filesystem::path>& photos, std::size_t i) {
+  if (!photos.empty()) return read_color_image(photos[i % photos.size()]);
+  ColorImage p;
+  p.width = 92;
+  p.height = 112;
+  p.rgb.resize(92 * 112 * 3);
+  for (int y = 0; y < 112; ++y)
+    for (int x = 0; x < 92; ++x) {
+      const double dx = (x - 46) / 30.0, dy = (y - 50) / 38.0;
+      const std::uint8_t v = dx * dx + dy * dy < 1 ? static_cast<std::uint8_t>(150 + (i * 37 + x) % 60) : 60;
+      for (int c = 0; c < 3; ++c) p.rgb[(static_cast<std::size_t>(y) * 92 + x) * 3 + c] = static_cast<std::uint8_t>(v - c * 10);
+    }
+  return p;
+}
+
+class Day {
+ public:
+  explicit Day(const SimulationParams& p) : p_(p) {}
+
+  std::string run() {
+    setup();
+    while (step_all()) {
+    }
+    return finish();
+  }
+
+ private:
+  // A generator for one decision, the same on every run of the day.
+  std::mt19937_64 rng(std::size_t applicant, int what, int attempt = 0) const {
+    std::seed_seq s{p_.seed, static_cast<std::uint64_t>(applicant), static_cast<std::uint64_t>(what),
+                    static_cast<std::uint64_t>(attempt)};
+    return std::mt19937_64(s);
+  }
+  double uniform(std::size_t applicant, int what, int attempt = 0) const {
+    auto g = rng(applicant, what, attempt);
+    return std::uniform_real_distribution<double>(0, 1)(g);
+  }
+  // Minutes a step takes: mostly within its limit, sometimes over.
+  std::int64_t minutes(std::size_t applicant, SopStep step, int attempt = 0) const {
+    const double limit = sla_minutes(step);
+    auto g = rng(applicant, 100 + static_cast<int>(step), attempt);
+    const double m = std::lognormal_distribution<double>(std::log(limit * 0.45), 0.5)(g);
+    return std::max<std::int64_t>(1, static_cast<std::int64_t>(std::lround(m)));
+  }
+
+  void advance(std::int64_t seconds) { now_ += seconds; }
+
+  void setup() {
+    datasets::PopulationParams pp;
+    pp.seed = p_.seed;
+    pp.people = p_.enrolled ? p_.enrolled : 2 * p_.applicants;
+    pp.probes = p_.applicants;
+    pp.duplicate_fraction = p_.duplicates;
+    pp.images = true;
+    plan_ = datasets::plan_population(pp);
+    pp_ = pp;
+    if (!p_.photos.empty() && std::filesystem::is_directory(p_.photos)) {
+      for (const auto& e : std::filesystem::recursive_directory_iterator(p_.photos))
+        if (e.is_regular_file() && datasets::is_image_file(e.path())) photos_.push_back(e.path());
+      std::sort(photos_.begin(), photos_.end());
+    }
+    // Who is whom (ground truth, from the plan).
+    std::map<std::uint64_t, std::string> enrolled_record;
+    for (const auto& r : plan_.records)
+      if (!r.probe) enrolled_record[r.person] = r.record_id;
+    OfficeConfig c;
+    c.dir = p_.out;
+    c.clock = [this] { return now_; };
+    c.session.face = false;
+    // The desk's gate: one finger the reader cannot take is marked and
+    // allowed; more, and the applicant records again.
+    c.min_fingers = std::max(1, std::min(4, p_.fingers - 1));
+    const bool fresh = !std::filesystem::exists(p_.out / "office.db");
+    office_ = Office::open(c, "admin", "administrator-pass");
+    admin_.emplace(office_->authenticate("admin", "administrator-pass"));
+    // Resume: the day's clock carries on from the store's last entry.
+    now_ = std::max(kDayStart - 3600, last_audit_time());
+    if (fresh) {
+      now_ = kDayStart - 3600;
+      const std::pair<const char*, Role> officers[] = {
+          {"svc1", Role::service_officer},     {"svc2", Role::service_officer},  {"kasi_pd", Role::head_population},
+          {"rekam1", Role::recording_officer}, {"rekam2", Role::recording_officer}, {"kasi_id", Role::head_identity},
+          {"cetak1", Role::printing_officer}};
+      Json creds = Json::object();
+      for (const auto& [id, role] : officers) {
+        office_->add_officer(*admin_, {id, id, role, true}, std::string(id) + "-pass");
+        creds[id] = std::string(id) + "-pass";
+      }
+      creds["admin"] = "administrator-pass";
+      write_file_durably(p_.out / "credentials.json", as_bytes(creds.dump(2) + "\n"));
+      office_->add_station(*admin_, {"REC1", Station::Kind::recording, 200, true, "", "", 0, 0});
+      office_->add_station(*admin_, {"REC2", Station::Kind::recording, 200, true, "", "", 0, 0});
+      office_->add_station(*admin_, {"PRN1", Station::Kind::printing, 0, true, "", p_.printer_queue, 0, 0});
+      office_->station_sync(*admin_, "REC1", 50000);
+      office_->station_sync(*admin_, "REC2", 50000);
+      // Blanks for a part of the day: they run out, and more arrive.
+      const int first_stock = p_.incidents ? std::max(1, static_cast<int>(p_.applicants * 6 / 10)) : static_cast<int>(p_.applicants) + 5;
+      office_->add_stock(*admin_, "PRN1", "KTP26", 1, first_stock);
+      write_file_durably(p_.out / "stock.next", as_bytes(std::to_string(first_stock + 1)));
+    }
+    // Residents and the applicants' plan (deterministic from the seed).
+    std::vector<Resident> residents;
+    std::size_t ai = 0;
+    for (const auto& r : plan_.records) {
+      const auto demo = datasets::make_demographics(pp.seed ^ r.person, r.nik_key, r.nik_serial);
+      PersonRecord tmp;
+      tmp.attributes = demo.attributes();
+      Resident res = resident_of(tmp);
+      if (r.probe) {
+        Applicant a;
+        a.index = ai++;
+        a.plan = r;
+        a.mated = enrolled_record.count(r.person) > 0;
+        if (a.mated) a.mate = enrolled_record[r.person];
+        a.minor = !a.mated && uniform(a.index, 1) < p_.minors;
+        if (a.minor) {
+          // Born 2012, unmarried: the register says so (the NIK's date agrees).
+          res.birth_date = res.birth_date.substr(0, 6) + "2012";
+          res.nik = res.nik.substr(0, 10) + "12" + res.nik.substr(12);
+          res.marital_status = "BELUM KAWIN";
+        }
+        a.resident = res;
+        applicants_.push_back(a);
+      }
+      residents.push_back(res);
+    }
+    // Arrivals spread over the morning (resumed days: everyone ready now).
+    ready_.assign(applicants_.size(), 0);
+    for (const auto& a : applicants_)
+      ready_[a.index] = kDayStart + static_cast<std::int64_t>(a.index * (3 * 3600) / std::max<std::size_t>(1, p_.applicants));
+    if (fresh) {
+      office_->import_residents(*admin_, residents);
+      enrol_gallery();
+      write_file_durably(p_.out / "setup.done", as_bytes("ok\n"));
+    } else if (!std::filesystem::exists(p_.out / "setup.done")) {
+      enrol_gallery();  // a setup that was cut short: the gallery skips who it has
+      write_file_durably(p_.out / "setup.done", as_bytes("ok\n"));
+    }
+    now_ = std::max(now_, kDayStart);
+    if (!fresh)
+      for (auto& r : ready_) r = std::max(r, now_);
+    next_jobs_ = now_ + 5 * 60;
+  }
+
+  static std::vector<std::uint8_t> as_bytes(const std::string& s) { return {s.begin(), s.end()}; }
+
+  std::int64_t last_audit_time() {
+    std::int64_t t = 0;
+    for (const auto& v : office_->applications()) t = std::max(t, v.updated_at);
+    return t;
+  }
+
+  // Yesterday's gallery: everyone enrolled before the day, from rendered
+  // prints through the same extraction as the desk's.
+  void enrol_gallery() {
+    auto& session = office_->session();
+    std::vector<const datasets::RecordPlan*> todo;
+    for (const auto& r : plan_.records)
+      if (!r.probe && !session.contains(r.record_id)) todo.push_back(&r);
+    // Rendering and extraction in parallel, enrolment in batches (one group
+    // commit each).
+    for (std::size_t from = 0; from < todo.size(); from += 64) {
+      const std::size_t to = std::min(todo.size(), from + 64);
+      std::vector<PersonRecord> batch(to - from);
+      tbb::parallel_for(from, to, [&](std::size_t k) {
+        auto g = datasets::generate_record(pp_, *todo[k]);
+        PersonRecord& rec = batch[k - from];
+        rec.id = todo[k]->record_id;
+        for (std::size_t f = 0; f < g.images.size() && static_cast<int>(rec.fingers.size()) < p_.fingers; ++f) {
+          auto smp = session.extract_finger(g.images[f], g.record.fingers[f].position);
+          if (!smp.finger.minutiae.empty()) rec.fingers.push_back(std::move(smp.finger));
+        }
+        rec.face = g.record.face;
+      });
+      std::erase_if(batch, [](const PersonRecord& r) { return r.fingers.empty(); });
+      session.enrol(std::span<const PersonRecord>(batch));
+    }
+  }
+
+  Actor officer(const std::string& id) {
+    auto it = actors_.find(id);
+    if (it == actors_.end()) it = actors_.emplace(id, office_->authenticate(id, id + "-pass")).first;
+    return it->second;
+  }
+
+  // The applicant's application, by NIK (the ids are learnt once from the
+  // store, then kept as applications are made).
+  std::optional<ApplicationView> find(const Applicant& a) {
+    if (!ids_loaded_) {
+      for (const auto& v : office_->applications()) ids_[v.nik] = v.id;
+      ids_loaded_ = true;
+    }
+    const auto it = ids_.find(a.resident.nik);
+    if (it == ids_.end()) return std::nullopt;
+    return office_->application(it->second);
+  }
+
+  ApplyRequest request(const Applicant& a, bool complete, bool typo) {
+    ApplyRequest q;
+    q.form = form_of(a.resident);
+    if (typo) q.form.name += "H";
+    q.documents.push_back({DocumentKind::f102_form, document("F1-02", a.index)});
+    if (complete) q.documents.push_back({DocumentKind::family_card, document("KK", a.index)});
+    q.documents.push_back({DocumentKind::birth_certificate, document("akta", a.index)});
+    q.started_at = now_ - 60 * minutes(a.index, SopStep::apply_online);
+    return q;
+  }
+
+  // Takes, waits the step's minutes, acts: at the later of the applicant's
+  // readiness and the officer's, and the officer is busy until it is done.
+  template <typename F>
+  auto desk(const std::string& officer_id, const Applicant& a, SopStep step, const std::string& app, F&& f) {
+    const Actor who = officer(officer_id);
+    now_ = std::max(ready_[a.index], free_[officer_id]);
+    office_->take(who, app);
+    advance(60 * minutes(a.index, step, attempts_[a.index]++));
+    ++actions_;
+    auto r = f(who);
+    free_[officer_id] = now_;
+    ready_[a.index] = now_;
+    return r;
+  }
+  // The applicant's own step, a few minutes after they are ready.
+  void own(const Applicant& a, SopStep step) {
+    now_ = ready_[a.index];
+    advance(60 * minutes(a.index, step, attempts_[a.index]++));
+    ++actions_;
+  }
+
+  // The person's prints through the virtual reader, the ten-print way.
+  PersonRecord capture(const Applicant& a, int attempt) {
+    datasets::RecordPlan plan = a.plan;
+    plan.capture += 10 * attempt;  // a recapture is a new touch
+    auto g = datasets::generate_record(pp_, plan);
+    std::vector<sdk::VirtualTouch> script;
+    sdk::TenPrintOptions o;
+    o.order.clear();
+    for (std::size_t f = 0; f < g.images.size() && static_cast<int>(o.order.size()) < p_.fingers; ++f) {
+      script.push_back(sdk::VirtualTouch::finger(g.images[f]));
+      o.order.push_back(g.record.fingers[f].position);
+    }
+    auto reader = sdk::FingerprintReader::open_virtual(std::move(script));
+    o.timeout = std::chrono::seconds(20);
+    sdk::TenPrintSession tp(office_->session(), reader, o);
+    while (auto pos = tp.next()) {
+      const auto step = tp.capture();
+      // One touch per finger here: a finger the gate refuses is marked
+      // unable (the SOP allows it), as an officer would after retries.
+      if (!step.capture.accepted() && tp.next() == pos) tp.mark_absent(*pos, sdk::FingerAbsence::unable);
+    }
+    PersonRecord r = tp.record(a.plan.record_id);
+    r.face = g.record.face;  // synthetic face embeddings (no face images are generated)
+    return r;
+  }
+
+  // The office's jobs every five minutes: the outbox to consolidation, and
+  // bulk printing of the print-ready records.
+  bool jobs() {
+    bool progress = false;
+    incidents();
+    if (office_->process_outbox() > 0) {
+      progress = true;
+      // The answers came now: their next step cannot start before.
+      for (const auto& v : office_->applications(AppState::deduplication_answered))
+        for (const auto& a : applicants_)
+          if (ids_.count(a.resident.nik) && ids_[a.resident.nik] == v.id) ready_[a.index] = std::max(ready_[a.index], now_);
+    }
+    // The day's print-ready records, one card after another at the printer.
+    for (const auto& v : office_->applications(AppState::print_ready)) {
+      const auto it = std::find_if(applicants_.begin(), applicants_.end(),
+                                   [&](const Applicant& x) { return x.resident.nik == v.nik; });
+      if (it == applicants_.end()) continue;
+      ready_[it->index] = std::max(ready_[it->index], now_);
+      const auto r = desk("cetak1", *it, SopStep::print_card, v.id,
+                          [&](const Actor& o) { return office_->print_card(o, v.id, "PRN1"); });
+      if (r.held) {
+        held_ = true;
+        office_->release(officer("cetak1"), v.id);
+        break;  // no blanks: the rest wait too
+      }
+      if (r.outcome == sdk::PrintOutcome::completed) progress = true;
+    }
+    if (held_ && now_ >= kDayStart + 5 * 3600) restock();
+    return progress;
+  }
+
+  // One action: the applicant ready first who has something to do, unless
+  // the office's jobs are due before. False when nothing is left to do.
+  bool step_all() {
+    if (p_.max_actions && actions_ >= p_.max_actions) return false;
+    std::vector<std::size_t> order;
+    for (const auto& a : applicants_) order.push_back(a.index);
+    std::sort(order.begin(), order.end(), [&](std::size_t x, std::size_t y) { return ready_[x] < ready_[y]; });
+    if (!order.empty() && next_jobs_ <= ready_[order.front()]) {
+      now_ = next_jobs_;
+      next_jobs_ += 5 * 60;
+      jobs();
+      return true;
+    }
+    for (const std::size_t i : order) {
+      const Applicant& a = applicants_[i];
+      try {
+        if (act(a)) return true;
+      } catch (const Error& e) {
+        if (!p_.quiet) std::cerr << "applicant " << a.index << ": " << e.what() << "\n";
+        errors_.push_back(e.what());
+        if (errors_.size() > 50) throw;
+        ready_[i] += 15 * 60;  // try again later
+        return true;
+      }
+    }
+    // Nobody can act now: the jobs may still move someone on.
+    const bool waiting = office_->outbox_pending() > 0 || !office_->applications(AppState::print_ready).empty();
+    if (!waiting || now_ > kDayStart + 12 * 3600) return false;
+    now_ = std::max(now_, next_jobs_);
+    next_jobs_ = now_ + 5 * 60;
+    jobs();
+    return true;
+  }
+
+  void incidents() {
+    if (!p_.incidents) return;
+    // 10:00-10:40 the network to the consolidation center is down.
+    office_->set_consolidation_online(!(now_ >= kDayStart + 2 * 3600 && now_ < kDayStart + 2 * 3600 + 40 * 60));
+    // 09:30 the fingerprint reader of REC2 breaks; its work moves to REC1.
+    if (now_ >= kDayStart + 90 * 60 && !rec2_broken_) {
+      for (const auto& s : office_->stations())
+        if (s.id == "REC2" && !s.in_service) rec2_broken_ = true;
+      if (!rec2_broken_) {
+        office_->set_station_in_service(officer("rekam2"), "REC2", false, "fingerprint reader broken");
+        rec2_broken_ = true;
+      }
+    }
+  }
+
+  void restock() {
+    std::ifstream in(p_.out / "stock.next");
+    int next = 0;
+    in >> next;
+    if (next <= 0) return;
+    // Stock arrives once: a restart after it came finds the serials taken.
+    try {
+      office_->add_stock(*admin_, "PRN1", "KTP26", next, static_cast<int>(p_.applicants));
+    } catch (const Error& e) {
+      if (e.code() != ErrorCode::invalid_argument) throw;
+    }
+    write_file_durably(p_.out / "stock.next", as_bytes("0"));
+    held_ = false;
+  }
+
+  bool act(const Applicant& a) {
+    const auto v = find(a);
+    const std::string app = v ? v->id : "";
+    const Actor applicant = office_->applicant(a.resident.nik);
+    const bool forgets = uniform(a.index, 2) < p_.rejected_files;
+    const bool typo = !forgets && uniform(a.index, 3) < p_.typos;
+    if (!v) {
+      now_ = ready_[a.index];  // the arrival time
+      ids_[a.resident.nik] = office_->apply(applicant, request(a, !forgets, typo));
+      ++actions_;
+      if (a.index % 7 == 3) {
+        // The help desk: an applicant asks where their file is.
+        const auto id = find(a)->id;
+        office_->add_note(officer("svc2"), id, "applicant called: asked about the appointment");
+      }
+      return true;
+    }
+    const std::string svc = a.index % 2 ? "svc1" : "svc2";
+    switch (v->state) {
+      case AppState::submitted:
+        desk(svc, a, SopStep::check_documents, app, [&](const Actor& o) { return office_->check_documents(o, app); });
+        return true;
+      case AppState::documents_rejected:
+        if (a.minor) return false;  // under 17 and unmarried: not eligible, the file stays returned
+        ready_[a.index] += 20 * 60;  // home for the family card, and back
+        own(a, SopStep::apply_online);
+        office_->resubmit(applicant, app, request(a, true, false));
+        ready_[a.index] = now_;
+        return true;
+      case AppState::biodata_mismatch:
+        ready_[a.index] += 10 * 60;
+        own(a, SopStep::apply_online);
+        office_->resubmit(applicant, app, request(a, true, false));
+        ready_[a.index] = now_;
+        return true;
+      case AppState::documents_checked:
+        desk(svc, a, SopStep::check_population, app, [&](const Actor& o) { return office_->check_population(o, app); });
+        return true;
+      case AppState::population_checked:
+        desk("kasi_pd", a, SopStep::validate_data, app, [&](const Actor& o) { return office_->validate_data(o, app); });
+        return true;
+      case AppState::ready_to_record:
+        desk(svc, a, SopStep::send_schedule, app, [&](const Actor& o) { return office_->send_schedule(o, app); });
+        return true;
+      case AppState::scheduled:
+        if (v->appointment_day != "2026-12-01") return false;  // rescheduled: another day
+        own(a, SopStep::confirm_schedule);
+        office_->confirm_schedule(applicant, app);
+        ready_[a.index] = now_ + 10 * 60;  // to the office, to the recording desk
+        return true;
+      case AppState::confirmed:
+      case AppState::recapture_needed: {
+        if (uniform(a.index, 4) < p_.no_shows && !v->reasons.size() && v->state == AppState::confirmed &&
+            attempts_no_show_.insert(a.index).second) {
+          desk(svc, a, SopStep::send_schedule, app, [&](const Actor& o) { return office_->mark_no_show(o, app); });
+          return true;
+        }
+        const bool rec2 = !rec2_broken_ && a.index % 2 == 0;
+        const std::string station = rec2 ? "REC2" : "REC1";
+        const std::string rekam = rec2 ? "rekam2" : "rekam1";
+        int attempt = 0;
+        for (const auto& e : office_->history(app)) attempt += e.action == "record_biometrics";
+        const PersonRecord rec = capture(a, attempt);
+        const ColorImage photo = photo_for(photos_, a.index);
+        desk(rekam, a, SopStep::record_biometrics, app,
+             [&](const Actor& o) { return office_->record_biometrics(o, app, station, rec, photo); });
+        return true;
+      }
+      case AppState::no_show:
+        // Rescheduled for the next working day: the file stays open tonight.
+        desk(svc, a, SopStep::send_schedule, app, [&](const Actor& o) { return office_->send_schedule(o, app, "2026-12-02"); });
+        return true;
+      case AppState::deduplication_answered:
+        desk("kasi_id", a, SopStep::check_deduplication, app, [&](const Actor& o) { return office_->check_deduplication(o, app); });
+        return true;
+      case AppState::possible_duplicate: {
+        // The section head compares the prints and faces side by side: the
+        // truth (the generator's plan) stands for what they see.
+        const std::string linked = a.mated ? mate_nik(a) : "";
+        desk("kasi_id", a, SopStep::check_deduplication, app, [&](const Actor& o) {
+          return a.mated ? office_->adjudicate(o, app, true, linked)
+                         : office_->adjudicate(o, app, false, "prints and faces differ on inspection");
+        });
+        return true;
+      }
+      case AppState::cleared:
+        desk("kasi_id", a, SopStep::verify_print_request, app, [&](const Actor& o) { return office_->verify_print_request(o, app); });
+        return true;
+      case AppState::printed: {
+        PersonRecord finger = capture_pickup(a);
+        desk("cetak1", a, SopStep::hand_over, app, [&](const Actor& o) { return office_->hand_over(o, app, finger); });
+        return true;
+      }
+      case AppState::issued:
+        desk("cetak1", a, SopStep::hand_over, app, [&](const Actor& o) { return office_->close(o, app); });
+        return true;
+      default:
+        return false;
+    }
+  }
+
+  std::string mate_nik(const Applicant& a) {
+    for (const auto& r : plan_.records) {
+      if (r.record_id != a.mate) continue;
+      const auto demo = datasets::make_demographics(pp_.seed ^ r.person, r.nik_key, r.nik_serial);
+      return demo.nik;
+    }
+    return "";
+  }
+
+  // At pickup: one finger pressed again (a new impression), on the desk's reader.
+  PersonRecord capture_pickup(const Applicant& a) {
+    datasets::RecordPlan plan = a.plan;
+    plan.capture += 2;  // another impression than the recording's
+    auto g = datasets::generate_record(pp_, plan);
+    PersonRecord r;
+    r.id = "pickup-" + a.plan.record_id;
+    for (std::size_t f = 0; f < g.images.size() && r.fingers.size() < 2; ++f) {
+      auto s = office_->session().extract_finger(g.images[f], g.record.fingers[f].position);
+      if (!s.finger.minutiae.empty()) r.fingers.push_back(s.finger);
+    }
+    return r;
+  }
+
+  std::string finish() {
+    office_->escalate_overdue();
+    const auto sla = office_->sla_report();
+    write_sla_chart(sla, p_.out / "sla.png");
+    std::map<std::string, int> outcomes;
+    std::size_t issued = 0, duplicates = 0, rejected = 0, pending = 0;
+    std::size_t mated = 0, mated_found = 0, unmated = 0, unmated_flagged = 0;
+    Json per = Json::array();
+    for (const auto& a : applicants_) {
+      const auto v = find(a);
+      const std::string state = v ? std::string(to_string(v->state)) : "not_applied";
+      ++outcomes[state];
+      if (v && (v->state == AppState::issued || v->state == AppState::done)) ++issued;
+      if (v && v->state == AppState::duplicate) ++duplicates;
+      bool ever_rejected = false;
+      if (v)
+        for (const auto& e : office_->history(v->id))
+          if (e.after == "documents_rejected" || e.after == "biodata_mismatch") ever_rejected = true;
+      rejected += ever_rejected;
+      if (v && !(v->state == AppState::done || v->state == AppState::duplicate)) ++pending;
+      // Deduplication against the truth: an answer from consolidation.
+      if (v && !v->dedup.empty()) {
+        if (a.mated) {
+          ++mated;
+          mated_found += v->dedup == "duplicate";
+        } else {
+          ++unmated;
+          unmated_flagged += v->dedup == "duplicate";
+        }
+      }
+      per.push_back({{"applicant", a.index}, {"application", v ? v->id : ""}, {"state", state},
+                     {"planted_duplicate", a.mated}, {"minor", a.minor}, {"dedup", v ? v->dedup : ""},
+                     {"card", v ? v->card_serial : ""}});
+    }
+    const auto audit = office_->verify_audit();
+    Json report;
+    report["applicants"] = applicants_.size();
+    report["issued"] = issued;
+    report["duplicates_found"] = duplicates;
+    report["rejected"] = rejected;
+    report["pending"] = pending;
+    Json slaj = Json::object();
+    for (const auto& s : sla.steps)
+      slaj[std::to_string(static_cast<int>(s.step))] = {{"p50_minutes", std::round(s.p50_minutes * 10) / 10},
+                                                        {"p95_minutes", std::round(s.p95_minutes * 10) / 10},
+                                                        {"limit_minutes", s.limit_minutes},
+                                                        {"count", s.count},
+                                                        {"over_limit", s.over_limit}};
+    report["sla"] = slaj;
+    report["overdue"] = sla.overdue;
+    report["deduplication"] = {{"planted_duplicates_searched", mated},
+                               {"found", mated_found},
+                               {"fnir", mated ? static_cast<double>(mated - mated_found) / static_cast<double>(mated) : 0.0},
+                               {"unique_searched", unmated},
+                               {"false_duplicates", unmated_flagged},
+                               {"fpir", unmated ? static_cast<double>(unmated_flagged) / static_cast<double>(unmated) : 0.0},
+                               {"target_fpir", 1e-3},
+                               {"enrolled_before", plan_.gallery}};
+    report["outcomes"] = outcomes;
+    report["blanks_left"] = office_->blanks_left();
+    report["audit"] = {{"intact", audit.intact}, {"entries", audit.entries}};
+    report["errors"] = errors_;
+    report["applications"] = per;
+    write_file_durably(p_.out / "report.json", as_bytes(report.dump(2) + "\n"));
+    std::size_t within = 0;
+    for (const auto& s : sla.steps)
+      if (static_cast<int>(s.step) <= 11 && s.count > 0 && s.p95_minutes <= s.limit_minutes) ++within;
+    std::ostringstream line;
+    line << "simulated day: " << applicants_.size() << " applicants, " << issued << " issued, " << duplicates
+         << " duplicates found (" << mated_found << " of " << mated << " planted), " << rejected << " rejected, "
+         << pending << " still open; SLA p95 within the limit on " << within << " of 11 steps; audit "
+         << (audit.intact ? "intact" : "BROKEN") << " (" << audit.entries << " entries)";
+    return line.str();
+  }
+
+  SimulationParams p_;
+  datasets::PopulationParams pp_;
+  datasets::PopulationPlan plan_;
+  std::vector<Applicant> applicants_;
+  std::vector<std::filesystem::path> photos_;
+  std::unique_ptr<Office> office_;
+  std::optional<Actor> admin_;
+  std::map<std::string, Actor> actors_;
+  std::map<std::string, std::string> ids_;  // NIK -> application
+  bool ids_loaded_ = false;
+  std::map<std::size_t, int> attempts_;
+  std::set<std::size_t> attempts_no_show_;
+  std::vector<std::string> errors_;
+  std::int64_t now_ = kDayStart;
+  std::int64_t next_jobs_ = kDayStart;
+  std::vector<std::int64_t> ready_;           // per applicant: when they can take their next step
+  std::map<std::string, std::int64_t> free_;  // per officer: when they are free
+  std::size_t actions_ = 0;
+  bool rec2_broken_ = false, held_ = false;
+};
+
+}  // namespace
+
+std::string simulate_office_day(const SimulationParams& params) {
+  if (params.applicants < 1 || params.applicants > 100000) throw Error(ErrorCode::invalid_argument, "simulate: 1..100000 applicants");
+  if (!(params.duplicates >= 0 && params.duplicates <= 1)) throw Error(ErrorCode::invalid_argument, "simulate: --duplicates in 0..1");
+  if (params.fingers < 1 || params.fingers > 10) throw Error(ErrorCode::invalid_argument, "simulate: --fingers in 1..10");
+  Day day(params);
+  return day.run();
+}
+
+}  // namespace tunggal::cli
