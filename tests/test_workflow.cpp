@@ -4,7 +4,10 @@
 #include <gtest/gtest.h>
 #include <sqlite3.h>
 
+#include <algorithm>
 #include <fstream>
+#include <random>
+#include <set>
 
 #include "gallery_support.h"
 #include "tunggal/error.h"
@@ -458,6 +461,171 @@ TEST(Nik, RulesFromTheData) {
   // Every NIK the generator makes passes the office's own rules.
   const auto pop = make_population(40, 0, 5, 1);
   for (const auto& r : pop.gallery) EXPECT_EQ(nik_problem(attr(r, "nik")), "") << attr(r, "nik");
+}
+
+}  // namespace
+}  // namespace tunggal
+
+// ---- concurrency and crashes -------------------------------------------------
+
+#include <signal.h>
+#include <sys/wait.h>
+
+#include <atomic>
+#include <thread>
+
+namespace tunggal {
+namespace {
+
+// Several officers at once on one store: two taking the same application
+// are ordered (one wins, the other is told it is held), never interleaved;
+// every application is checked exactly once.
+TEST_F(OfficeTest, OfficersActingAtOnceNeverDoTheSameStepTwice) {
+  std::vector<std::string> ids;
+  for (std::size_t i = 0; i < 5; ++i) {
+    const Resident r = resident_of(adult(i));
+    ids.push_back(office_->apply(office_->applicant(r.nik), request_of(r)));
+  }
+  std::atomic<int> done{0}, refused{0}, other{0};
+  std::vector<std::thread> officers;
+  for (const char* who : {"svc", "svc2", "svc", "svc2"}) {
+    officers.emplace_back([&, who] {
+      const Actor a = as(who);
+      for (const auto& id : ids) {
+        try {
+          office_->take(a, id);
+          office_->check_documents(a, id);
+          done.fetch_add(1);
+        } catch (const Error& e) {
+          if (e.code() == ErrorCode::busy || e.code() == ErrorCode::invalid_argument) {
+            refused.fetch_add(1);
+          } else {
+            other.fetch_add(1);
+          }
+        }
+      }
+    });
+  }
+  for (auto& t : officers) t.join();
+  EXPECT_EQ(done.load(), 5);
+  EXPECT_EQ(other.load(), 0);
+  EXPECT_EQ(done.load() + refused.load(), 20);
+  for (const auto& id : ids) {
+    int checks = 0;
+    for (const auto& e : office_->history(id)) checks += e.action == "check_documents";
+    EXPECT_EQ(checks, 1) << id;
+    EXPECT_EQ(office_->application(id).state, AppState::documents_checked);
+  }
+  EXPECT_TRUE(office_->verify_audit().intact);
+}
+
+std::vector<std::string> split_lines(const std::string& s) {
+  std::vector<std::string> out;
+  for (std::size_t at = 0, eol; (eol = s.find('\n', at)) != std::string::npos; at = eol + 1) out.push_back(s.substr(at, eol - at));
+  return out;
+}
+
+// The simulated day, killed with SIGKILL after a random number of
+// acknowledged actions and run again, over and over: every action it
+// acknowledged is in the register book, the chain verifies, and when the
+// day is done no application is lost or doubled, no card is printed twice
+// and the stock adds up.
+TEST(OfficeCrash, AKilledDayRestartsWithEverythingItAcknowledged) {
+  const auto dir = test::fresh_dir("office_crash");
+  std::mt19937 rng(17);
+  std::vector<std::pair<std::string, std::string>> acks;  // application, state
+  int kills = 0;
+  bool finished = false;
+  for (int round = 0; round < 12 && !finished; ++round) {
+    int out[2];
+    ASSERT_EQ(::pipe(out), 0);
+    const pid_t child = ::fork();
+    ASSERT_GE(child, 0);
+    if (child == 0) {
+      ::dup2(out[1], 1);
+      ::close(out[0]);
+      ::setenv("TUNGGAL_SIM_TRACE", "1", 1);
+      ::execl(TUNGGAL_TOOL, TUNGGAL_TOOL, "office", "simulate", "--applicants", "8", "--duplicates", "0.25", "--seed", "9",
+              "--fingers", "2", "--enrolled", "10", "--quiet", "--out", dir.c_str(), static_cast<char*>(nullptr));
+      ::_exit(127);
+    }
+    ::close(out[1]);
+    // The last round runs the day out; the others die after 5-40 acks.
+    const int wait_for = round == 11 ? 1 << 30 : std::uniform_int_distribution<int>(5, 40)(rng);
+    std::string got;
+    char buf[4096];
+    int seen = 0;
+    while (seen < wait_for) {
+      const ssize_t n = ::read(out[0], buf, sizeof buf);
+      if (n <= 0) break;
+      got.append(buf, static_cast<std::size_t>(n));
+      seen = static_cast<int>(std::count(got.begin(), got.end(), '\n'));
+    }
+    if (seen >= wait_for) {
+      ::kill(child, SIGKILL);
+      ++kills;
+    }
+    for (ssize_t n; (n = ::read(out[0], buf, sizeof buf)) > 0;) got.append(buf, static_cast<std::size_t>(n));
+    ::close(out[0]);
+    int status = 0;
+    ::waitpid(child, &status, 0);
+    finished = WIFEXITED(status) && WEXITSTATUS(status) == 0;
+    if (!WIFSIGNALED(status)) {
+      EXPECT_TRUE(finished) << "the day failed: " << got;
+    }
+    for (const auto& line : split_lines(got)) {
+      if (line.rfind("ack ", 0) != 0) continue;
+      const auto sp = line.find(' ', 4);
+      acks.emplace_back(line.substr(4, sp - 4), line.substr(sp + 1));
+    }
+    if (!std::filesystem::exists(dir / "setup.done")) continue;  // killed while setting up: nothing acknowledged yet
+    OfficeConfig c;
+    c.dir = dir;
+    c.session.face = false;
+    auto office = Office::open(c);
+    const auto audit = office->verify_audit();
+    ASSERT_TRUE(audit.intact) << audit.problem;
+    for (const auto& [app, state] : acks) {
+      const auto h = office->history(app);
+      EXPECT_TRUE(std::any_of(h.begin(), h.end(), [&](const AuditEntry& e) { return e.after == state; }))
+          << "acknowledged " << app << " -> " << state << " is not in the register";
+    }
+  }
+  ASSERT_TRUE(finished) << "the day never finished";
+  EXPECT_GT(kills, 3);
+  OfficeConfig c;
+  c.dir = dir;
+  c.session.face = false;
+  auto office = Office::open(c);
+  const auto apps = office->applications();
+  std::set<std::string> niks;
+  for (const auto& v : apps) EXPECT_TRUE(niks.insert(v.nik).second) << "two applications for " << v.nik;
+  EXPECT_EQ(apps.size(), 8u);
+  // The stock: every blank in one state, each card's serial used once.
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open((dir / "office.db").c_str(), &db), SQLITE_OK);
+  sqlite3_stmt* s = nullptr;
+  sqlite3_prepare_v2(db, "SELECT application, count(*) FROM stock WHERE state='printed' GROUP BY application", -1, &s, nullptr);
+  int printed_apps = 0;
+  while (sqlite3_step(s) == SQLITE_ROW) {
+    ++printed_apps;
+    EXPECT_EQ(sqlite3_column_int(s, 1), 1) << "two printed cards for " << sqlite3_column_text(s, 0);
+  }
+  sqlite3_finalize(s);
+  sqlite3_prepare_v2(db, "SELECT count(*) FROM stock WHERE state NOT IN ('blank', 'printed', 'spoiled', 'printing')", -1, &s, nullptr);
+  sqlite3_step(s);
+  EXPECT_EQ(sqlite3_column_int(s, 0), 0);
+  sqlite3_finalize(s);
+  sqlite3_close(db);
+  int issued = 0;
+  for (const auto& v : apps) {
+    if (v.state == AppState::issued || v.state == AppState::done) {
+      ++issued;
+      EXPECT_FALSE(v.card_serial.empty()) << v.id;
+    }
+  }
+  EXPECT_EQ(printed_apps, issued);
+  std::filesystem::remove_all(dir);
 }
 
 }  // namespace

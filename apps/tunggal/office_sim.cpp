@@ -9,6 +9,7 @@
 #include <tbb/parallel_for.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <cmath>
 #include <fstream>
 #include <iomanip>
@@ -152,7 +153,12 @@ class Day {
     // The desk's gate: one finger the reader cannot take is marked and
     // allowed; more, and the applicant records again.
     c.min_fingers = std::max(1, std::min(4, p_.fingers - 1));
-    const bool fresh = !std::filesystem::exists(p_.out / "office.db");
+    // A setup cut short (before setup.done) made no applicant's step: it
+    // starts again from nothing.
+    const bool fresh = !std::filesystem::exists(p_.out / "setup.done");
+    if (fresh && std::filesystem::exists(p_.out)) {
+      for (const auto& e : std::filesystem::directory_iterator(p_.out)) std::filesystem::remove_all(e.path());
+    }
     office_ = Office::open(c, "admin", "administrator-pass");
     admin_.emplace(office_->authenticate("admin", "administrator-pass"));
     // Resume: the day's clock carries on from the store's last entry.
@@ -213,9 +219,6 @@ class Day {
     if (fresh) {
       office_->import_residents(*admin_, residents);
       enrol_gallery();
-      write_file_durably(p_.out / "setup.done", as_bytes("ok\n"));
-    } else if (!std::filesystem::exists(p_.out / "setup.done")) {
-      enrol_gallery();  // a setup that was cut short: the gallery skips who it has
       write_file_durably(p_.out / "setup.done", as_bytes("ok\n"));
     }
     now_ = std::max(now_, kDayStart);
@@ -382,7 +385,10 @@ class Day {
     for (const std::size_t i : order) {
       const Applicant& a = applicants_[i];
       try {
-        if (act(a)) return true;
+        if (act(a)) {
+          trace(a);
+          return true;
+        }
       } catch (const Error& e) {
         if (!p_.quiet) std::cerr << "applicant " << a.index << ": " << e.what() << "\n";
         errors_.push_back(e.what());
@@ -398,6 +404,14 @@ class Day {
     next_jobs_ = now_ + 5 * 60;
     jobs();
     return true;
+  }
+
+  // With TUNGGAL_SIM_TRACE set, each action the office acknowledged is
+  // printed as it returns ("ack APPLICATION STATE"): the crash test checks
+  // that every one it saw survives a kill.
+  void trace(const Applicant& a) {
+    if (std::getenv("TUNGGAL_SIM_TRACE") == nullptr) return;
+    if (const auto v = find(a)) std::cout << "ack " << v->id << " " << to_string(v->state) << std::endl;
   }
 
   void incidents() {
