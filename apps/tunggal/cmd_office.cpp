@@ -175,13 +175,7 @@ Runner add_office(CLI::App& app) {
       OfficeArgs a;
       a.store = *store;
       const auto r = open_store(a)->sla_report();
-      std::cout << "| step | what | count | p50 min | p95 min | limit min | over |\n| --- | --- | --- | --- | --- | --- | --- |\n";
-      for (const auto& s : r.steps)
-        std::cout << std::fixed << std::setprecision(1) << "| " << static_cast<int>(s.step) << " | "
-                  << (static_cast<int>(s.step) == 12 ? "the whole procedure" : std::string(to_string(s.step))) << " | "
-                  << s.count << " | " << s.p50_minutes << " | " << s.p95_minutes << " | " << s.limit_minutes << " | "
-                  << s.over_limit << " |\n";
-      std::cout << r.overdue.size() << " open applications overdue\n";
+      write_sla_table(r, std::cout);
       if (!png->empty()) write_sla_chart(r, *png);
       return 0;
     });
@@ -245,7 +239,15 @@ Runner add_office(CLI::App& app) {
       auto off = open_store(*a);
       const Actor who = off->authenticate(a->as, password_of(*a));
       if (who.role() == Role::applicant) throw Error(ErrorCode::invalid_argument, "show: for officers");
-      print_view(off->application(a->application));
+      const auto v = off->application(a->application);
+      print_view(v);
+      // What the identity section head sees: each candidate's scores.
+      for (const auto& k : v.candidates) {
+        std::cout << "  candidate " << k.ref << ": fused " << k.score;
+        if (k.fingers) std::cout << ", fingers " << *k.fingers << " over " << k.fingers_compared;
+        if (k.face) std::cout << ", face " << *k.face;
+        std::cout << "\n";
+      }
       for (const auto& e : off->history(a->application))
         std::cout << "  #" << e.seq << " " << e.at << " " << e.actor << " (" << e.role << ") " << e.action << ": "
                   << e.before << " -> " << e.after << "\n";

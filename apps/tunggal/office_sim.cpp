@@ -135,6 +135,9 @@ class Day {
     pp.probes = p_.applicants;
     pp.duplicate_fraction = p_.duplicates;
     pp.images = true;
+    // Only the fingers the desk takes are rendered (one spare for a finger
+    // missing from birth or lost).
+    pp.fingers = std::min(10, p_.fingers + 1);
     plan_ = datasets::plan_population(pp);
     pp_ = pp;
     if (!p_.photos.empty() && std::filesystem::is_directory(p_.photos)) {
@@ -632,6 +635,7 @@ class Day {
     report["errors"] = errors_;
     report["applications"] = per;
     write_file_durably(p_.out / "report.json", as_bytes(report.dump(2) + "\n"));
+    if (!p_.quiet) print_day(sla, report);
     std::size_t within = 0;
     for (const auto& s : sla.steps)
       if (static_cast<int>(s.step) <= 11 && s.count > 0 && s.p95_minutes <= s.limit_minutes) ++within;
@@ -641,6 +645,37 @@ class Day {
          << pending << " still open; SLA p95 within the limit on " << within << " of 11 steps; audit "
          << (audit.intact ? "intact" : "BROKEN") << " (" << audit.entries << " entries)";
     return line.str();
+  }
+
+  // The day for people: each applicant's outcome, the SLA table, the
+  // deduplication figures against the generator's truth.
+  void print_day(const SlaReport& sla, const Json& report) {
+    std::cout << "== outcome per applicant\n";
+    for (const auto& a : applicants_) {
+      const auto v = find(a);
+      std::cout << "  applicant " << std::setw(3) << a.index << "  " << (v ? v->id : std::string("-")) << "  "
+                << std::left << std::setw(20) << (v ? std::string(to_string(v->state)) : std::string("not_applied"))
+                << std::right;
+      if (v && !v->card_serial.empty()) std::cout << "  card " << v->card_serial;
+      if (v && !v->linked_nik.empty()) std::cout << "  linked to NIK " << v->linked_nik;
+      if (v && !v->dedup.empty()) std::cout << "  consolidation: " << v->dedup;
+      std::cout << (a.mated ? "  (planted duplicate)" : "") << (a.minor ? "  (under 17, unmarried)" : "");
+      if (v && !v->reasons.empty() && v->state != AppState::done && v->state != AppState::issued)
+        std::cout << "  why: " << v->reasons.front();
+      std::cout << "\n";
+    }
+    std::cout << "== SLA (simulated minutes per step against the SOP's limits)\n";
+    write_sla_table(sla, std::cout);
+    const auto& d = report["deduplication"];
+    std::cout << "== deduplication against the generator's truth (" << d["enrolled_before"].get<std::size_t>()
+              << " enrolled before the day, target FPIR " << d["target_fpir"].get<double>() << ")\n"
+              << "  planted duplicates searched " << d["planted_duplicates_searched"].get<std::size_t>() << ", found "
+              << d["found"].get<std::size_t>() << " (FNIR " << d["fnir"].get<double>() << ")\n"
+              << "  unique applicants searched " << d["unique_searched"].get<std::size_t>() << ", flagged duplicate "
+              << d["false_duplicates"].get<std::size_t>() << " (FPIR " << d["fpir"].get<double>() << ")\n"
+              << "  blanks left:";
+    for (const auto& [printer, n] : report["blanks_left"].items()) std::cout << " " << printer << " " << n.get<int>();
+    std::cout << "; report.json, sla.png and cards/ in " << p_.out.string() << "\n";
   }
 
   SimulationParams p_;

@@ -151,7 +151,8 @@ GeneratedRecord generate_record(const PopulationParams& p, const RecordPlan& pla
   rec.attributes =
       make_demographics(derive_seed(p.seed, kIdentity, plan.index), plan.nik_key, plan.nik_serial)
           .attributes();
-  for (int pos = 1; pos <= 10; ++pos) {
+  if (p.fingers < 1 || p.fingers > 10) throw Error(ErrorCode::invalid_argument, "population: fingers per record in 1..10");
+  for (int pos = 1; pos <= p.fingers; ++pos) {
     // Missing and damaged fingers belong to the person: the same at every capture.
     Rng state(derive_seed(p.seed, kFingerState, plan.person, pos));
     const double u = state.uniform();

@@ -224,7 +224,10 @@ std::string content_type(std::span<const std::uint8_t> b) {
   return "";
 }
 
-constexpr int kSchemaVersion = 1;
+// 1: the first; 2: audit entries from `audit_keyed_from` on are chained
+// with a keyed hash (the store's key), so that whoever can write the
+// database but not read the key cannot rewrite the chain to match.
+constexpr int kSchemaVersion = 2;
 
 const char* kSchema = R"SQL(
 CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -337,7 +340,21 @@ struct Office::Impl {
               .bind(2, to_string(default_role(static_cast<SopStep>(s))))
               .run();
       }
+      if (version < 2) {
+        // Entries written so far keep their plain SHA-256 links (re-keying
+        // them would bless any change made before); new ones are keyed.
+        auto last = db.prepare("SELECT coalesce(max(seq), 0) FROM audit");
+        last.step();
+        db.prepare("INSERT OR REPLACE INTO meta(key, value) VALUES('audit_keyed_from', ?)")
+            .bind(1, std::to_string(last.integer(0) + 1))
+            .run();
+        db.prepare("UPDATE meta SET value='2' WHERE key='schema_version'").run();
+      }
       // Later versions: each migration here, in order, in this transaction.
+      {
+        auto k = db.prepare("SELECT value FROM meta WHERE key='audit_keyed_from'");
+        if (k.step()) audit_keyed_from = std::stoll(k.text(0));
+      }
       db.exec("COMMIT");
     } catch (...) {
       db.exec("ROLLBACK");
@@ -350,6 +367,12 @@ struct Office::Impl {
     return prev + "\n" + std::to_string(e.seq) + "\n" + std::to_string(e.at) + "\n" + e.actor + "\n" + e.role + "\n" +
            e.application + "\n" + e.action + "\n" + e.before + "\n" + e.after + "\n" + e.details;
   }
+
+  // The entry's link: keyed from `audit_keyed_from` on (schema 2).
+  std::string link_hash(const AuditEntry& e, const std::string& prev) const {
+    return e.seq >= audit_keyed_from ? vault.mac_hex(entry_text(e, prev)) : detail::sha256_hex(entry_text(e, prev));
+  }
+  std::int64_t audit_keyed_from = 1;
 
   void audit(const Actor& a, const std::string& app, std::string_view action, std::string_view before,
              std::string_view after, const Json& details = Json::object()) {
@@ -372,7 +395,7 @@ struct Office::Impl {
     e.before = std::string(before);
     e.after = std::string(after);
     e.details = details.dump();
-    e.hash = detail::sha256_hex(entry_text(e, prev));
+    e.hash = link_hash(e, prev);
     db.prepare("INSERT INTO audit(seq, at, actor, role, application, action, before, after, details, prev, hash) "
                "VALUES(?,?,?,?,?,?,?,?,?,?,?)")
         .bind(1, e.seq)
@@ -521,7 +544,12 @@ struct Office::Impl {
     v.prr = a.data.value("prr", "");
     v.dedup = a.data.value("dedup", "");
     if (a.data.contains("candidates"))
-      for (const auto& c : a.data["candidates"]) v.candidates.push_back({c.value("ref", ""), c.value("score", 0.0)});
+      for (const auto& c : a.data["candidates"]) {
+        Candidate k{c.value("ref", ""), c.value("score", 0.0), {}, {}, c.value("fingers_compared", 0)};
+        if (c.contains("fingers")) k.fingers = c["fingers"].get<double>();
+        if (c.contains("face")) k.face = c["face"].get<double>();
+        v.candidates.push_back(std::move(k));
+      }
     v.linked_nik = a.data.value("linked_nik", "");
     if (a.data.contains("reasons"))
       for (const auto& r : a.data["reasons"]) v.reasons.push_back(r.get<std::string>());
@@ -1147,7 +1175,12 @@ std::size_t Office::process_outbox() {
       auto app = impl_->must_load(id);
       if (app.state != AppState::awaiting_consolidation) return;  // answered already
       Json candidates = Json::array();
-      for (const auto& c : d.candidates) candidates.push_back({{"ref", c.ref}, {"score", c.score}});
+      for (const auto& c : d.candidates) {
+        Json k = {{"ref", c.ref}, {"score", c.score}, {"fingers_compared", c.fingers_compared}};
+        if (c.fingers) k["fingers"] = *c.fingers;
+        if (c.face) k["face"] = *c.face;
+        candidates.push_back(std::move(k));
+      }
       app.data["dedup"] = std::string(to_string(d.decision));
       app.data["candidates"] = candidates;
       impl_->db.prepare("UPDATE outbox SET state='answered', attempts=attempts+1, answered=? WHERE application=?")
@@ -1489,7 +1522,7 @@ AuditCheck Office::verify_audit() const {
     std::string problem;
     if (e.seq != expect) problem = "sequence " + std::to_string(e.seq) + " where " + std::to_string(expect) + " was expected (entries missing)";
     else if (s.text(9) != prev) problem = "its link to the entry before it is broken";
-    else if (Impl::entry_text(e, prev) != "" && detail::sha256_hex(Impl::entry_text(e, prev)) != e.hash)
+    else if (impl_->link_hash(e, prev) != e.hash)
       problem = "its content does not match its hash (changed after it was written)";
     if (!problem.empty()) {
       c.intact = false;

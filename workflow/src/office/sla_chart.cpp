@@ -4,6 +4,8 @@
 #include "tunggal/files.h"
 #include "tunggal/workflow/sla.h"
 
+#include <iomanip>
+
 namespace tunggal::workflow {
 
 void write_sla_chart(const SlaReport& report, const std::filesystem::path& png) {
@@ -42,6 +44,20 @@ void write_sla_chart(const SlaReport& report, const std::filesystem::path& png) 
   std::vector<std::uint8_t> out;
   cv::imencode(".png", img, out);
   write_file_durably(png, out);
+}
+
+void write_sla_table(const SlaReport& report, std::ostream& out) {
+  const auto flags = out.flags();
+  out << "| step | what | count | p50 min | p95 min | limit min | over |\n| --- | --- | --- | --- | --- | --- | --- |\n";
+  for (const auto& s : report.steps)
+    out << std::fixed << std::setprecision(1) << "| " << static_cast<int>(s.step) << " | "
+        << (static_cast<int>(s.step) == 12 ? "the whole procedure" : std::string(to_string(s.step))) << " | " << s.count
+        << " | " << s.p50_minutes << " | " << s.p95_minutes << " | " << s.limit_minutes << " | " << s.over_limit << " |\n";
+  out.flags(flags);
+  out << report.overdue.size() << " open applications overdue";
+  for (std::size_t i = 0; i < report.overdue.size() && i < 10; ++i) out << (i ? ", " : ": ") << report.overdue[i];
+  if (report.overdue.size() > 10) out << ", ...";
+  out << "\n";
 }
 
 }  // namespace tunggal::workflow

@@ -107,4 +107,15 @@ std::vector<std::uint8_t> Vault::get(const std::string& sub, const std::string& 
   return plain;
 }
 
+std::string Vault::mac_hex(const std::string& text) const {
+  static_assert(crypto_kdf_KEYBYTES == 32);
+  std::array<std::uint8_t, 32> sub{};
+  crypto_kdf_derive_from_key(sub.data(), sub.size(), 1, "tgaudit1", key_.data());
+  std::array<std::uint8_t, 32> mac{};
+  crypto_generichash(mac.data(), mac.size(), reinterpret_cast<const unsigned char*>(text.data()), text.size(), sub.data(),
+                     sub.size());
+  sodium_memzero(sub.data(), sub.size());
+  return hex(mac.data(), mac.size());
+}
+
 }  // namespace tunggal::workflow::detail

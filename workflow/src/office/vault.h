@@ -31,6 +31,9 @@ class Vault {
   // Error(checksum_mismatch) for a file changed or damaged on disk.
   std::vector<std::uint8_t> get(const std::string& sub, const std::string& name, bool content_addressed) const;
   bool has(const std::string& sub, const std::string& name) const;
+  // A keyed hash (BLAKE2b under a key derived from the store's) in hex:
+  // the audit chain's links.
+  std::string mac_hex(const std::string& text) const;
 
  private:
   std::filesystem::path dir_;

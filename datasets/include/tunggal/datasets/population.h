@@ -86,6 +86,7 @@ struct PopulationParams {
   std::size_t probes = 0;              // new applicants; 0 means people / 10 (at least 1)
   double duplicate_fraction = 0.1;     // share of applicants already enrolled, under a new identity
   bool images = false;                 // render finger images (slow) besides templates
+  int fingers = 10;                    // fingers per record: positions 1..fingers (right thumb first)
   double missing_finger_rate = 0.003;  // per finger, persistent (amputation)
   double damaged_finger_rate = 0.01;   // per finger, persistent (scar, worn skin)
   std::int64_t enrolment_epoch = 1767225600;  // 2026-01-01T00:00:00Z

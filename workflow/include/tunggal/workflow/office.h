@@ -120,9 +120,14 @@ struct Station {
   std::int64_t free_disk_mb = 0;
 };
 
+// A gallery entry consolidation found close to the capture: what the
+// identity section head weighs when adjudicating.
 struct Candidate {
   std::string ref;
-  double score = 0;
+  double score = 0;                // fused
+  std::optional<double> fingers;   // fused over the fingers compared
+  std::optional<double> face;
+  int fingers_compared = 0;
 };
 
 struct ApplicationView {
