@@ -12,13 +12,16 @@
 #include <cstdlib>
 #include <cmath>
 #include <fstream>
+#include <functional>
 #include <iomanip>
 #include <iostream>
 #include <map>
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <random>
 #include <set>
 #include <sstream>
+#include <stdexcept>
 
 #include "tunggal/datasets/fvc.h"
 #include "tunggal/datasets/population.h"
@@ -33,6 +36,8 @@ using namespace workflow;
 using Json = nlohmann::ordered_json;
 
 constexpr std::int64_t kDayStart = 1796112000 + 8 * 3600;  // Tuesday 2026-12-01 08:00 UTC
+constexpr const char* kToday = "2026-12-01";
+constexpr const char* kTomorrow = "2026-12-02";
 
 struct Applicant {
   std::size_t index = 0;
@@ -162,6 +167,7 @@ class Day {
     if (fresh && std::filesystem::exists(p_.out)) {
       for (const auto& e : std::filesystem::directory_iterator(p_.out)) std::filesystem::remove_all(e.path());
     }
+    now_ = kDayStart - 3600;  // setting up: an hour before the doors open
     office_ = Office::open(c, "admin", "administrator-pass");
     admin_.emplace(office_->authenticate("admin", "administrator-pass"));
     // Resume: the day's clock carries on from the store's last entry.
@@ -294,25 +300,60 @@ class Day {
     return q;
   }
 
-  // Takes, waits the step's minutes, acts: at the later of the applicant's
-  // readiness and the officer's, and the officer is busy until it is done.
-  template <typename F>
-  auto desk(const std::string& officer_id, const Applicant& a, SopStep step, const std::string& app, F&& f) {
+  // Every action is two events, as in a discrete-event simulation: at its
+  // start the officer takes the application (the hold is the audit's
+  // "take"), at its end, the step's minutes later, the office records it.
+  // The loop runs events in time order, so that the register book's times
+  // never go backwards and each step's measured time is the one it took.
+  struct Work {
+    std::int64_t at = 0;  // when it ends
+    std::size_t applicant = 0;
+    std::string officer;  // "" for the applicant's own step
+    std::function<void(const Actor&)> done;
+  };
+
+  // Starts an officer's step: at the later of the applicant's readiness,
+  // the officer's and now; the officer is busy until it ends.
+  void desk(const std::string& officer_id, const Applicant& a, SopStep step, const std::string& app,
+            std::function<void(const Actor&)> f) {
     const Actor who = officer(officer_id);
-    now_ = std::max(ready_[a.index], free_[officer_id]);
+    now_ = std::max({now_, ready_[a.index], free_[officer_id]});
     office_->take(who, app);
-    advance(60 * minutes(a.index, step, attempts_[a.index]++));
-    ++actions_;
-    auto r = f(who);
-    free_[officer_id] = now_;
-    ready_[a.index] = now_;
-    return r;
+    const std::int64_t end = now_ + 60 * minutes(a.index, step, attempts_[a.index]++);
+    free_[officer_id] = end;
+    ready_[a.index] = end;
+    busy_.insert(a.index);
+    working_.push_back({end, a.index, officer_id, std::move(f)});
   }
-  // The applicant's own step, a few minutes after they are ready.
-  void own(const Applicant& a, SopStep step) {
-    now_ = ready_[a.index];
-    advance(60 * minutes(a.index, step, attempts_[a.index]++));
+  // The applicant's own step, taking its minutes from when they are ready.
+  void own(const Applicant& a, SopStep step, std::function<void()> f) {
+    now_ = std::max(now_, ready_[a.index]);
+    const std::int64_t end = now_ + 60 * minutes(a.index, step, attempts_[a.index]++);
+    ready_[a.index] = end;
+    busy_.insert(a.index);
+    working_.push_back({end, a.index, "", [f = std::move(f)](const Actor&) { f(); }});
+  }
+
+  // Ends the earliest step under way.
+  void finish_work() {
+    const auto it = std::min_element(working_.begin(), working_.end(),
+                                     [](const Work& x, const Work& y) { return x.at < y.at; });
+    Work w = std::move(*it);
+    working_.erase(it);
+    busy_.erase(w.applicant);
+    now_ = std::max(now_, w.at);
+    ready_[w.applicant] = std::max(ready_[w.applicant], now_);
     ++actions_;
+    const Applicant& a = applicants_[w.applicant];
+    try {
+      w.done(w.officer.empty() ? office_->applicant(a.resident.nik) : officer(w.officer));
+      trace(a);
+    } catch (const Error& e) {
+      if (!p_.quiet) std::cerr << "applicant " << a.index << ": " << e.what() << "\n";
+      errors_.push_back(e.what());
+      if (errors_.size() > 50) throw;
+      ready_[a.index] = now_ + 15 * 60;  // try again later
+    }
   }
 
   // The person's prints through the virtual reader, the ten-print way.
@@ -343,65 +384,84 @@ class Day {
 
   // The office's jobs every five minutes: the outbox to consolidation, and
   // bulk printing of the print-ready records.
-  bool jobs() {
-    bool progress = false;
+  void jobs() {
     incidents();
     if (office_->process_outbox() > 0) {
-      progress = true;
       // The answers came now: their next step cannot start before.
       for (const auto& v : office_->applications(AppState::deduplication_answered))
-        for (const auto& a : applicants_)
-          if (ids_.count(a.resident.nik) && ids_[a.resident.nik] == v.id) ready_[a.index] = std::max(ready_[a.index], now_);
+        if (const auto i = applicant_of(v.nik)) ready_[*i] = std::max(ready_[*i], now_);
     }
     // The day's print-ready records, one card after another at the printer.
-    for (const auto& v : office_->applications(AppState::print_ready)) {
-      const auto it = std::find_if(applicants_.begin(), applicants_.end(),
-                                   [&](const Applicant& x) { return x.resident.nik == v.nik; });
-      if (it == applicants_.end()) continue;
-      ready_[it->index] = std::max(ready_[it->index], now_);
-      const auto r = desk("cetak1", *it, SopStep::print_card, v.id,
-                          [&](const Actor& o) { return office_->print_card(o, v.id, "PRN1"); });
-      if (r.held) {
-        held_ = true;
-        office_->release(officer("cetak1"), v.id);
-        break;  // no blanks: the rest wait too
-      }
-      if (r.outcome == sdk::PrintOutcome::completed) progress = true;
-    }
     if (held_ && now_ >= kDayStart + 5 * 3600) restock();
-    return progress;
+    if (held_) return;
+    for (const auto& v : office_->applications(AppState::print_ready)) {
+      const auto i = applicant_of(v.nik);
+      if (!i || busy_.count(*i)) continue;
+      const std::string id = v.id;
+      desk("cetak1", applicants_[*i], SopStep::print_card, id, [this, id](const Actor& o) {
+        if (held_) {
+          office_->release(o, id);  // no blanks: it waits with the rest
+          return;
+        }
+        const auto r = office_->print_card(o, id, "PRN1");
+        if (r.held) {
+          held_ = true;
+          office_->release(o, id);
+        }
+      });
+    }
   }
 
-  // One action: the applicant ready first who has something to do, unless
-  // the office's jobs are due before. False when nothing is left to do.
+  std::optional<std::size_t> applicant_of(const std::string& nik) const {
+    for (const auto& a : applicants_)
+      if (a.resident.nik == nik) return a.index;
+    return std::nullopt;
+  }
+
+  // One event, the earliest: a step ending, the office's jobs, or a step
+  // starting (the applicant who can start first). False when nothing is
+  // left to do.
   bool step_all() {
-    if (p_.max_actions && actions_ >= p_.max_actions) return false;
-    std::vector<std::size_t> order;
-    for (const auto& a : applicants_) order.push_back(a.index);
-    std::sort(order.begin(), order.end(), [&](std::size_t x, std::size_t y) { return ready_[x] < ready_[y]; });
-    if (!order.empty() && next_jobs_ <= ready_[order.front()]) {
-      now_ = next_jobs_;
-      next_jobs_ += 5 * 60;
-      jobs();
+    if (p_.max_actions && actions_ >= p_.max_actions && working_.empty()) return false;
+    // Who could start, and when: the later of their readiness and their
+    // officer's (and never before now).
+    std::optional<std::size_t> first;
+    std::int64_t first_at = 0;
+    if (!(p_.max_actions && actions_ >= p_.max_actions)) {
+      for (const auto& a : applicants_) {
+        if (busy_.count(a.index)) continue;
+        const auto v = find(a);
+        const auto who = officer_for(a, v ? &*v : nullptr);
+        if (!who) continue;
+        const std::int64_t at = std::max({now_, ready_[a.index], who->empty() ? 0 : free_[*who]});
+        if (!first || at < first_at) {
+          first = a.index;
+          first_at = at;
+        }
+      }
+    }
+    std::optional<std::int64_t> ends;
+    for (const auto& w : working_) ends = ends ? std::min(*ends, w.at) : w.at;
+    if (ends && (!first || *ends <= first_at) && *ends <= next_jobs_) {
+      finish_work();
       return true;
     }
-    for (const std::size_t i : order) {
-      const Applicant& a = applicants_[i];
+    if (first && first_at < next_jobs_) {
+      const Applicant& a = applicants_[*first];
       try {
-        if (act(a)) {
-          trace(a);
-          return true;
-        }
+        act(a);
       } catch (const Error& e) {
         if (!p_.quiet) std::cerr << "applicant " << a.index << ": " << e.what() << "\n";
         errors_.push_back(e.what());
         if (errors_.size() > 50) throw;
-        ready_[i] += 15 * 60;  // try again later
-        return true;
+        ready_[a.index] = now_ + 15 * 60;  // try again later
       }
+      return true;
     }
-    // Nobody can act now: the jobs may still move someone on.
-    const bool waiting = office_->outbox_pending() > 0 || !office_->applications(AppState::print_ready).empty();
+    // Nobody can start before the jobs are due; with nobody at work and
+    // nothing for the jobs either, the day is over.
+    const bool waiting = first || ends || office_->outbox_pending() > 0 ||
+                         !office_->applications(AppState::print_ready).empty();
     if (!waiting || now_ > kDayStart + 12 * 3600) return false;
     now_ = std::max(now_, next_jobs_);
     next_jobs_ = now_ + 5 * 60;
@@ -447,104 +507,138 @@ class Day {
     held_ = false;
   }
 
-  bool act(const Applicant& a) {
-    const auto v = find(a);
-    const std::string app = v ? v->id : "";
-    const Actor applicant = office_->applicant(a.resident.nik);
-    const bool forgets = uniform(a.index, 2) < p_.rejected_files;
-    const bool typo = !forgets && uniform(a.index, 3) < p_.typos;
-    if (!v) {
-      now_ = ready_[a.index];  // the arrival time
-      ids_[a.resident.nik] = office_->apply(applicant, request(a, !forgets, typo));
-      ++actions_;
-      if (a.index % 7 == 3) {
-        // The help desk: an applicant asks where their file is.
-        const auto id = find(a)->id;
-        office_->add_note(officer("svc2"), id, "applicant called: asked about the appointment");
-      }
-      return true;
-    }
+  // Who does the applicant's next step: an officer's id, "" for the
+  // applicant themself, nothing when there is none to do now (waiting for
+  // consolidation or the printer, another day, or final).
+  std::optional<std::string> officer_for(const Applicant& a, const ApplicationView* v) const {
+    if (!v) return std::string();
     const std::string svc = a.index % 2 ? "svc1" : "svc2";
     switch (v->state) {
       case AppState::submitted:
-        desk(svc, a, SopStep::check_documents, app, [&](const Actor& o) { return office_->check_documents(o, app); });
-        return true;
+      case AppState::documents_checked:
+      case AppState::ready_to_record:
+      case AppState::no_show:
+        return svc;
       case AppState::documents_rejected:
-        if (a.minor) return false;  // under 17 and unmarried: not eligible, the file stays returned
+        if (a.minor) return std::nullopt;  // under 17 and unmarried: not eligible, the file stays returned
+        return std::string();
+      case AppState::biodata_mismatch:
+        return std::string();
+      case AppState::population_checked:
+        return std::string("kasi_pd");
+      case AppState::scheduled:
+        if (v->appointment_day != kToday) return std::nullopt;  // rescheduled: another day
+        return std::string();
+      case AppState::confirmed:
+      case AppState::recapture_needed:
+        if (no_show_now(a, *v)) return svc;
+        return std::string(!rec2_broken_ && a.index % 2 == 0 ? "rekam2" : "rekam1");
+      case AppState::deduplication_answered:
+      case AppState::possible_duplicate:
+      case AppState::cleared:
+        return std::string("kasi_id");
+      case AppState::printed:
+      case AppState::issued:
+        return std::string("cetak1");
+      default:
+        return std::nullopt;
+    }
+  }
+  bool no_show_now(const Applicant& a, const ApplicationView& v) const {
+    return uniform(a.index, 4) < p_.no_shows && v.reasons.empty() && v.state == AppState::confirmed &&
+           !attempts_no_show_.count(a.index);
+  }
+
+  // Starts the applicant's next step (officer_for says who).
+  void act(const Applicant& a) {
+    const auto v = find(a);
+    const std::string app = v ? v->id : "";
+    const std::string nik = a.resident.nik;
+    const bool forgets = uniform(a.index, 2) < p_.rejected_files;
+    const bool typo = !forgets && uniform(a.index, 3) < p_.typos;
+    if (!v) {
+      now_ = std::max(now_, ready_[a.index]);  // the arrival: step 1 was done at home
+      ids_[nik] = office_->apply(office_->applicant(nik), request(a, !forgets, typo));
+      ++actions_;
+      if (a.index % 7 == 3) {
+        // The help desk: an applicant asks where their file is.
+        office_->add_note(officer("svc2"), ids_[nik], "applicant called: asked about the appointment");
+      }
+      trace(a);
+      return;
+    }
+    const std::string svc = a.index % 2 ? "svc1" : "svc2";
+    Office* o_ = office_.get();
+    switch (v->state) {
+      case AppState::submitted:
+        return desk(svc, a, SopStep::check_documents, app, [o_, app](const Actor& o) { o_->check_documents(o, app); });
+      case AppState::documents_rejected:
         ready_[a.index] += 20 * 60;  // home for the family card, and back
-        own(a, SopStep::apply_online);
-        office_->resubmit(applicant, app, request(a, true, false));
-        ready_[a.index] = now_;
-        return true;
+        return own(a, SopStep::apply_online, [this, &a, o_, app, nik] {
+          o_->resubmit(o_->applicant(nik), app, request(a, true, false));
+        });
       case AppState::biodata_mismatch:
         ready_[a.index] += 10 * 60;
-        own(a, SopStep::apply_online);
-        office_->resubmit(applicant, app, request(a, true, false));
-        ready_[a.index] = now_;
-        return true;
+        return own(a, SopStep::apply_online, [this, &a, o_, app, nik] {
+          o_->resubmit(o_->applicant(nik), app, request(a, true, false));
+        });
       case AppState::documents_checked:
-        desk(svc, a, SopStep::check_population, app, [&](const Actor& o) { return office_->check_population(o, app); });
-        return true;
+        return desk(svc, a, SopStep::check_population, app, [o_, app](const Actor& o) { o_->check_population(o, app); });
       case AppState::population_checked:
-        desk("kasi_pd", a, SopStep::validate_data, app, [&](const Actor& o) { return office_->validate_data(o, app); });
-        return true;
+        return desk("kasi_pd", a, SopStep::validate_data, app, [o_, app](const Actor& o) { o_->validate_data(o, app); });
       case AppState::ready_to_record:
-        desk(svc, a, SopStep::send_schedule, app, [&](const Actor& o) { return office_->send_schedule(o, app); });
-        return true;
+        return desk(svc, a, SopStep::send_schedule, app, [o_, app](const Actor& o) { o_->send_schedule(o, app); });
       case AppState::scheduled:
-        if (v->appointment_day != "2026-12-01") return false;  // rescheduled: another day
-        own(a, SopStep::confirm_schedule);
-        office_->confirm_schedule(applicant, app);
-        ready_[a.index] = now_ + 10 * 60;  // to the office, to the recording desk
-        return true;
+        return own(a, SopStep::confirm_schedule, [this, &a, o_, app, nik] {
+          o_->confirm_schedule(o_->applicant(nik), app);
+          ready_[a.index] = now_ + 10 * 60;  // to the office, to the recording desk
+        });
       case AppState::confirmed:
       case AppState::recapture_needed: {
-        if (uniform(a.index, 4) < p_.no_shows && !v->reasons.size() && v->state == AppState::confirmed &&
-            attempts_no_show_.insert(a.index).second) {
-          desk(svc, a, SopStep::send_schedule, app, [&](const Actor& o) { return office_->mark_no_show(o, app); });
-          return true;
+        if (no_show_now(a, *v)) {
+          attempts_no_show_.insert(a.index);
+          return desk(svc, a, SopStep::send_schedule, app, [o_, app](const Actor& o) { o_->mark_no_show(o, app); });
         }
         const bool rec2 = !rec2_broken_ && a.index % 2 == 0;
         const std::string station = rec2 ? "REC2" : "REC1";
-        const std::string rekam = rec2 ? "rekam2" : "rekam1";
         int attempt = 0;
         for (const auto& e : office_->history(app)) attempt += e.action == "record_biometrics";
-        const PersonRecord rec = capture(a, attempt);
-        const ColorImage photo = photo_for(photos_, a.index);
-        desk(rekam, a, SopStep::record_biometrics, app,
-             [&](const Actor& o) { return office_->record_biometrics(o, app, station, rec, photo); });
-        return true;
+        auto rec = std::make_shared<PersonRecord>(capture(a, attempt));
+        auto photo = std::make_shared<ColorImage>(photo_for(photos_, a.index));
+        return desk(rec2 ? "rekam2" : "rekam1", a, SopStep::record_biometrics, app,
+                    [o_, app, station, rec, photo](const Actor& o) { o_->record_biometrics(o, app, station, *rec, *photo); });
       }
       case AppState::no_show:
         // Rescheduled for the next working day: the file stays open tonight.
-        desk(svc, a, SopStep::send_schedule, app, [&](const Actor& o) { return office_->send_schedule(o, app, "2026-12-02"); });
-        return true;
+        return desk(svc, a, SopStep::send_schedule, app,
+                    [o_, app](const Actor& o) { o_->send_schedule(o, app, kTomorrow); });
       case AppState::deduplication_answered:
-        desk("kasi_id", a, SopStep::check_deduplication, app, [&](const Actor& o) { return office_->check_deduplication(o, app); });
-        return true;
+        return desk("kasi_id", a, SopStep::check_deduplication, app,
+                    [o_, app](const Actor& o) { o_->check_deduplication(o, app); });
       case AppState::possible_duplicate: {
         // The section head compares the prints and faces side by side: the
         // truth (the generator's plan) stands for what they see.
-        const std::string linked = a.mated ? mate_nik(a) : "";
-        desk("kasi_id", a, SopStep::check_deduplication, app, [&](const Actor& o) {
-          return a.mated ? office_->adjudicate(o, app, true, linked)
-                         : office_->adjudicate(o, app, false, "prints and faces differ on inspection");
+        const bool mated = a.mated;
+        const std::string linked = mated ? mate_nik(a) : "";
+        return desk("kasi_id", a, SopStep::check_deduplication, app, [o_, app, mated, linked](const Actor& o) {
+          if (mated) {
+            o_->adjudicate(o, app, true, linked);
+          } else {
+            o_->adjudicate(o, app, false, "prints and faces differ on inspection");
+          }
         });
-        return true;
       }
       case AppState::cleared:
-        desk("kasi_id", a, SopStep::verify_print_request, app, [&](const Actor& o) { return office_->verify_print_request(o, app); });
-        return true;
+        return desk("kasi_id", a, SopStep::verify_print_request, app,
+                    [o_, app](const Actor& o) { o_->verify_print_request(o, app); });
       case AppState::printed: {
-        PersonRecord finger = capture_pickup(a);
-        desk("cetak1", a, SopStep::hand_over, app, [&](const Actor& o) { return office_->hand_over(o, app, finger); });
-        return true;
+        auto finger = std::make_shared<PersonRecord>(capture_pickup(a));
+        return desk("cetak1", a, SopStep::hand_over, app, [o_, app, finger](const Actor& o) { o_->hand_over(o, app, *finger); });
       }
       case AppState::issued:
-        desk("cetak1", a, SopStep::hand_over, app, [&](const Actor& o) { return office_->close(o, app); });
-        return true;
+        return desk("cetak1", a, SopStep::hand_over, app, [o_, app](const Actor& o) { o_->close(o, app); });
       default:
-        return false;
+        throw std::logic_error("simulation: no step to start for " + app + " in " + std::string(to_string(v->state)));
     }
   }
 
@@ -695,6 +789,8 @@ class Day {
   std::int64_t next_jobs_ = kDayStart;
   std::vector<std::int64_t> ready_;           // per applicant: when they can take their next step
   std::map<std::string, std::int64_t> free_;  // per officer: when they are free
+  std::vector<Work> working_;                 // steps under way
+  std::set<std::size_t> busy_;                // applicants in a step under way
   std::size_t actions_ = 0;
   bool rec2_broken_ = false, held_ = false;
 };
