@@ -31,32 +31,16 @@ std::string attr(const PersonRecord& r, const char* k) {
   return v ? *v : "";
 }
 
+// The test's residents carry a family-card number of their own.
 Resident resident_of(const PersonRecord& r) {
-  Resident x;
-  x.nik = attr(r, "nik");
+  Resident x = resident_from_record(r);
   x.family_card = "32" + x.nik.substr(2, 12) + "99";
-  x.name = attr(r, "name");
-  x.birth_place = attr(r, "birth_place");
-  x.birth_date = attr(r, "birth_date");
-  x.sex = attr(r, "sex");
-  x.address = attr(r, "address");
-  x.rt_rw = attr(r, "rt_rw");
-  x.village = attr(r, "village");
-  x.district = attr(r, "district");
-  x.regency = attr(r, "regency");
-  x.province = attr(r, "province");
-  x.religion = attr(r, "religion");
-  x.marital_status = attr(r, "marital_status");
-  x.occupation = attr(r, "occupation");
-  x.blood_type = attr(r, "blood_type");
   return x;
 }
 
 ApplyRequest request_of(const Resident& r) {
   ApplyRequest q;
-  q.form = {r.nik,     r.family_card, r.name,     r.birth_place, r.birth_date, r.sex,
-            r.address, r.rt_rw,       r.village,  r.district,    r.regency,    r.province,
-            r.religion, r.marital_status, r.occupation, r.blood_type};
+  q.form = form_of(r);
   q.documents = {{DocumentKind::f102_form, pdf()}, {DocumentKind::family_card, png()},
                  {DocumentKind::birth_certificate, pdf()}};
   return q;

@@ -3,10 +3,12 @@
 // acts as `--as ID`, with the password in $TUNGGAL_PASSWORD or the first
 // line of --password-file; the role each step needs is checked by the
 // office, on its side.
+#include <algorithm>
 #include <cstdlib>
 #include <fstream>
 #include <iomanip>
 #include <iostream>
+#include <tuple>
 
 #include "commands.h"
 #include "json_out.h"
@@ -60,15 +62,8 @@ void print_view(const ApplicationView& v) {
 }
 
 ApplyRequest request_from(const std::string& record_path, const std::vector<std::string>& documents) {
-  const PersonRecord r = decode_person_record(read_file(record_path, kMaxTemplateBytes));
-  const auto get = [&](const char* k) {
-    const std::string* v = r.attribute(k);
-    return v ? *v : std::string();
-  };
   ApplyRequest q;
-  q.form = {get("nik"),     get("family_card"), get("name"),     get("birth_place"), get("birth_date"), get("sex"),
-            get("address"), get("rt_rw"),       get("village"),  get("district"),    get("regency"),    get("province"),
-            get("religion"), get("marital_status"), get("occupation"), get("blood_type")};
+  q.form = form_of(resident_from_record(decode_person_record(read_file(record_path, kMaxTemplateBytes))));
   for (const auto& d : documents) {
     const auto eq = d.find('=');
     const auto kind = eq == std::string::npos ? std::nullopt : document_kind_from_string(d.substr(0, eq));
@@ -230,6 +225,156 @@ Runner add_office(CLI::App& app) {
       return 0;
     });
   }
+  // Configuration: who does which step, stations, blanks, holidays (the
+  // office checks the administrator's role on its side).
+  const auto config = [&](CLI::App* parent, const char* name, const char* help,
+                          std::function<void(CLI::App*)> options, std::function<void(Office&, const Actor&)> body) {
+    auto a = std::make_shared<OfficeArgs>();
+    auto* c = parent->add_subcommand(name, help);
+    add_auth(c, *a, false);
+    options(c);
+    verbs.emplace_back(c, [a, body] {
+      auto off = open_store(*a);
+      body(*off, off->authenticate(a->as, password_of(*a)));
+      return 0;
+    });
+  };
+  {
+    auto o = std::make_shared<std::pair<int, std::string>>(0, "");
+    config(office, "role", "Set the role that does a step (administrator; defaults in the README)",
+           [o](CLI::App* c) {
+             c->add_option("--step", o->first, "Step 1-11")->required()->check(CLI::Range(1, 11));
+             c->add_option("--role", o->second, "The role")->required();
+           },
+           [o](Office& off, const Actor& w) {
+             const auto role = role_from_string(o->second);
+             if (!role) throw Error(ErrorCode::invalid_argument, "unknown role " + o->second);
+             off.set_step_role(w, static_cast<SopStep>(o->first), *role);
+             std::cout << "step " << o->first << " is done by " << o->second << "\n";
+           });
+  }
+  {
+    auto* station = office->add_subcommand("station", "Recording and printing stations");
+    station->require_subcommand(1);
+    auto st = std::make_shared<Station>();
+    auto kind = std::make_shared<std::string>("recording");
+    config(station, "add", "Add a station (administrator)",
+           [st, kind](CLI::App* c) {
+             c->add_option("--id", st->id, "The station's id")->required();
+             c->add_option("--kind", *kind, "recording or printing")->capture_default_str();
+             c->add_option("--capacity", st->daily_capacity, "Recordings per day")->capture_default_str();
+             c->add_option("--queue", st->printer_queue, "Printing: the CUPS queue (none: PDFs only)");
+           },
+           [st, kind](Office& off, const Actor& w) {
+             if (*kind != "recording" && *kind != "printing")
+               throw Error(ErrorCode::invalid_argument, "--kind is recording or printing, not " + *kind);
+             st->kind = *kind == "printing" ? Station::Kind::printing : Station::Kind::recording;
+             off.add_station(w, *st);
+             std::cout << *kind << " station " << st->id << " added\n";
+           });
+    auto sv = std::make_shared<std::array<std::string, 2>>();  // id, reason
+    auto back = std::make_shared<bool>(false);
+    config(station, "service", "Take a station out of service (--out REASON) or back (--in)",
+           [sv, back](CLI::App* c) {
+             c->add_option("--id", (*sv)[0], "The station")->required();
+             auto* out = c->add_option("--out", (*sv)[1], "Out of service, and why");
+             auto* in = c->add_flag("--in", *back, "Back in service");
+             out->excludes(in);
+           },
+           [sv, back](Office& off, const Actor& w) {
+             if (!*back && (*sv)[1].empty()) throw Error(ErrorCode::invalid_argument, "station service: --out REASON or --in");
+             off.set_station_in_service(w, (*sv)[0], *back, (*sv)[1]);
+             std::cout << "station " << (*sv)[0] << (*back ? " in service\n" : " out of service: " + (*sv)[1] + "\n");
+           });
+    auto sync = std::make_shared<std::pair<std::string, std::int64_t>>("", 0);
+    config(station, "sync", "A recording station reports it synchronised with consolidation, and its free disk",
+           [sync](CLI::App* c) {
+             c->add_option("--id", sync->first, "The station")->required();
+             c->add_option("--free-disk-mb", sync->second, "Free disk (MB)")->required();
+           },
+           [sync](Office& off, const Actor& w) {
+             off.station_sync(w, sync->first, sync->second);
+             std::cout << "station " << sync->first << " synchronised, " << sync->second << " MB free\n";
+           });
+    auto list_args = std::make_shared<OfficeArgs>();
+    auto* ls = station->add_subcommand("list", "Stations: service, capacity, blanks, last synchronisation");
+    add_auth(ls, *list_args, false);
+    verbs.emplace_back(ls, [list_args] {
+      auto off = open_store(*list_args);
+      off->authenticate(list_args->as, password_of(*list_args));
+      const auto blanks = off->blanks_left();
+      for (const auto& x : off->stations()) {
+        std::cout << x.id << " " << (x.kind == Station::Kind::printing ? "printing" : "recording") << " "
+                  << (x.in_service ? "in service" : "OUT OF SERVICE (" + x.out_of_service_reason + ")");
+        if (x.kind == Station::Kind::recording) std::cout << ", " << x.daily_capacity << " a day";
+        const auto b = blanks.find(x.id);
+        if (x.kind == Station::Kind::printing) std::cout << ", " << (b == blanks.end() ? 0 : b->second) << " blanks";
+        std::cout << "\n";
+      }
+      return 0;
+    });
+  }
+  {
+    auto* stock = office->add_subcommand("stock", "Blank cards");
+    stock->require_subcommand(1);
+    auto sk = std::make_shared<std::tuple<std::string, std::string, int, int>>("", "", 1, 0);
+    config(stock, "add", "Blanks for a printer, serials PREFIX + number (administrator)",
+           [sk](CLI::App* c) {
+             c->add_option("--printer", std::get<0>(*sk), "The printing station")->required();
+             c->add_option("--prefix", std::get<1>(*sk), "Serial prefix, e.g. KTP26")->required();
+             c->add_option("--first", std::get<2>(*sk), "First serial number")->capture_default_str();
+             c->add_option("--count", std::get<3>(*sk), "How many")->required()->check(CLI::Range(1, 1000000));
+           },
+           [sk](Office& off, const Actor& w) {
+             const auto& [printer, prefix, first, count] = *sk;
+             off.add_stock(w, printer, prefix, first, count);
+             std::cout << count << " blanks added to " << printer << "; " << off.blanks_left()[printer] << " left\n";
+           });
+  }
+  {
+    auto* holiday = office->add_subcommand("holiday", "Days the office is closed");
+    holiday->require_subcommand(1);
+    auto day = std::make_shared<std::string>();
+    config(holiday, "add", "A holiday (administrator): no appointments that day",
+           [day](CLI::App* c) { c->add_option("--day", *day, "YYYY-MM-DD")->required(); },
+           [day](Office& off, const Actor& w) {
+             off.add_holiday(w, *day);
+             std::cout << "holiday " << *day << " added\n";
+           });
+  }
+  {
+    auto printer = std::make_shared<std::string>();
+    config(office, "bulk-print", "Step 10 for every print-ready record (card printing officer)",
+           [printer](CLI::App* c) { c->add_option("--printer", *printer, "Printing station")->required(); },
+           [printer](Office& off, const Actor& w) {
+             for (const auto& [id, r] : off.bulk_print(w, *printer))
+               std::cout << id << ": " << (r.held ? "held (" + r.message + ")" : std::string(sdk::to_string(r.outcome)))
+                         << (r.serial.empty() ? "" : ", blank " + r.serial) << "\n";
+           });
+  }
+  {
+    auto population = std::make_shared<std::string>();
+    config(office, "import-residents", "The population database from generated people (administrator; tunggal gen)",
+           [population](CLI::App* c) { c->add_option("--population", *population, "A population folder (its records/)")->required(); },
+           [population](Office& off, const Actor& w) {
+             std::vector<Resident> residents;
+             std::vector<std::filesystem::path> files;
+             for (const auto& e : std::filesystem::directory_iterator(std::filesystem::path(*population) / "records"))
+               if (e.path().extension() == ".tgr") files.push_back(e.path());
+             std::sort(files.begin(), files.end());
+             for (const auto& f : files) residents.push_back(resident_from_record(decode_person_record(read_file(f, kMaxTemplateBytes))));
+             off.import_residents(w, residents);
+             std::cout << residents.size() << " residents imported\n";
+           });
+  }
+  config(office, "jobs", "The office's jobs (any officer): waiting captures to consolidation, overdue flagged",
+         [](CLI::App*) {},
+         [](Office& off, const Actor&) {
+           const std::size_t sent = off.process_outbox();
+           const auto overdue = off.escalate_overdue();
+           std::cout << sent << " captures answered by consolidation, " << off.outbox_pending() << " waiting; "
+                     << overdue.size() << " applications overdue (escalated)\n";
+         });
   // show and list
   {
     auto a = std::make_shared<OfficeArgs>();
@@ -308,6 +453,7 @@ Runner add_office(CLI::App& app) {
     std::string record, photo, station, day, printer, reason, linked, finger, text;
     std::vector<std::string> documents;
     bool duplicate = false;
+    int rc = 0;  // a step the office refused on its merits (e.g. the finger at pickup): exit 1
   };
   const auto step = [&](const char* name, const char* help,
                         std::function<ApplicationView(Office&, const Actor&, StepArgs&)> body,
@@ -321,7 +467,7 @@ Runner add_office(CLI::App& app) {
       const Actor who = off->authenticate(a->o.as, password_of(a->o));
       off->take(who, a->o.application);
       print_view(body(*off, who, *a));
-      return 0;
+      return a->rc;
     });
   };
   step("check-documents", "Step 2: the files (service officer)",
@@ -371,11 +517,22 @@ Runner add_office(CLI::App& app) {
   step("hand-over", "Step 11: the card to the applicant, their finger verified (card printing officer)",
        [](Office& o, const Actor& w, StepArgs& a) {
          PersonRecord finger;
+         const auto bytes = read_file(a.finger, kMaxTemplateBytes);
+         if (bytes.size() >= 4 && std::equal(bytes.begin(), bytes.begin() + 4, "TGPR")) {
+           finger = decode_person_record(bytes);  // a person record: its fingers
+           finger.face.reset();
+           finger.attributes.clear();
+         } else {
+           finger.fingers = sdk::load_template_file(a.finger).views;
+         }
          finger.id = "pickup";
-         finger.fingers = sdk::load_template_file(a.finger).views;
-         return o.hand_over(w, a.o.application, finger);
+         auto v = o.hand_over(w, a.o.application, finger);
+         if (v.state != AppState::issued) a.rc = 1;
+         return v;
        },
-       [](CLI::App* c, StepArgs& a) { c->add_option("--finger", a.finger, "The applicant's finger (a template)")->required(); });
+       [](CLI::App* c, StepArgs& a) {
+         c->add_option("--finger", a.finger, "The applicant's finger: a template, or a person record (.tgr)")->required();
+       });
   step("close", "Step 12: done (card printing officer)",
        [](Office& o, const Actor& w, StepArgs& a) { return o.close(w, a.o.application); });
 

@@ -48,38 +48,7 @@ struct Applicant {
   bool minor = false;
 };
 
-std::string attr(const PersonRecord& r, const char* k) {
-  const std::string* v = r.attribute(k);
-  return v ? *v : "";
-}
-
-Resident resident_of(const PersonRecord& r) {
-  Resident x;
-  x.nik = attr(r, "nik");
-  x.family_card = x.nik.substr(0, 6) + "0101" + x.nik.substr(12, 4) + "99";
-  x.name = attr(r, "name");
-  x.birth_place = attr(r, "birth_place");
-  x.birth_date = attr(r, "birth_date");
-  x.sex = attr(r, "sex");
-  x.address = attr(r, "address");
-  x.rt_rw = attr(r, "rt_rw");
-  x.village = attr(r, "village");
-  x.district = attr(r, "district");
-  x.regency = attr(r, "regency");
-  x.province = attr(r, "province");
-  x.religion = attr(r, "religion");
-  x.marital_status = attr(r, "marital_status");
-  x.occupation = attr(r, "occupation");
-  x.blood_type = attr(r, "blood_type");
-  return x;
-}
-
-ApplicantForm form_of(const Resident& r) {
-  return {r.nik,     r.family_card, r.name,     r.birth_place, r.birth_date, r.sex,
-          r.address, r.rt_rw,       r.village,  r.district,    r.regency,    r.province,
-          r.religion, r.marital_status, r.occupation, r.blood_type};
-}
-
+// A scanned document, as the portal stores it (a PDF by its content).
 std::vector<std::uint8_t> document(const std::string& what, std::size_t i) {
   const std::string text = "%PDF-1.4\n% " + what + " of applicant " + std::to_string(i) + "\n";
   return {text.begin(), text.end()};
@@ -202,7 +171,7 @@ class Day {
       const auto demo = datasets::make_demographics(pp.seed ^ r.person, r.nik_key, r.nik_serial);
       PersonRecord tmp;
       tmp.attributes = demo.attributes();
-      Resident res = resident_of(tmp);
+      Resident res = resident_from_record(tmp);
       if (r.probe) {
         Applicant a;
         a.index = ai++;

@@ -1630,4 +1630,22 @@ std::size_t Office::outbox_pending() const {
   return static_cast<std::size_t>(s.integer(0));
 }
 
+Resident resident_from_record(const PersonRecord& record) {
+  const auto get = [&](const char* k) {
+    const std::string* v = record.attribute(k);
+    return v ? *v : std::string();
+  };
+  Resident x{get("nik"),      get("family_card"), get("name"),     get("birth_place"), get("birth_date"), get("sex"),
+             get("address"),  get("rt_rw"),       get("village"),  get("district"),    get("regency"),    get("province"),
+             get("religion"), get("marital_status"), get("occupation"), get("blood_type")};
+  if (x.family_card.empty() && x.nik.size() == 16) x.family_card = x.nik.substr(0, 6) + "0101" + x.nik.substr(12, 4) + "99";
+  return x;
+}
+
+ApplicantForm form_of(const Resident& r) {
+  return {r.nik,     r.family_card, r.name,     r.birth_place, r.birth_date, r.sex,
+          r.address, r.rt_rw,       r.village,  r.district,    r.regency,    r.province,
+          r.religion, r.marital_status, r.occupation, r.blood_type};
+}
+
 }  // namespace tunggal::workflow

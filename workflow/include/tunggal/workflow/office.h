@@ -280,6 +280,14 @@ class Office {
   std::unique_ptr<Impl> impl_;
 };
 
+// A resident from a person record's demographic attributes (as `tunggal
+// gen` writes them: nik, name, birth_place, ...). A record without a
+// family-card number gets one derived from the NIK (the region, the
+// serial), the same every time.
+Resident resident_from_record(const PersonRecord& record);
+// The form an applicant would type from their own data.
+ApplicantForm form_of(const Resident& resident);
+
 // Checks a NIK against its rules: 16 digits, a province code that exists,
 // regency and district codes not 00, a birth date that exists (40 added to
 // the day for women), serial 0001-9999. Returns the problem ("" when fine).
