@@ -1269,6 +1269,20 @@ PrintAttempt Office::print_card(const Actor& a, const std::string& id, const std
       out.message = "printer " + printer + " is out of service (" + st.out_of_service_reason + "): the card waits";
       return false;
     }
+    // A print cut short by a crash (the blank reserved, no outcome): whether
+    // that card came out is unknown, so its blank counts as spoiled (the
+    // officer destroys whatever is in the tray) and the card is printed anew.
+    {
+      auto stale = impl_->db.prepare("SELECT serial FROM stock WHERE application=? AND state='printing'");
+      stale.bind(1, id);
+      std::vector<std::string> cut;
+      while (stale.step()) cut.push_back(stale.text(0));
+      for (const auto& old : cut) {
+        impl_->db.prepare("UPDATE stock SET state='spoiled', at=? WHERE serial=?").bind(1, impl_->now()).bind(2, old).run();
+        impl_->audit(a, id, "print_interrupted", to_string(app.state), to_string(app.state),
+                     {{"serial", old}, {"blank", "spoiled"}, {"why", "a print cut short: its outcome is unknown"}});
+      }
+    }
     auto b = impl_->db.prepare("SELECT serial FROM stock WHERE printer=? AND state='blank' ORDER BY serial LIMIT 1");
     b.bind(1, printer);
     if (!b.step()) {
