@@ -54,6 +54,16 @@ execute_process(COMMAND ${TUNGGAL} office report --store ${WORK}/day --png ${WOR
 if(NOT rc EQUAL 0 OR NOT out MATCHES "\\| 7 \\| record biometrics \\|" OR NOT EXISTS ${WORK}/sla.png)
   message(FATAL_ERROR "report: ${rc} ${out} ${err}")
 endif()
+# Every adjudication was made with its sheet in front of the section head:
+# one PNG per adjudicated application, each looked at (audited) first.
+execute_process(COMMAND ${PYTHON} -c "import sqlite3,sys; d=sqlite3.connect(sys.argv[1]); print(d.execute(\"SELECT count(DISTINCT application) FROM audit WHERE action='adjudicate'\").fetchone()[0], d.execute(\"SELECT count(*) FROM audit a WHERE action='adjudicate' AND NOT EXISTS (SELECT 1 FROM audit b WHERE b.application=a.application AND b.action='adjudication_sheet' AND b.seq<a.seq)\").fetchone()[0])"
+                        ${WORK}/day/office.db RESULT_VARIABLE rc OUTPUT_VARIABLE counts ERROR_VARIABLE err)
+string(STRIP "${counts}" counts)
+file(GLOB sheets ${WORK}/day/adjudication/*.png)
+list(LENGTH sheets nsheets)
+if(NOT rc EQUAL 0 OR nsheets LESS 1 OR NOT counts MATCHES "^${nsheets} 0$")
+  message(FATAL_ERROR "adjudications (count, without a sheet first) '${counts}' against ${nsheets} sheets: ${err}")
+endif()
 # Someone edits the register book: entry 20 now says another officer did it.
 execute_process(COMMAND ${PYTHON} -c "import sqlite3,sys; d=sqlite3.connect(sys.argv[1]); d.execute(\"UPDATE audit SET actor='intruder' WHERE seq=20\"); d.commit()"
                         ${WORK}/day/office.db RESULT_VARIABLE rc ERROR_VARIABLE err)

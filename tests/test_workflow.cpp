@@ -9,6 +9,8 @@
 #include <random>
 #include <set>
 
+#include <opencv2/imgcodecs.hpp>
+
 #include "gallery_support.h"
 #include "tunggal/error.h"
 #include "tunggal/workflow/office.h"
@@ -44,6 +46,16 @@ ApplyRequest request_of(const Resident& r) {
   q.documents = {{DocumentKind::f102_form, pdf()}, {DocumentKind::family_card, png()},
                  {DocumentKind::birth_certificate, pdf()}};
   return q;
+}
+
+// A finger image of one grey level (which a resized cell keeps, so the
+// sheet's cells can be read back).
+GrayImage flat_finger(std::uint8_t level) {
+  GrayImage g;
+  g.width = 300;
+  g.height = 400;
+  g.pixels.assign(300 * 400, level);
+  return g;
 }
 
 ColorImage photo() {
@@ -99,7 +111,7 @@ class OfficeTest : public ::testing::Test {
     throw std::runtime_error("no adult");
   }
   // Runs an application from the form to the gallery; returns its id.
-  std::string to_recorded(const PersonRecord& person) {
+  std::string to_recorded(const PersonRecord& person, const FingerImages& images = {}) {
     const Resident r = resident_of(person);
     const Actor applicant = office_->applicant(r.nik);
     const std::string id = office_->apply(applicant, request_of(r));
@@ -110,7 +122,7 @@ class OfficeTest : public ::testing::Test {
     office_->confirm_schedule(applicant, id);
     PersonRecord capture = person;
     capture.attributes.clear();
-    const auto v = act("rekam", id, [&](const Actor& a) { return office_->record_biometrics(a, id, "REC1", capture, photo()); });
+    const auto v = act("rekam", id, [&](const Actor& a) { return office_->record_biometrics(a, id, "REC1", capture, photo(), images); });
     EXPECT_EQ(v.state, AppState::awaiting_consolidation) << (v.reasons.empty() ? "" : v.reasons[0]);
     return id;
   }
@@ -358,6 +370,72 @@ TEST_F(OfficeTest, APlantedDuplicateIsAdjudicatedAndTheNetworkOutageLosesNothing
   EXPECT_EQ(decided.linked_nik, attr(enrolled, "nik"));
   EXPECT_FALSE(office_->session().contains(id));  // a duplicate does not join the gallery
   EXPECT_THROW(office_->take(as("kasi_id"), id), Error);  // final
+}
+
+TEST_F(OfficeTest, TheAdjudicationSheetShowsTheCaptureBesideEachCandidate) {
+  const auto& [probe_id, mate_id] = *pop_.mate.begin();
+  const PersonRecord& enrolled = *std::find_if(pop_.gallery.begin(), pop_.gallery.end(), [&](const auto& g) { return g.id == mate_id; });
+  const PersonRecord& again = *std::find_if(pop_.probes.begin(), pop_.probes.end(), [&](const auto& p) { return p.id == probe_id; });
+  office_->session().enrol(enrolled);
+  // The capture's images: one grey level per finger; the enrolled
+  // person's, kept as a reference, other levels.
+  FingerImages mine, theirs;
+  for (std::size_t k = 0; k < again.fingers.size(); ++k)
+    mine[again.fingers[k].position] = flat_finger(static_cast<std::uint8_t>(40 + 10 * k));
+  for (std::size_t k = 0; k < enrolled.fingers.size(); ++k)
+    theirs[enrolled.fingers[k].position] = flat_finger(static_cast<std::uint8_t>(200 - 10 * k));
+  // Refused, nothing kept: a name that climbs out of the vault, a wrong
+  // role, an image whose pixels do not add up.
+  EXPECT_THROW(office_->keep_reference_images(*admin_, "../escape", "x", photo(), theirs), Error);
+  EXPECT_THROW(office_->keep_reference_images(as("kasi_id"), enrolled.id, "x", photo(), theirs), Error);
+  FingerImages bad = theirs;
+  bad.begin()->second.pixels.resize(10);
+  EXPECT_THROW(office_->keep_reference_images(*admin_, enrolled.id, "x", photo(), bad), Error);
+  office_->keep_reference_images(*admin_, enrolled.id, "the enrolled one", photo(), theirs);
+
+  const std::string id = to_recorded(again, mine);
+  office_->process_outbox();
+  ASSERT_EQ(office_->application(id).candidates.front().ref, enrolled.id);
+  const auto png = dir_ / "sheet.png";
+  // Only the role of step 8 looks, and the look is audited.
+  const auto entries = office_->verify_audit().entries;
+  EXPECT_THROW(office_->adjudication_sheet(as("svc"), id, png), Error);
+  EXPECT_FALSE(std::filesystem::exists(png));
+  EXPECT_EQ(office_->verify_audit().entries, entries);
+  const auto sheet = office_->adjudication_sheet(as("kasi_id"), id, png);
+  EXPECT_EQ(office_->verify_audit().entries, entries + 1);
+  EXPECT_EQ(office_->history(id).back().action, "adjudication_sheet");
+  EXPECT_GE(sheet.candidates, 1u);
+  EXPECT_GE(sheet.candidates_with_images, 1u);
+  EXPECT_EQ(std::filesystem::status(png).permissions() & std::filesystem::perms::all,
+            std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+  // Read back: row 0 the capture, row 1 the first candidate; the face, then
+  // one column per captured position. Each finger cell's centre is that
+  // finger's level, the capture's and the candidate's side by side.
+  const cv::Mat m = cv::imread(png.string(), cv::IMREAD_GRAYSCALE);
+  ASSERT_FALSE(m.empty());
+  const int label = 250, cell_w = 170, cell_h = 210, header = 28;
+  EXPECT_EQ(m.cols, label + cell_w * static_cast<int>(1 + mine.size()));
+  EXPECT_EQ(m.rows, header + cell_h * static_cast<int>(1 + sheet.candidates));
+  int col = 1;
+  for (const auto& [pos, img] : mine) {
+    const int x = label + col * cell_w + cell_w / 2;
+    EXPECT_NEAR(m.at<std::uint8_t>(header + cell_h / 2, x), img.pixels[0], 2) << to_string(pos);
+    const auto it = theirs.find(pos);
+    if (it != theirs.end()) {
+      EXPECT_NEAR(m.at<std::uint8_t>(header + cell_h + cell_h / 2, x), it->second.pixels[0], 2);
+    }
+    ++col;
+  }
+  // No candidates, no sheet.
+  const std::string other = to_recorded(adult(1));
+  EXPECT_THROW(office_->adjudication_sheet(as("kasi_id"), other, dir_ / "none.png"), Error);
+  // An image of a finger the capture does not hold is refused at step 7.
+  FingerImages stray;
+  stray[FingerPosition::left_little] = flat_finger(9);
+  PersonRecord one = adult(2);
+  std::erase_if(one.fingers, [](const FingerTemplate& f) { return f.position == FingerPosition::left_little; });
+  EXPECT_THROW(to_recorded(one, stray), Error);
 }
 
 TEST_F(OfficeTest, StockHoldsSpoiledCardsAndReprints) {

@@ -401,6 +401,23 @@ Runner add_office(CLI::App& app) {
   }
   {
     auto a = std::make_shared<OfficeArgs>();
+    auto out = std::make_shared<std::string>();
+    auto* c = office->add_subcommand("adjudication-sheet",
+                                     "Step 8: the capture beside each candidate, face and finger images with the scores, "
+                                     "as a PNG (section head, identity)");
+    add_auth(c, *a, true);
+    c->add_option("--out", *out, "The PNG to write")->required();
+    verbs.emplace_back(c, [a, out] {
+      auto off = open_store(*a);
+      const Actor who = off->authenticate(a->as, password_of(*a));
+      const auto s = off->adjudication_sheet(who, a->application, *out);
+      std::cout << "adjudication sheet: " << s.candidates << " candidates (" << s.candidates_with_images
+                << " with images held here) -> " << s.png.string() << "\n";
+      return 0;
+    });
+  }
+  {
+    auto a = std::make_shared<OfficeArgs>();
     auto state = std::make_shared<std::string>();
     auto* c = office->add_subcommand("list", "Applications, optionally in one state");
     add_auth(c, *a, false);

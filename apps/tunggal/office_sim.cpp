@@ -54,9 +54,15 @@ std::vector<std::uint8_t> document(const std::string& what, std::size_t i) {
   return {text.begin(), text.end()};
 }
 
-// A photo for the card: the shared faces in turn, or a drawn one.
-ColorImage photo_for(const std::vector<std::filesystem::path>& photos, std::size_t i) {
-  if (!photos.empty()) return read_color_image(photos[i % photos.size()]);
+// A photo for the card: one of the shared faces' subjects (a folder) per
+// person, a different image of them per capture; or a drawn one.
+ColorImage photo_for(const std::vector<std::vector<std::filesystem::path>>& subjects, std::uint64_t person,
+                     int capture) {
+  const std::size_t i = static_cast<std::size_t>(person);
+  if (!subjects.empty()) {
+    const auto& s = subjects[i % subjects.size()];
+    return read_color_image(s[static_cast<std::size_t>(capture) % s.size()]);
+  }
   ColorImage p;
   p.width = 92;
   p.height = 112;
@@ -115,9 +121,13 @@ class Day {
     plan_ = datasets::plan_population(pp);
     pp_ = pp;
     if (!p_.photos.empty() && std::filesystem::is_directory(p_.photos)) {
+      std::map<std::filesystem::path, std::vector<std::filesystem::path>> by_folder;
       for (const auto& e : std::filesystem::recursive_directory_iterator(p_.photos))
-        if (e.is_regular_file() && datasets::is_image_file(e.path())) photos_.push_back(e.path());
-      std::sort(photos_.begin(), photos_.end());
+        if (e.is_regular_file() && datasets::is_image_file(e.path())) by_folder[e.path().parent_path()].push_back(e.path());
+      for (auto& [folder, files] : by_folder) {
+        std::sort(files.begin(), files.end());
+        photos_.push_back(std::move(files));
+      }
     }
     // Who is whom (ground truth, from the plan).
     std::map<std::uint64_t, std::string> enrolled_record;
@@ -215,6 +225,8 @@ class Day {
 
   // Yesterday's gallery: everyone enrolled before the day, from rendered
   // prints through the same extraction as the desk's.
+  // Their images are kept as references, as the consolidation center's
+  // repository would serve them to an adjudicator.
   void enrol_gallery() {
     auto& session = office_->session();
     std::vector<const datasets::RecordPlan*> todo;
@@ -225,16 +237,26 @@ class Day {
     for (std::size_t from = 0; from < todo.size(); from += 64) {
       const std::size_t to = std::min(todo.size(), from + 64);
       std::vector<PersonRecord> batch(to - from);
+      std::vector<FingerImages> images(to - from);
+      std::vector<std::string> labels(to - from);
       tbb::parallel_for(from, to, [&](std::size_t k) {
         auto g = datasets::generate_record(pp_, *todo[k]);
         PersonRecord& rec = batch[k - from];
         rec.id = todo[k]->record_id;
         for (std::size_t f = 0; f < g.images.size() && static_cast<int>(rec.fingers.size()) < p_.fingers; ++f) {
           auto smp = session.extract_finger(g.images[f], g.record.fingers[f].position);
-          if (!smp.finger.minutiae.empty()) rec.fingers.push_back(std::move(smp.finger));
+          if (smp.finger.minutiae.empty()) continue;
+          images[k - from][smp.finger.position] = g.images[f];
+          rec.fingers.push_back(std::move(smp.finger));
         }
         rec.face = g.record.face;
+        const Resident res = resident_from_record(g.record);
+        labels[k - from] = res.name + ", NIK " + res.nik;
       });
+      for (std::size_t k = 0; k < batch.size(); ++k)
+        if (!batch[k].fingers.empty())
+          office_->keep_reference_images(*admin_, batch[k].id, labels[k], photo_for(photos_, todo[from + k]->person, 0),
+                                         images[k]);
       std::erase_if(batch, [](const PersonRecord& r) { return r.fingers.empty(); });
       session.enrol(std::span<const PersonRecord>(batch));
     }
@@ -326,7 +348,11 @@ class Day {
   }
 
   // The person's prints through the virtual reader, the ten-print way.
-  PersonRecord capture(const Applicant& a, int attempt) {
+  struct Captured {
+    PersonRecord record;
+    FingerImages images;
+  };
+  Captured capture(const Applicant& a, int attempt) {
     datasets::RecordPlan plan = a.plan;
     plan.capture += 10 * attempt;  // a recapture is a new touch
     auto g = datasets::generate_record(pp_, plan);
@@ -348,7 +374,7 @@ class Day {
     }
     PersonRecord r = tp.record(a.plan.record_id);
     r.face = g.record.face;  // synthetic face embeddings (no face images are generated)
-    return r;
+    return {std::move(r), tp.images()};
   }
 
   // The office's jobs every five minutes: the outbox to consolidation, and
@@ -572,10 +598,11 @@ class Day {
         const std::string station = rec2 ? "REC2" : "REC1";
         int attempt = 0;
         for (const auto& e : office_->history(app)) attempt += e.action == "record_biometrics";
-        auto rec = std::make_shared<PersonRecord>(capture(a, attempt));
-        auto photo = std::make_shared<ColorImage>(photo_for(photos_, a.index));
-        return desk(rec2 ? "rekam2" : "rekam1", a, SopStep::record_biometrics, app,
-                    [o_, app, station, rec, photo](const Actor& o) { o_->record_biometrics(o, app, station, *rec, *photo); });
+        auto rec = std::make_shared<Captured>(capture(a, attempt));
+        auto photo = std::make_shared<ColorImage>(photo_for(photos_, a.plan.person, 1 + attempt));
+        return desk(rec2 ? "rekam2" : "rekam1", a, SopStep::record_biometrics, app, [o_, app, station, rec, photo](const Actor& o) {
+          o_->record_biometrics(o, app, station, rec->record, *photo, rec->images);
+        });
       }
       case AppState::no_show:
         // Rescheduled for the next working day: the file stays open tonight.
@@ -589,7 +616,10 @@ class Day {
         // truth (the generator's plan) stands for what they see.
         const bool mated = a.mated;
         const std::string linked = mated ? mate_nik(a) : "";
-        return desk("kasi_id", a, SopStep::check_deduplication, app, [o_, app, mated, linked](const Actor& o) {
+        const auto sheet = p_.out / "adjudication" / (app + ".png");
+        return desk("kasi_id", a, SopStep::check_deduplication, app, [o_, app, mated, linked, sheet](const Actor& o) {
+          std::filesystem::create_directories(sheet.parent_path());
+          o_->adjudication_sheet(o, app, sheet);
           if (mated) {
             o_->adjudicate(o, app, true, linked);
           } else {
@@ -745,7 +775,7 @@ class Day {
   datasets::PopulationParams pp_;
   datasets::PopulationPlan plan_;
   std::vector<Applicant> applicants_;
-  std::vector<std::filesystem::path> photos_;
+  std::vector<std::vector<std::filesystem::path>> photos_;  // by subject
   std::unique_ptr<Office> office_;
   std::optional<Actor> admin_;
   std::map<std::string, Actor> actors_;

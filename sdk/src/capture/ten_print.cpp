@@ -45,6 +45,7 @@ FingerCapture capture_finger(const Session& session, FingerprintReader& reader, 
     return c;
   }
   c.sample = session.extract_finger(raw.image, position);
+  c.image = raw.image;
   if (c.sample->acceptable) {
     c.status = CaptureStatus::captured;
   } else {
@@ -79,6 +80,7 @@ void TenPrintSession::mark_absent(FingerPosition position, FingerAbsence why) {
   if (std::find(options_.order.begin(), options_.order.end(), position) == options_.order.end())
     throw Error(ErrorCode::invalid_argument, "ten-print: " + std::string(to_string(position)) + " is not asked for");
   taken_.erase(position);
+  images_.erase(position);
   absent_[position] = why;
 }
 
@@ -106,6 +108,7 @@ TenPrintStep TenPrintSession::capture() {
     return step;
   }
   taken_[*asked] = *step.capture.sample;
+  images_[*asked] = step.capture.image;
   return step;
 }
 

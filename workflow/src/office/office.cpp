@@ -16,7 +16,12 @@
 #include <nlohmann/json.hpp>
 #include <set>
 
+#include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
+#include <sstream>
+
 #include "../store/sqlite.h"
+#include "adjudication_sheet.h"
 #include "tunggal/calibration.h"
 #include "tunggal/files.h"
 #include "tunggal/sdk/card.h"
@@ -86,6 +91,44 @@ std::optional<DocumentKind> document_kind_from_string(std::string_view name) noe
 namespace {
 
 [[noreturn]] void refuse(const std::string& what) { throw Error(ErrorCode::invalid_argument, what); }
+
+// ---- images kept for adjudication (PNG, sealed in the vault) ----
+
+std::vector<std::uint8_t> png_bytes(const cv::Mat& m) {
+  std::vector<std::uint8_t> out;
+  if (!cv::imencode(".png", m, out, {cv::IMWRITE_PNG_COMPRESSION, 1}))
+    throw Error(ErrorCode::io, "cannot encode an image as PNG");
+  return out;
+}
+std::vector<std::uint8_t> png_of(const GrayImage& g) {
+  return png_bytes(cv::Mat(g.height, g.width, CV_8UC1, const_cast<std::uint8_t*>(g.pixels.data())));
+}
+std::vector<std::uint8_t> png_of(const ColorImage& c) {
+  cv::Mat rgb(c.height, c.width, CV_8UC3, const_cast<std::uint8_t*>(c.rgb.data())), bgr;
+  cv::cvtColor(rgb, bgr, cv::COLOR_RGB2BGR);
+  return png_bytes(bgr);
+}
+
+// A finger image handed in by a caller: the size it claims, within one
+// finger's limits; "" when fine.
+std::string finger_image_problem(FingerPosition p, const GrayImage& g) {
+  const auto lim = kFingerprintImageLimits;
+  if (g.width <= 0 || g.height <= 0 || g.pixels.size() != static_cast<std::size_t>(g.width) * g.height)
+    return std::string("the image of the ") + std::string(to_string(p)) + " has no pixels or not width x height of them";
+  if (g.width > lim.max_side || g.height > lim.max_side ||
+      static_cast<std::uint64_t>(g.width) * g.height > lim.max_pixels)
+    return std::string("the image of the ") + std::string(to_string(p)) + " is larger than one finger's limits";
+  return "";
+}
+
+// The vault names images by id: ids from outside may not climb out of it.
+void check_vault_name(const std::string& ref) {
+  const bool ok = !ref.empty() && ref.size() <= kMaxRecordIdLength && ref[0] != '.' &&
+                  std::all_of(ref.begin(), ref.end(), [](char c) {
+                    return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.';
+                  });
+  if (!ok) refuse("reference '" + ref + "': 1-64 letters, digits, '-', '_' or '.', not starting with '.'");
+}
 
 // The step an action completes, and the states it may start from.
 struct Rule {
@@ -607,6 +650,18 @@ struct Office::Impl {
     return out;
   }
 
+  // The photo recorded at step 7 (none before it).
+  std::optional<ColorImage> stored_photo(const App& app) const {
+    if (!app.data.contains("photo_size") || !vault.has("captures", app.id + ".photo")) return std::nullopt;
+    ColorImage photo;
+    photo.width = app.data["photo_size"][0].get<int>();
+    photo.height = app.data["photo_size"][1].get<int>();
+    photo.rgb = vault.get("captures", app.id + ".photo", false);
+    if (photo.rgb.size() != static_cast<std::size_t>(photo.width) * photo.height * 3)
+      throw Error(ErrorCode::malformed_data, "the photo of application " + app.id + " does not have the size recorded");
+    return photo;
+  }
+
   void require_admin(const Actor& a) const {
     if (a.role() != Role::administrator) refuse("only an administrator may change the office's configuration");
   }
@@ -1060,7 +1115,14 @@ ApplicationView Office::mark_no_show(const Actor& a, const std::string& id) {
 // ---- step 7 ---------------------------------------------------------------------
 
 ApplicationView Office::record_biometrics(const Actor& a, const std::string& id, const std::string& station_id,
-                                          const PersonRecord& capture, const ColorImage& photo) {
+                                          const PersonRecord& capture, const ColorImage& photo,
+                                          const FingerImages& finger_images) {
+  // Images from the caller: checked, then encoded outside the lock.
+  std::vector<std::pair<int, std::vector<std::uint8_t>>> images;
+  for (const auto& [pos, img] : finger_images) {
+    if (!capture.finger(pos)) refuse("record_biometrics: an image of the " + std::string(to_string(pos)) + ", which the capture does not hold");
+    if (const auto p = finger_image_problem(pos, img); !p.empty()) refuse("record_biometrics: " + p);
+  }
   // Checks that need the SDK (the officer's own fingers) run before the
   // transaction; the decision is taken inside it.
   std::vector<std::string> problems;
@@ -1095,6 +1157,8 @@ ApplicationView Office::record_biometrics(const Actor& a, const std::string& id,
     }
   }
   std::vector<std::uint8_t> record_bytes;
+  if (problems.empty())
+    for (const auto& [pos, img] : finger_images) images.emplace_back(static_cast<int>(pos), png_of(img));
   if (problems.empty()) {
     PersonRecord r = capture;
     r.id = id;  // the gallery knows the application by its id
@@ -1127,6 +1191,12 @@ ApplicationView Office::record_biometrics(const Actor& a, const std::string& id,
     impl_->vault.put_named("captures", id + ".tgr", record_bytes);
     impl_->vault.put_named("captures", id + ".photo", photo.rgb);
     app.data["photo_size"] = {photo.width, photo.height};
+    Json kept = Json::array();
+    for (const auto& [pos, png] : images) {
+      impl_->vault.put_named("captures", id + ".f" + std::to_string(pos) + ".png", png);
+      kept.push_back(pos);
+    }
+    app.data["finger_images"] = kept;  // this capture's (a recapture's replace the last)
     app.data.erase("reasons");
     impl_->db.prepare("INSERT INTO outbox(application, state, attempts, created) VALUES(?, 'pending', 0, ?) "
                       "ON CONFLICT(application) DO UPDATE SET state='pending', attempts=0, created=excluded.created")
@@ -1206,6 +1276,123 @@ ApplicationView Office::check_deduplication(const Actor& a, const std::string& i
                 {{"candidates", app.data.value("candidates", Json::array()).size()}});
     return impl_->view(app);
   });
+}
+
+void Office::keep_reference_images(const Actor& admin, const std::string& ref, const std::string& label,
+                                   const ColorImage& photo, const FingerImages& fingers) {
+  impl_->require_admin(admin);
+  check_vault_name(ref);
+  if (label.size() > 200) refuse("reference " + ref + ": a label of at most 200 characters");
+  Json manifest = {{"label", label}, {"fingers", Json::array()}, {"photo", photo.width > 0}};
+  std::vector<std::pair<int, std::vector<std::uint8_t>>> images;
+  for (const auto& [pos, img] : fingers) {
+    if (const auto p = finger_image_problem(pos, img); !p.empty()) refuse("reference " + ref + ": " + p);
+    images.emplace_back(static_cast<int>(pos), png_of(img));
+    manifest["fingers"].push_back(static_cast<int>(pos));
+  }
+  if (photo.width > 0 && (photo.height <= 0 || photo.rgb.size() != static_cast<std::size_t>(photo.width) * photo.height * 3))
+    refuse("reference " + ref + ": the photo has not width x height x 3 bytes");
+  // The images first, the manifest last: a reference counts once its
+  // manifest is there.
+  for (const auto& [pos, png] : images) impl_->vault.put_named("references", ref + ".f" + std::to_string(pos) + ".png", png);
+  if (photo.width > 0) impl_->vault.put_named("references", ref + ".photo.png", png_of(photo));
+  const std::string text = manifest.dump();
+  impl_->vault.put_named("references", ref + ".json", std::span(reinterpret_cast<const std::uint8_t*>(text.data()), text.size()));
+}
+
+AdjudicationSheet Office::adjudication_sheet(const Actor& a, const std::string& id, const std::filesystem::path& png) {
+  ApplicationView v;
+  Json kept;
+  std::vector<std::pair<ApplicationView, Json>> local;  // candidates that are applications here
+  {
+    std::lock_guard lock(impl_->mu);
+    const Role need = impl_->role_of(SopStep::check_deduplication);
+    if (a.role() != need)
+      refuse("adjudication sheet: step 8 (" + std::string(to_string(SopStep::check_deduplication)) + ") is for " +
+             std::string(to_string(need)) + ", not " + std::string(to_string(a.role())));
+    const auto app = impl_->must_load(id);
+    v = impl_->view(app);
+    kept = app.data.value("finger_images", Json::array());
+    if (v.candidates.empty()) refuse("adjudication sheet: application " + id + " has no candidates from consolidation");
+  }
+  const auto& vault = impl_->vault;
+  const auto gray = [&](const std::string& sub, const std::string& name) {
+    return decode_gray_image(vault.get(sub, name, false));
+  };
+  // The capture's row; its positions are the sheet's columns.
+  detail::SheetRow me;
+  me.title = "capture " + id;
+  me.lines = {v.name, "NIK " + v.nik, std::string(to_string(v.state))};
+  std::vector<FingerPosition> positions;
+  for (const auto& p : kept) {
+    const auto pos = static_cast<FingerPosition>(p.get<int>());
+    positions.push_back(pos);
+    me.fingers[pos] = gray("captures", id + ".f" + std::to_string(p.get<int>()) + ".png");
+  }
+  {
+    std::lock_guard lock(impl_->mu);
+    me.photo = impl_->stored_photo(impl_->must_load(id));
+  }
+  if (positions.empty()) {
+    me.missing = "images not kept";
+    for (const auto& f : decode_person_record(vault.get("captures", id + ".tgr", false)).fingers) positions.push_back(f.position);
+  }
+  std::vector<detail::SheetRow> rows{std::move(me)};
+  AdjudicationSheet out;
+  out.png = png;
+  const auto fmt = [](double x) {
+    std::ostringstream o;
+    o.setf(std::ios::fixed);
+    o.precision(2);
+    o << x;
+    return o.str();
+  };
+  for (const auto& c : v.candidates) {
+    if (out.candidates == 5) break;
+    detail::SheetRow r;
+    r.title = "candidate " + std::to_string(++out.candidates) + ": " + c.ref;
+    r.lines.push_back("fused score " + fmt(c.score));
+    if (c.fingers) r.lines.push_back("fingers " + fmt(*c.fingers) + " (" + std::to_string(c.fingers_compared) + " compared)");
+    if (c.face) r.lines.push_back("face " + fmt(*c.face));
+    std::optional<ApplicationView> here;
+    {
+      std::lock_guard lock(impl_->mu);
+      if (const auto other = impl_->load(c.ref)) {
+        here = impl_->view(*other);
+        kept = other->data.value("finger_images", Json::array());
+        r.photo = impl_->stored_photo(*other);
+      }
+    }
+    bool held = false;
+    if (here) {
+      r.lines.push_back(here->name + ", NIK " + here->nik);
+      for (const auto& p : kept) r.fingers[static_cast<FingerPosition>(p.get<int>())] =
+          gray("captures", c.ref + ".f" + std::to_string(p.get<int>()) + ".png");
+      held = !r.fingers.empty() || r.photo.has_value();
+    } else if (vault.has("references", c.ref + ".json")) {
+      const auto m = vault.get("references", c.ref + ".json", false);
+      const Json manifest = Json::parse(m.begin(), m.end());
+      if (const auto label = manifest.value("label", ""); !label.empty()) r.lines.push_back(label);
+      for (const auto& p : manifest["fingers"]) r.fingers[static_cast<FingerPosition>(p.get<int>())] =
+          gray("references", c.ref + ".f" + std::to_string(p.get<int>()) + ".png");
+      if (manifest.value("photo", false)) {
+        const auto bytes = vault.get("references", c.ref + ".photo.png", false);
+        r.photo = decode_color_image(bytes);
+      }
+      held = true;
+    }
+    if (!held) r.missing = "not held here";
+    out.candidates_with_images += held;
+    rows.push_back(std::move(r));
+  }
+  detail::write_adjudication_sheet(rows, positions, png);
+  // Who looked at whose biometrics (not what they saw).
+  impl_->tx([&] {
+    const auto app = impl_->must_load(id);
+    impl_->audit(a, id, "adjudication_sheet", to_string(app.state), to_string(app.state),
+                 {{"candidates", out.candidates}, {"with_images", out.candidates_with_images}});
+  });
+  return out;
 }
 
 ApplicationView Office::adjudicate(const Actor& a, const std::string& id, bool is_duplicate, const std::string& text) {

@@ -107,6 +107,7 @@ struct FingerCapture {
   CaptureStatus status = CaptureStatus::device_error;
   FingerPosition position = FingerPosition::unknown;
   std::optional<FingerSample> sample;  // when an image came
+  GrayImage image;                     // that image (to show, or keep for adjudication)
   std::vector<std::string> reasons;    // what to do next (empty when accepted)
   bool resolution_assumed = false;
   bool accepted() const { return status == CaptureStatus::captured; }
@@ -153,6 +154,8 @@ class TenPrintSession {
   bool complete() const;
   const std::map<FingerPosition, FingerSample>& taken() const { return taken_; }
   const std::map<FingerPosition, FingerAbsence>& absent() const { return absent_; }
+  // The images of the fingers taken (what an adjudicator looks at later).
+  const std::map<FingerPosition, GrayImage>& images() const { return images_; }
   // The fingers as a person record (attributes "finger_<n>_absent" for the
   // ones marked absent), ready to enrol or deduplicate.
   PersonRecord record(const std::string& id) const;
@@ -163,6 +166,7 @@ class TenPrintSession {
   TenPrintOptions options_;
   std::map<FingerPosition, FingerSample> taken_;
   std::map<FingerPosition, FingerAbsence> absent_;
+  std::map<FingerPosition, GrayImage> images_;
 };
 
 // Faces.

@@ -130,6 +130,16 @@ struct Candidate {
   int fingers_compared = 0;
 };
 
+// Fingerprint images by position: what an adjudicator looks at beside the scores.
+using FingerImages = std::map<FingerPosition, GrayImage>;
+
+// What `adjudication_sheet` drew.
+struct AdjudicationSheet {
+  std::filesystem::path png;
+  std::size_t candidates = 0;              // shown (the best five at most)
+  std::size_t candidates_with_images = 0;  // whose images this office holds
+};
+
 struct ApplicationView {
   std::string id, nik, name;
   AppState state = AppState::submitted;
@@ -226,6 +236,11 @@ class Office {
   // Blank cards for a printer: serials prefix + number, `count` of them.
   void add_stock(const Actor& admin, const std::string& printer, const std::string& prefix, int first, int count);
   void import_residents(const Actor& admin, std::span<const Resident> residents);
+  // The images of a person enrolled elsewhere (in a deployment the
+  // consolidation center's repository serves them), kept sealed so that an
+  // adjudication here can show them; `label` (NIK, name) is shown with them.
+  void keep_reference_images(const Actor& admin, const std::string& ref, const std::string& label,
+                             const ColorImage& photo, const FingerImages& fingers);
   // The consolidation center's reachability (the network incident).
   void set_consolidation_online(bool online);
 
@@ -241,14 +256,22 @@ class Office {
                                 const std::string& day = "");
   ApplicationView confirm_schedule(const Actor& applicant, const std::string& app);        // 6
   ApplicationView mark_no_show(const Actor& officer, const std::string& app);
-  // 7: the capture (ten prints and face, as the SDK's capture made it) and
-  // the photo for the card.
+  // 7: the capture (ten prints and face, as the SDK's capture made it),
+  // the photo for the card and the finger images the capture came from
+  // (kept, sealed, for adjudication; positions the capture holds).
   ApplicationView record_biometrics(const Actor& officer, const std::string& app, const std::string& station,
-                                    const PersonRecord& capture, const ColorImage& photo);
+                                    const PersonRecord& capture, const ColorImage& photo,
+                                    const FingerImages& finger_images = {});
   // Sends waiting captures to consolidation (the SDK's deduplication),
   // each exactly once; returns how many were answered (0 while offline).
   std::size_t process_outbox();
   ApplicationView check_deduplication(const Actor& head, const std::string& app);          // 8
+  // Step 8's side-by-side view for the identity section head (the role of
+  // step 8): the capture and the best candidates, face and fingerprint
+  // images by position with the scores, as one PNG. Candidates recorded at
+  // this office, or kept as references, show their images; others say that
+  // the images are not held here. Who looked is audited.
+  AdjudicationSheet adjudication_sheet(const Actor& head, const std::string& app, const std::filesystem::path& png);
   ApplicationView adjudicate(const Actor& head, const std::string& app, bool is_duplicate,
                              const std::string& linked_nik_or_reason);
   ApplicationView verify_print_request(const Actor& head, const std::string& app);         // 9
