@@ -7,6 +7,7 @@
 #include <opencv2/imgcodecs.hpp>
 #include <random>
 
+#include "tunggal/abis/cbeff.h"
 #include "tunggal/formats.h"
 #include "tunggal/person_record.h"
 #include "tunggal/calibration.h"
@@ -162,6 +163,52 @@ int main(int argc, char** argv) {
     for (int y = 0; y < 97; ++y)
       for (int x = 0; x < 97; ++x) dev.push_back(ridges.at<std::uint8_t>(y % 96, x % 96));
     write("device/seed", dev);
+  }
+  // The ABIS edge: 'j' + a request, or a CBEFF document with a finger
+  // (PNG and JPEG 2000 inside 19794-4), an exception and a face.
+  std::filesystem::create_directories(dir / "abis");
+  {
+    const std::string requests[] = {
+        R"({"id":"mosip.abis.insert","version":"1.1","requestId":"r1","requesttime":"2026-12-01T08:00:00.000Z","referenceId":"a","referenceURL":"http://127.0.0.1/a"})",
+        R"({"id":"mosip.abis.identify","version":"1.1","requestId":"r2","requesttime":"2026-12-01T08:00:00.000Z","referenceId":"a","referenceUrl":"","gallery":{"referenceIds":[{"referenceId":"b"}]},"flags":{"maxResults":"10","targetFPIR":"30"}})",
+        R"({"id":"mosip.abis.pendingJobs","version":"1.1","requestId":"r3","requesttime":"2026-12-01T08:00:00Z"})"};
+    int n = 0;
+    for (const auto& r : requests) {
+      const std::string b = "j" + r;
+      write("abis/request" + std::to_string(n++), std::vector<std::uint8_t>(b.begin(), b.end()));
+    }
+    GrayImage g;
+    g.width = 64;
+    g.height = 80;
+    for (int y = 0; y < 80; ++y)
+      for (int x = 0; x < 64; ++x) g.pixels.push_back(ridges.at<std::uint8_t>(y, x));
+    ColorImage face;
+    face.width = 32;
+    face.height = 40;
+    face.rgb.assign(32 * 40 * 3, 120);
+    abis::CbeffDocument doc;
+    for (int compression : {6, 5}) {
+      abis::CbeffSample s;
+      s.modality = abis::Modality::finger;
+      s.subtype = compression == 6 ? "Right Thumb" : "Left IndexFinger";
+      s.format_type = 7;
+      s.quality = 70;
+      s.bdb = abis::encode_finger_image_record(g, abis::finger_position_of(s.subtype), 70, compression);
+      doc.samples.push_back(s);
+    }
+    abis::CbeffSample missing;
+    missing.modality = abis::Modality::finger;
+    missing.subtype = "Left Thumb";
+    missing.format_type = 7;
+    missing.exception = true;
+    doc.samples.push_back(missing);
+    abis::CbeffSample f;
+    f.modality = abis::Modality::face;
+    f.format_type = 8;
+    f.bdb = abis::encode_face_image_record(face, 0);
+    doc.samples.push_back(f);
+    const std::string xml = "x" + abis::encode_cbeff(doc);
+    write("abis/cbeff", std::vector<std::uint8_t>(xml.begin(), xml.end()));
   }
   return 0;
 }

@@ -1,0 +1,301 @@
+#include "tunggal/abis/protocol.h"
+
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <ctime>
+#include <nlohmann/json.hpp>
+
+namespace tunggal::abis {
+
+using Json = nlohmann::json;
+
+namespace {
+
+constexpr std::pair<Operation, std::string_view> kIds[] = {
+    {Operation::insert, "mosip.abis.insert"},
+    {Operation::identify, "mosip.abis.identify"},
+    {Operation::remove, "mosip.abis.delete"},
+    {Operation::ping, "mosip.abis.ping"},
+    {Operation::pending_jobs, "mosip.abis.pendingJobs"},
+    {Operation::reference_count, "mosip.abis.referenceCount"},
+};
+
+bool leap(int y) { return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0; }
+
+// yyyy-MM-ddTHH:mm:ss[.fraction]Z, a real date and time.
+bool valid_time(std::string_view t) {
+  const auto digits = [&](std::size_t at, std::size_t n, int& v) {
+    if (at + n > t.size()) return false;
+    v = 0;
+    for (std::size_t i = at; i < at + n; ++i) {
+      if (t[i] < '0' || t[i] > '9') return false;
+      v = v * 10 + (t[i] - '0');
+    }
+    return true;
+  };
+  int y, mo, d, h, mi, s;
+  if (!digits(0, 4, y) || t.size() < 20 || t[4] != '-' || !digits(5, 2, mo) || t[7] != '-' || !digits(8, 2, d) ||
+      t[10] != 'T' || !digits(11, 2, h) || t[13] != ':' || !digits(14, 2, mi) || t[16] != ':' || !digits(17, 2, s))
+    return false;
+  std::size_t at = 19;
+  if (at < t.size() && t[at] == '.') {
+    const std::size_t from = ++at;
+    while (at < t.size() && t[at] >= '0' && t[at] <= '9') ++at;
+    if (at == from || at - from > 9) return false;
+  }
+  if (at + 1 != t.size() || t[at] != 'Z') return false;
+  static constexpr int kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  if (y < 1970 || mo < 1 || mo > 12 || d < 1) return false;
+  if (d > kDays[mo - 1] + (mo == 2 && leap(y))) return false;
+  return h < 24 && mi < 60 && s < 60;
+}
+
+struct Reject {
+  FailureReason reason;
+  std::string message;
+};
+
+// A string field: absent (or null) gives "", a non-string is a structure error.
+std::string text(const Json& j, const char* key, std::size_t max) {
+  const auto it = j.find(key);
+  if (it == j.end() || it->is_null()) return "";
+  if (!it->is_string()) throw Reject{FailureReason::invalid_request, std::string(key) + " is not a string"};
+  const auto& s = it->get_ref<const std::string&>();
+  if (s.size() > max) throw Reject{FailureReason::invalid_request, std::string(key) + " is longer than " + std::to_string(max)};
+  for (const unsigned char c : s)
+    if (c < 0x20 || c == 0x7f) throw Reject{FailureReason::invalid_request, std::string(key) + " holds a control character"};
+  return s;
+}
+
+// A flag MOSIP may send as a string or a number.
+std::optional<double> number_flag(const Json& flags, const char* key) {
+  const auto it = flags.find(key);
+  if (it == flags.end() || it->is_null()) return std::nullopt;
+  double v = 0;
+  if (it->is_number()) {
+    v = it->get<double>();
+  } else if (it->is_string()) {
+    const auto& s = it->get_ref<const std::string&>();
+    if (s.empty()) return std::nullopt;
+    char* end = nullptr;
+    v = std::strtod(s.c_str(), &end);
+    if (end != s.c_str() + s.size()) throw Reject{FailureReason::invalid_request, std::string("flags.") + key + " '" + s + "' is not a number"};
+  } else {
+    throw Reject{FailureReason::invalid_request, std::string("flags.") + key + " is neither a string nor a number"};
+  }
+  if (!std::isfinite(v)) throw Reject{FailureReason::invalid_request, std::string("flags.") + key + " is not finite"};
+  return v;
+}
+
+Request parse(const Json& j, Rejection& seen) {
+  if (!j.is_object()) throw Reject{FailureReason::invalid_request, "the request is not a JSON object"};
+  Request r;
+  // What can be echoed, read first and leniently.
+  if (const auto it = j.find("requestId"); it != j.end() && it->is_string() && it->get_ref<const std::string&>().size() <= kMaxIdLength)
+    seen.request_id = it->get<std::string>();
+  if (const auto it = j.find("id"); it != j.end() && it->is_string() && it->get_ref<const std::string&>().size() <= kMaxIdLength)
+    seen.id = it->get<std::string>();
+  r.id = text(j, "id", kMaxIdLength);
+  bool known = false;
+  for (const auto& [op, name] : kIds)
+    if (r.id == name) {
+      r.op = op;
+      known = true;
+    }
+  if (!known) throw Reject{FailureReason::invalid_id, r.id.empty() ? "no id" : "unknown id '" + r.id + "'"};
+  seen.op = r.op;
+  r.request_id = text(j, "requestId", kMaxIdLength);
+  if (r.request_id.empty()) throw Reject{FailureReason::missing_request_id, "no requestId"};
+  r.version = text(j, "version", 16);
+  if (r.version != "1.1") throw Reject{FailureReason::invalid_version, "version '" + r.version + "' (1.1 is served)"};
+  r.request_time = text(j, "requesttime", 64);
+  if (r.request_time.empty()) throw Reject{FailureReason::missing_request_time, "no requesttime"};
+  if (!valid_time(r.request_time))
+    throw Reject{FailureReason::invalid_request_time, "requesttime '" + r.request_time + "' is not yyyy-MM-ddTHH:mm:ss.SSSZ"};
+  const auto reference_id = [&] {
+    std::string id = text(j, "referenceId", kMaxIdLength);
+    if (id.empty()) throw Reject{FailureReason::missing_reference_id, "no referenceId"};
+    return id;
+  };
+  const auto url = [&] {
+    std::string u = text(j, "referenceURL", kMaxUrlLength);
+    if (u.empty()) u = text(j, "referenceUrl", kMaxUrlLength);
+    return u;
+  };
+  switch (r.op) {
+    case Operation::insert: {
+      InsertRequest b{reference_id(), url()};
+      if (b.reference_url.empty()) throw Reject{FailureReason::missing_reference_url, "no referenceURL"};
+      r.body = std::move(b);
+      break;
+    }
+    case Operation::identify: {
+      IdentifyRequest b;
+      b.reference_id = reference_id();
+      b.reference_url = url();
+      if (const auto g = j.find("gallery"); g != j.end() && !g->is_null()) {
+        if (!g->is_object()) throw Reject{FailureReason::invalid_request, "gallery is not an object"};
+        const auto ids = g->find("referenceIds");
+        if (ids != g->end() && !ids->is_null()) {
+          if (!ids->is_array()) throw Reject{FailureReason::invalid_request, "gallery.referenceIds is not an array"};
+          if (ids->size() > kMaxGallery) throw Reject{FailureReason::invalid_request, "gallery.referenceIds is too long"};
+          std::vector<std::string> list;
+          for (const auto& e : *ids) {
+            // {"referenceId": "..."} as MOSIP sends it; a bare string too.
+            std::string id = e.is_string() ? e.get<std::string>() : e.is_object() ? text(e, "referenceId", kMaxIdLength) : "";
+            if (id.empty() || id.size() > kMaxIdLength)
+              throw Reject{FailureReason::invalid_request, "gallery.referenceIds holds an entry without a referenceId"};
+            list.push_back(std::move(id));
+          }
+          b.gallery = std::move(list);
+        }
+      }
+      if (const auto f = j.find("flags"); f != j.end() && !f->is_null()) {
+        if (!f->is_object()) throw Reject{FailureReason::invalid_request, "flags is not an object"};
+        if (const auto m = number_flag(*f, "maxResults")) {
+          if (*m < 1 || *m > 1000 || *m != std::floor(*m))
+            throw Reject{FailureReason::invalid_request, "flags.maxResults must be a whole number 1-1000"};
+          b.max_results = static_cast<int>(*m);
+        }
+        if (const auto t = number_flag(*f, "targetFPIR")) {
+          if (*t < 0 || *t > 200) throw Reject{FailureReason::invalid_request, "flags.targetFPIR must lie in 0-200"};
+          b.target_fpir = fpir_of_target(*t);
+        }
+      }
+      r.body = std::move(b);
+      break;
+    }
+    case Operation::remove: r.body = DeleteRequest{reference_id()}; break;
+    case Operation::ping: r.body = PingRequest{}; break;
+    case Operation::pending_jobs: r.body = PendingJobsRequest{}; break;
+    case Operation::reference_count: r.body = ReferenceCountRequest{}; break;
+  }
+  return r;
+}
+
+std::string fixed(double v) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.4f", v);
+  return buf;
+}
+
+}  // namespace
+
+std::string_view request_id_of(Operation op) noexcept {
+  for (const auto& [o, name] : kIds)
+    if (o == op) return name;
+  return "";
+}
+
+std::string_view describe(FailureReason r) noexcept {
+  switch (r) {
+    case FailureReason::internal_error: return "internal error";
+    case FailureReason::aborted: return "aborted";
+    case FailureReason::unexpected_error: return "unexpected error";
+    case FailureReason::invalid_request: return "unable to serve the request: invalid request structure";
+    case FailureReason::missing_reference_id: return "missing referenceId";
+    case FailureReason::missing_request_id: return "missing requestId";
+    case FailureReason::unable_to_fetch: return "unable to fetch biometric details";
+    case FailureReason::missing_reference_url: return "missing referenceURL";
+    case FailureReason::missing_request_time: return "missing requesttime";
+    case FailureReason::reference_id_exists: return "referenceId already exists";
+    case FailureReason::cbeff_no_data: return "CBEFF has no data";
+    case FailureReason::reference_id_not_found: return "referenceId not found";
+    case FailureReason::invalid_version: return "invalid version";
+    case FailureReason::invalid_id: return "invalid id";
+    case FailureReason::invalid_request_time: return "invalid requesttime format";
+    case FailureReason::invalid_cbeff: return "invalid CBEFF format";
+    case FailureReason::data_share_expired: return "data share URL has expired";
+    case FailureReason::quality_check_failed: return "biometric quality check failed";
+  }
+  return "unknown";
+}
+
+std::variant<Request, Rejection> parse_request(std::string_view body) {
+  Rejection seen;
+  if (body.size() > kMaxRequestBytes) {
+    seen.message = "the request is larger than " + std::to_string(kMaxRequestBytes) + " bytes";
+    return seen;
+  }
+  const Json j = Json::parse(body.begin(), body.end(), nullptr, /*allow_exceptions=*/false);
+  if (j.is_discarded()) {
+    seen.message = "the request is not JSON";
+    return seen;
+  }
+  try {
+    return parse(j, seen);
+  } catch (const Reject& e) {
+    seen.reason = e.reason;
+    seen.message = e.message;
+    return seen;
+  }
+}
+
+Response success(const Request& r) {
+  Response out;
+  out.op = r.op;
+  out.id = r.id;
+  out.request_id = r.request_id;
+  return out;
+}
+
+Response failure(const Request& r, FailureReason reason) {
+  Response out = success(r);
+  out.failure = reason;
+  return out;
+}
+
+Response failure(const Rejection& r) {
+  Response out;
+  out.op = r.op.value_or(Operation::ping);
+  out.id = r.id;
+  out.request_id = r.request_id;
+  out.failure = r.reason;
+  return out;
+}
+
+std::string encode_response(const Response& r) {
+  nlohmann::ordered_json j;
+  j["id"] = r.id;
+  j["requestId"] = r.request_id;
+  j["responsetime"] = r.response_time.empty() ? utc_timestamp() : r.response_time;
+  j["returnValue"] = r.failure ? "2" : "1";
+  if (r.failure) {
+    j["failureReason"] = std::to_string(static_cast<int>(*r.failure));
+    return j.dump();
+  }
+  if (r.jobs_count) j["jobscount"] = std::to_string(*r.jobs_count);
+  if (r.count) j["count"] = std::to_string(*r.count);
+  if (r.candidates) {
+    nlohmann::ordered_json list = nlohmann::ordered_json::array();
+    for (const auto& c : *r.candidates) {
+      nlohmann::ordered_json k;
+      k["referenceId"] = c.reference_id;
+      k["analytics"] = {{"internalScore", fixed(c.score)}};
+      nlohmann::ordered_json mods = nlohmann::ordered_json::array();
+      for (const auto& m : c.modalities)
+        mods.push_back({{"biometricType", m.biometric_type}, {"analytics", {{"internalScore", fixed(m.score)}}}});
+      k["modalities"] = std::move(mods);
+      list.push_back(std::move(k));
+    }
+    j["candidateList"] = {{"count", std::to_string(r.candidates->size())}, {"candidates", std::move(list)}};
+  }
+  return j.dump();
+}
+
+std::string utc_timestamp() {
+  const auto now = std::chrono::system_clock::now();
+  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count();
+  const std::time_t secs = static_cast<std::time_t>(ms / 1000);
+  std::tm tm{};
+  gmtime_r(&secs, &tm);
+  char buf[80];
+  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
+                tm.tm_hour, tm.tm_min, tm.tm_sec, static_cast<int>(ms % 1000));
+  return buf;
+}
+
+double fpir_of_target(double v) noexcept { return std::pow(10.0, -v / 10.0); }
+
+}  // namespace tunggal::abis

@@ -1,0 +1,57 @@
+// libFuzzer target for the ABIS edge: the first byte picks the parser
+// ('j': a MOSIP request's JSON, else a CBEFF document and the ISO 19794-4/-5
+// records in its samples).
+// Contract: a request parses or is rejected with a failureReason, never an
+// exception; whatever parses answers with JSON whose every scalar is a
+// string. CBEFF and the records raise tunggal::Error only.
+#include <cstdlib>
+#include <nlohmann/json.hpp>
+#include <string_view>
+
+#include "tunggal/abis/cbeff.h"
+#include "tunggal/abis/protocol.h"
+#include "tunggal/error.h"
+
+using namespace tunggal;
+using namespace tunggal::abis;
+
+namespace {
+
+void all_strings(const nlohmann::json& j) {
+  if (j.is_object() || j.is_array()) {
+    for (const auto& v : j) all_strings(v);
+  } else if (!j.is_string()) {
+    std::abort();
+  }
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  if (size == 0) return 0;
+  const std::span<const std::uint8_t> body(data + 1, size - 1);
+  if (data[0] == 'j') {
+    const auto r = parse_request(std::string_view(reinterpret_cast<const char*>(body.data()), body.size()));
+    Response out;
+    if (const auto* q = std::get_if<Request>(&r)) {
+      out = success(*q);
+      if (q->op == Operation::identify) out.candidates = std::vector<ResponseCandidate>{{q->request_id, 1.5, {{"FIR", 2}}}};
+    } else {
+      out = failure(std::get<Rejection>(r));
+    }
+    all_strings(nlohmann::json::parse(encode_response(out)));
+    return 0;
+  }
+  try {
+    const auto doc = parse_cbeff(body);
+    for (const auto& s : doc.samples) {
+      try {
+        if (s.format_type == 7) (void)parse_finger_image_record(s.bdb);
+        if (s.format_type == 8) (void)parse_face_image_record(s.bdb);
+      } catch (const Error&) {
+      }
+    }
+  } catch (const Error&) {
+  }
+  return 0;
+}

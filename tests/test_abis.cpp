@@ -1,0 +1,284 @@
+// The ABIS edge (tunggal/abis): MOSIP's requests parsed and refused with the
+// specification's failureReason, responses in MOSIP's shape (every scalar
+// a string), CBEFF documents in the namespaces MOSIP versions use, and the
+// ISO/IEC 19794-4/-5 records inside them, written and read back.
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+
+#include "tunggal/abis/cbeff.h"
+#include "tunggal/abis/protocol.h"
+#include "tunggal/error.h"
+
+namespace tunggal::abis {
+namespace {
+
+using Json = nlohmann::json;
+
+const char* kInsert = R"({"id":"mosip.abis.insert","version":"1.1","requestId":"01234567-89AB-CDEF-0123-456789ABCDEF",
+  "requesttime":"2020-03-29T07:01:24.692Z","referenceId":"987654321-89AB-CDEF-0123-456789ABCDEF",
+  "referenceURL":"https://mosip.io/biometric/45678","extra":{"ignored":true}})";
+
+Request ok(const std::string& body) {
+  auto r = parse_request(body);
+  if (auto* rej = std::get_if<Rejection>(&r)) ADD_FAILURE() << rej->message;
+  return std::get<Request>(r);
+}
+
+Rejection refused(const std::string& body) {
+  auto r = parse_request(body);
+  EXPECT_TRUE(std::holds_alternative<Rejection>(r)) << body;
+  return std::holds_alternative<Rejection>(r) ? std::get<Rejection>(r) : Rejection{};
+}
+
+Json with(std::initializer_list<std::pair<const char*, Json>> changes, const char* base = kInsert) {
+  Json j = Json::parse(base);
+  for (const auto& [k, v] : changes) {
+    if (v.is_discarded()) j.erase(k);
+    else j[k] = v;
+  }
+  return j;
+}
+const Json kRemove = Json(Json::value_t::discarded);
+
+// No number, boolean or null anywhere in a response.
+void all_strings(const Json& j, const std::string& path = "") {
+  if (j.is_object()) {
+    for (auto it = j.begin(); it != j.end(); ++it) all_strings(it.value(), path + "." + it.key());
+  } else if (j.is_array()) {
+    for (std::size_t i = 0; i < j.size(); ++i) all_strings(j[i], path + "[" + std::to_string(i) + "]");
+  } else {
+    EXPECT_TRUE(j.is_string()) << path << " is " << j.dump();
+  }
+}
+
+TEST(AbisProtocol, ReadsEveryOperationAsMosipSendsIt) {
+  const Request ins = ok(kInsert);
+  EXPECT_EQ(ins.op, Operation::insert);
+  EXPECT_EQ(std::get<InsertRequest>(ins.body).reference_url, "https://mosip.io/biometric/45678");
+  // Identify: the URL spelt referenceUrl, a gallery of {referenceId}, flags as strings.
+  const Request id = ok(R"({"id":"mosip.abis.identify","version":"1.1","requestId":"r2","requesttime":"2026-12-01T08:00:00.000Z",
+    "referenceId":"p1","referenceUrl":"http://x/1","gallery":{"referenceIds":[{"referenceId":"a"},{"referenceId":"b"}]},
+    "flags":{"maxResults":"10","targetFPIR":"30","flag1":"value1"}})");
+  const auto& b = std::get<IdentifyRequest>(id.body);
+  EXPECT_EQ(b.reference_url, "http://x/1");
+  ASSERT_TRUE(b.gallery.has_value());
+  EXPECT_EQ(*b.gallery, (std::vector<std::string>{"a", "b"}));
+  EXPECT_EQ(b.max_results, 10);
+  EXPECT_NEAR(*b.target_fpir, 1e-3, 1e-12);
+  // A null gallery, numeric flags, no URL (probe by referenceId).
+  const Request second = ok(R"({"id":"mosip.abis.identify","version":"1.1","requestId":"r3",
+    "requesttime":"2026-12-01T08:00:00Z","referenceId":"p1","gallery":null,"flags":{"maxResults":5,"targetFPIR":40}})");
+  const auto& c = std::get<IdentifyRequest>(second.body);
+  EXPECT_FALSE(c.gallery.has_value());
+  EXPECT_TRUE(c.reference_url.empty());
+  EXPECT_NEAR(*c.target_fpir, 1e-4, 1e-12);
+  for (const auto& [name, op] : {std::pair{"mosip.abis.delete", Operation::remove}, {"mosip.abis.ping", Operation::ping},
+                                 {"mosip.abis.pendingJobs", Operation::pending_jobs},
+                                 {"mosip.abis.referenceCount", Operation::reference_count}}) {
+    const Request r = ok(with({{"id", name}}).dump());
+    EXPECT_EQ(r.op, op);
+    EXPECT_EQ(request_id_of(op), name);
+  }
+}
+
+TEST(AbisProtocol, EachFaultHasItsFailureReasonAndTheAnswerEchoesWhatItCould) {
+  EXPECT_EQ(refused("not json").reason, FailureReason::invalid_request);
+  EXPECT_EQ(refused("[1,2]").reason, FailureReason::invalid_request);
+  EXPECT_EQ(refused(with({{"id", kRemove}}).dump()).reason, FailureReason::invalid_id);
+  EXPECT_EQ(refused(with({{"id", "mosip.abis.frobnicate"}}).dump()).reason, FailureReason::invalid_id);
+  EXPECT_EQ(refused(with({{"version", "1.0"}}).dump()).reason, FailureReason::invalid_version);
+  EXPECT_EQ(refused(with({{"requestId", kRemove}}).dump()).reason, FailureReason::missing_request_id);
+  EXPECT_EQ(refused(with({{"requesttime", kRemove}}).dump()).reason, FailureReason::missing_request_time);
+  for (const char* t : {"2020-13-29T07:01:24.692Z", "2021-02-29T07:01:24Z", "2020-03-29 07:01:24", "2020-03-29T24:00:00Z",
+                        "2020-03-29T07:01:24.692"})
+    EXPECT_EQ(refused(with({{"requesttime", t}}).dump()).reason, FailureReason::invalid_request_time) << t;
+  EXPECT_EQ(refused(with({{"referenceId", kRemove}}).dump()).reason, FailureReason::missing_reference_id);
+  EXPECT_EQ(refused(with({{"referenceURL", kRemove}}).dump()).reason, FailureReason::missing_reference_url);
+  EXPECT_EQ(refused(with({{"referenceId", 42}}).dump()).reason, FailureReason::invalid_request);
+  EXPECT_EQ(refused(with({{"referenceId", std::string(300, 'x')}}).dump()).reason, FailureReason::invalid_request);
+  const auto bad_flag = refused(R"({"id":"mosip.abis.identify","version":"1.1","requestId":"r9","requesttime":"2026-12-01T08:00:00Z",
+    "referenceId":"p","flags":{"maxResults":"many"}})");
+  EXPECT_EQ(bad_flag.reason, FailureReason::invalid_request);
+  EXPECT_NE(bad_flag.message.find("maxResults"), std::string::npos);
+  // The answer to a refused request still names it.
+  EXPECT_EQ(bad_flag.request_id, "r9");
+  EXPECT_EQ(bad_flag.id, "mosip.abis.identify");
+  const Json answer = Json::parse(encode_response(failure(bad_flag)));
+  EXPECT_EQ(answer["requestId"], "r9");
+  EXPECT_EQ(answer["returnValue"], "2");
+  EXPECT_EQ(answer["failureReason"], "4");
+  all_strings(answer);
+  EXPECT_EQ(refused(std::string(kMaxRequestBytes + 1, ' ')).reason, FailureReason::invalid_request);
+}
+
+TEST(AbisProtocol, ResponsesAreInMosipsShapeWithEveryScalarAString) {
+  const Request r = ok(with({{"id", "mosip.abis.identify"}}).dump());
+  Response s = success(r);
+  s.candidates = std::vector<ResponseCandidate>{{"ref-1", 87.5, {{"FIR", 80.25}, {"FACE", 12.0}}}, {"ref-2", 40, {}}};
+  const Json j = Json::parse(encode_response(s));
+  all_strings(j);
+  EXPECT_EQ(j["id"], "mosip.abis.identify");
+  EXPECT_EQ(j["returnValue"], "1");
+  EXPECT_FALSE(j.contains("failureReason"));
+  EXPECT_EQ(j["candidateList"]["count"], "2");
+  EXPECT_EQ(j["candidateList"]["candidates"][0]["referenceId"], "ref-1");
+  EXPECT_EQ(j["candidateList"]["candidates"][0]["modalities"][1]["biometricType"], "FACE");
+  const std::string t = j["responsetime"];
+  ASSERT_EQ(t.size(), 24u) << t;  // yyyy-MM-ddTHH:mm:ss.SSSZ
+  EXPECT_EQ(t[10], 'T');
+  EXPECT_EQ(t.back(), 'Z');
+  Response p = success(ok(with({{"id", "mosip.abis.pendingJobs"}}).dump()));
+  p.jobs_count = 12;
+  EXPECT_EQ(Json::parse(encode_response(p))["jobscount"], "12");
+  Response c = success(ok(with({{"id", "mosip.abis.referenceCount"}}).dump()));
+  c.count = 1000;
+  EXPECT_EQ(Json::parse(encode_response(c))["count"], "1000");
+}
+
+GrayImage ridges(int w, int h) {
+  GrayImage g;
+  g.width = w;
+  g.height = h;
+  g.pixels.resize(static_cast<std::size_t>(w) * h);
+  for (int y = 0; y < h; ++y)
+    for (int x = 0; x < w; ++x) g.pixels[static_cast<std::size_t>(y) * w + x] = static_cast<std::uint8_t>((x * 7 + y * 3) % 200 + 20);
+  return g;
+}
+
+TEST(Cbeff, FingerAndFaceRecordsRoundTripThroughADocument) {
+  const GrayImage finger = ridges(260, 300);
+  ColorImage face;
+  face.width = 120;
+  face.height = 150;
+  face.rgb.assign(120 * 150 * 3, 128);
+  CbeffDocument doc;
+  for (int compression : {5, 6, 0}) {
+    CbeffSample s;
+    s.modality = Modality::finger;
+    s.subtype = compression == 5 ? "Left IndexFinger" : compression == 6 ? "Right Thumb" : "Left Little Finger";
+    s.format_type = 7;
+    s.quality = 77;
+    s.bdb = encode_finger_image_record(finger, finger_position_of(s.subtype), 77, compression);
+    doc.samples.push_back(std::move(s));
+  }
+  CbeffSample missing;
+  missing.modality = Modality::finger;
+  missing.subtype = "Right MiddleFinger";
+  missing.format_type = 7;
+  missing.exception = true;
+  doc.samples.push_back(missing);
+  CbeffSample f;
+  f.modality = Modality::face;
+  f.format_type = 8;
+  f.bdb = encode_face_image_record(face, 0);
+  doc.samples.push_back(std::move(f));
+  const std::string xml = encode_cbeff(doc);
+  const auto back = parse_cbeff(std::span(reinterpret_cast<const std::uint8_t*>(xml.data()), xml.size()));
+  ASSERT_EQ(back.samples.size(), 5u);
+  const FingerPosition want[] = {FingerPosition::left_index, FingerPosition::right_thumb, FingerPosition::left_little};
+  for (int i = 0; i < 3; ++i) {
+    const auto& s = back.samples[static_cast<std::size_t>(i)];
+    EXPECT_EQ(s.modality, Modality::finger);
+    EXPECT_EQ(s.position, want[i]);
+    EXPECT_EQ(s.quality, 77);
+    const auto rec = parse_finger_image_record(s.bdb);
+    EXPECT_EQ(rec.position, want[i]);
+    EXPECT_EQ(rec.quality, 77);
+    EXPECT_EQ(rec.image.dpi, 500);
+    // JPEG 2000 lossless, PNG and raw all give the pixels back exactly.
+    EXPECT_EQ(rec.image.pixels, finger.pixels) << "compression " << rec.compression;
+  }
+  EXPECT_TRUE(back.samples[3].exception);
+  EXPECT_TRUE(back.samples[3].bdb.empty());
+  EXPECT_EQ(back.samples[4].modality, Modality::face);
+  const auto fr = parse_face_image_record(back.samples[4].bdb);
+  EXPECT_EQ(fr.image.width, 120);
+  EXPECT_EQ(fr.image.height, 150);
+}
+
+std::span<const std::uint8_t> bytes_of(const std::string& s) {
+  return {reinterpret_cast<const std::uint8_t*>(s.data()), s.size()};
+}
+
+std::string error_of(const std::function<void()>& f) {
+  try {
+    f();
+  } catch (const Error& e) {
+    return e.what();
+  }
+  return "";
+}
+
+TEST(Cbeff, AnyNamespaceIsReadAndMalformedDocumentsAreRefusedWithTheReason) {
+  const std::string bdb = encode_base64(encode_finger_image_record(ridges(100, 120), FingerPosition::right_index, 60, 6));
+  // A prefixed namespace (as some MOSIP versions write), and none at all.
+  for (const std::string& open : {std::string("<ns2:BIR xmlns:ns2=\"http://standards.iso.org/iso-iec/19785/-3/ed-2/\">"),
+                                   std::string("<BIR>")}) {
+    const bool prefixed = open.find("ns2") != std::string::npos;
+    const std::string p = prefixed ? "ns2:" : "";
+    const std::string xml = open + "<" + p + "BIR><" + p + "BDBInfo><" + p + "Format><" + p + "Organization>Mosip</" + p +
+                            "Organization><" + p + "Type>7</" + p + "Type></" + p + "Format><" + p + "Type>Finger</" + p +
+                            "Type><" + p + "Subtype>Right IndexFinger</" + p + "Subtype></" + p + "BDBInfo><" + p + "BDB>" +
+                            bdb + "</" + p + "BDB></" + p + "BIR></" + p + "BIR>";
+    const auto doc = parse_cbeff(bytes_of(xml));
+    ASSERT_EQ(doc.samples.size(), 1u) << xml;
+    EXPECT_EQ(doc.samples[0].position, FingerPosition::right_index);
+    EXPECT_EQ(parse_finger_image_record(doc.samples[0].bdb).image.width, 100);
+  }
+  EXPECT_NE(error_of([] { parse_cbeff(bytes_of("<BIR><BIR>")); }).find("not XML"), std::string::npos);
+  EXPECT_NE(error_of([] { parse_cbeff(bytes_of("<Other/>")); }).find("root element"), std::string::npos);
+  EXPECT_NE(error_of([] {
+              parse_cbeff(bytes_of("<?xml version=\"1.0\"?><!DOCTYPE BIR [<!ENTITY a \"aaaa\">]><BIR>&a;</BIR>"));
+            }).find("DOCTYPE"),
+            std::string::npos);
+  EXPECT_NE(error_of([] { parse_cbeff(bytes_of("<BIR><BIR><BDBInfo/><BDB>@@@@</BDB></BIR></BIR>")); }).find("base64"),
+            std::string::npos);
+  EXPECT_NE(error_of([] { parse_cbeff(bytes_of("<BIR><BIR><BDB>AAAA</BDB></BIR></BIR>")); }).find("BDBInfo"), std::string::npos);
+}
+
+TEST(Cbeff, RecordsThatLieAboutTheirLengthsAreRefused) {
+  auto rec = encode_finger_image_record(ridges(80, 90), FingerPosition::left_thumb, 50, 6);
+  auto longer = rec;
+  longer.push_back(0);
+  EXPECT_NE(error_of([&] { parse_finger_image_record(longer); }).find("record says"), std::string::npos);
+  // The image data length sits 4 bytes before the image (after the 16-byte
+  // header and the representation's fixed fields), at 58 as MOSIP writes it.
+  auto lying = rec;
+  const std::size_t len_at = 16 + 4 + 9 + 5 + 1 + 5 + 1 + 1 + 1 + 4 + 2 + 2 + 1 + 1 + 1 + 2 + 2;
+  ASSERT_EQ(len_at, 58u);
+  lying[len_at] = 0x7f;
+  EXPECT_NE(error_of([&] { parse_finger_image_record(lying); }).find("longer than the record"), std::string::npos);
+  std::vector<std::uint8_t> cut(rec.begin(), rec.begin() + 20);
+  EXPECT_NE(error_of([&] { parse_finger_image_record(cut); }).find("record says"), std::string::npos);
+  cut[8] = cut[9] = cut[10] = 0;
+  cut[11] = 20;  // a cut record whose lengths agree with it
+  cut[16] = cut[17] = cut[18] = 0;
+  cut[19] = 4;
+  EXPECT_NE(error_of([&] { parse_finger_image_record(cut); }).find("ends inside"), std::string::npos);
+  auto wsq = rec;
+  wsq[len_at - 6] = 2;  // compression: WSQ
+  EXPECT_NE(error_of([&] { parse_finger_image_record(wsq); }).find("WSQ"), std::string::npos);
+  EXPECT_NE(error_of([&] { parse_face_image_record(rec); }).find("not a FAC record"), std::string::npos);
+}
+
+TEST(Cbeff, SubtypesNameTheIsoPositions) {
+  EXPECT_EQ(finger_position_of("Right Thumb"), FingerPosition::right_thumb);
+  EXPECT_EQ(finger_position_of("Right IndexFinger"), FingerPosition::right_index);
+  EXPECT_EQ(finger_position_of("Right MiddleFinger"), FingerPosition::right_middle);
+  EXPECT_EQ(finger_position_of("Right RingFinger"), FingerPosition::right_ring);
+  EXPECT_EQ(finger_position_of("Right LittleFinger"), FingerPosition::right_little);
+  EXPECT_EQ(finger_position_of("Left Thumb"), FingerPosition::left_thumb);
+  EXPECT_EQ(finger_position_of("Left Index Finger"), FingerPosition::left_index);
+  EXPECT_EQ(finger_position_of("left middlefinger"), FingerPosition::left_middle);
+  EXPECT_EQ(finger_position_of("Left RingFinger"), FingerPosition::left_ring);
+  EXPECT_EQ(finger_position_of("Left LittleFinger"), FingerPosition::left_little);
+  EXPECT_EQ(finger_position_of("UNKNOWN"), FingerPosition::unknown);
+  EXPECT_EQ(finger_position_of("Left Right Thumb"), FingerPosition::unknown);
+  EXPECT_EQ(decode_base64("aGVsbG8"), decode_base64("aGVsbG8="));
+  EXPECT_EQ(decode_base64("-_-_"), decode_base64("+/+/"));
+  EXPECT_THROW(decode_base64("a"), Error);
+}
+
+}  // namespace
+}  // namespace tunggal::abis
