@@ -20,16 +20,17 @@
 #include <opencv2/imgproc.hpp>
 #include <sstream>
 
-#include "../store/sqlite.h"
+#include "tunggal/store/sqlite.h"
 #include "adjudication_sheet.h"
 #include "tunggal/calibration.h"
 #include "tunggal/files.h"
 #include "tunggal/sdk/card.h"
-#include "vault.h"
+#include "tunggal/store/vault.h"
 
 namespace tunggal::workflow {
 
 using Json = nlohmann::json;
+namespace sql = store::sql;
 
 // ---- names -------------------------------------------------------------
 
@@ -310,7 +311,7 @@ CREATE TABLE notes(application TEXT NOT NULL, at INTEGER NOT NULL, actor TEXT NO
 struct Office::Impl {
   OfficeConfig config;
   sql::Db db;
-  detail::Vault vault;
+  store::Vault vault;
   mutable std::mutex mu;  // one transaction at a time on this connection
   std::mutex session_mu;
   std::unique_ptr<sdk::Session> session_;
@@ -413,7 +414,7 @@ struct Office::Impl {
 
   // The entry's link: keyed from `audit_keyed_from` on (schema 2).
   std::string link_hash(const AuditEntry& e, const std::string& prev) const {
-    return e.seq >= audit_keyed_from ? vault.mac_hex(entry_text(e, prev)) : detail::sha256_hex(entry_text(e, prev));
+    return e.seq >= audit_keyed_from ? vault.mac_hex(entry_text(e, prev)) : store::sha256_hex(entry_text(e, prev));
   }
   std::int64_t audit_keyed_from = 1;
 
@@ -693,7 +694,7 @@ std::unique_ptr<Office> Office::open(OfficeConfig config, const std::string& adm
           .bind(1, admin_id)
           .bind(2, admin_id)
           .bind(3, to_string(Role::administrator))
-          .bind(4, detail::hash_password(admin_password))
+          .bind(4, store::hash_password(admin_password))
           .run();
       m.audit(office->system(), "", "create_office", "", "", {{"administrator", admin_id}});
     });
@@ -715,7 +716,7 @@ Actor Office::authenticate(const std::string& id, const std::string& password) c
     }
   }
   // The same answer for an unknown officer and a wrong password.
-  if (hash.empty() || !active || !detail::check_password(hash, password))
+  if (hash.empty() || !active || !store::check_password(hash, password))
     throw Error(ErrorCode::invalid_argument, "office: unknown officer or wrong password");
   const auto r = role_from_string(role);
   if (!r) throw Error(ErrorCode::malformed_data, "office: officer " + id + " has an unknown role");
@@ -742,7 +743,7 @@ void Office::add_officer(const Actor& admin, const Officer& o, const std::string
                          const std::vector<FingerTemplate>& own_fingers) {
   impl_->require_admin(admin);
   if (o.id.empty() || o.id.rfind("applicant:", 0) == 0 || o.id == "system") refuse("officer: a usable id, please");
-  const std::string hash = detail::hash_password(password);  // slow: outside the lock
+  const std::string hash = store::hash_password(password);  // slow: outside the lock
   std::string fingers;
   if (!own_fingers.empty()) {
     PersonRecord r;
@@ -863,7 +864,7 @@ void Office::import_residents(const Actor& admin, std::span<const Resident> resi
 
 namespace {
 
-Json store_documents(detail::Vault& vault, const std::vector<Document>& docs) {
+Json store_documents(store::Vault& vault, const std::vector<Document>& docs) {
   Json out = Json::array();
   for (const auto& d : docs) {
     if (d.bytes.empty()) refuse("document " + std::string(to_string(d.kind)) + " is empty");

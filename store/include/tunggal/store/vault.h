@@ -1,3 +1,4 @@
+// Internal to tunggal (the office's store, the ABIS daemon's references).
 // Personal data at rest: documents, captures and photos are kept as files
 // encrypted with libsodium's secretbox (XSalsa20-Poly1305) under the
 // store's key (secret.key, owner-only), named by the SHA-256 of their
@@ -11,7 +12,7 @@
 #include <string>
 #include <vector>
 
-namespace tunggal::workflow::detail {
+namespace tunggal::store {
 
 std::string sha256_hex(std::span<const std::uint8_t> data);
 std::string sha256_hex(const std::string& text);
@@ -40,4 +41,4 @@ class Vault {
   std::array<std::uint8_t, 32> key_{};
 };
 
-}  // namespace tunggal::workflow::detail
+}  // namespace tunggal::store

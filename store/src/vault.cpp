@@ -1,4 +1,4 @@
-#include "vault.h"
+#include "tunggal/store/vault.h"
 
 #include <sodium.h>
 
@@ -7,7 +7,7 @@
 #include "tunggal/error.h"
 #include "tunggal/files.h"
 
-namespace tunggal::workflow::detail {
+namespace tunggal::store {
 namespace {
 
 void init_sodium() {
@@ -118,4 +118,4 @@ std::string Vault::mac_hex(const std::string& text) const {
   return hex(mac.data(), mac.size());
 }
 
-}  // namespace tunggal::workflow::detail
+}  // namespace tunggal::store

@@ -1,7 +1,7 @@
 // A thin RAII layer over SQLite's C API: a connection, prepared statements
 // with typed binding and reading, and every failure as a tunggal::Error
-// naming the statement. The workflow's store (sqlite_store.cpp) is its only
-// user.
+// naming the statement. Internal to tunggal: the office's store
+// (tunggal::workflow) and the ABIS job journal (tunggal::abis) use it.
 #pragma once
 
 #include <sqlite3.h>
@@ -15,7 +15,7 @@
 
 #include "tunggal/error.h"
 
-namespace tunggal::workflow::sql {
+namespace tunggal::store::sql {
 
 class Stmt;
 
@@ -71,4 +71,4 @@ class Stmt {
   std::string sql_;
 };
 
-}  // namespace tunggal::workflow::sql
+}  // namespace tunggal::store::sql

@@ -1,8 +1,8 @@
-#include "sqlite.h"
+#include "tunggal/store/sqlite.h"
 
 #include <utility>
 
-namespace tunggal::workflow::sql {
+namespace tunggal::store::sql {
 
 Db::Db(const std::filesystem::path& path) : path_(path) {
   const int rc = sqlite3_open_v2(path.c_str(), &db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX,
@@ -100,4 +100,4 @@ void Stmt::reset() {
   sqlite3_clear_bindings(s_);
 }
 
-}  // namespace tunggal::workflow::sql
+}  // namespace tunggal::store::sql
