@@ -282,3 +282,210 @@ TEST(Cbeff, SubtypesNameTheIsoPositions) {
 
 }  // namespace
 }  // namespace tunggal::abis
+
+// ---- the service over a real gallery, with FVC prints served as CBEFF ----
+
+#include <map>
+
+#include "gallery_support.h"
+#include "test_support.h"
+#include "tunggal/abis/service.h"
+
+namespace tunggal::abis {
+namespace {
+
+// A data share in memory: URL -> document (or a failure).
+struct Share {
+  std::map<std::string, FetchResult> docs;
+  int fetches = 0;
+  Fetcher fetcher() {
+    return [this](const std::string& url) {
+      ++fetches;
+      const auto it = docs.find(url);
+      if (it == docs.end()) return FetchResult{{}, FailureReason::unable_to_fetch, "HTTP 404"};
+      return it->second;
+    };
+  }
+  // The finger's impression as MOSIP sends it: a 19794-4 record (JPEG 2000
+  // lossless) in a CBEFF document.
+  std::string put_finger(const std::filesystem::path& image, const std::string& name) {
+    CbeffSample s;
+    s.modality = Modality::finger;
+    s.subtype = "Right IndexFinger";
+    s.format_type = 7;
+    s.quality = 80;
+    s.bdb = encode_finger_image_record(read_gray_image(image), FingerPosition::right_index, 80, 5);
+    CbeffDocument d;
+    d.samples.push_back(std::move(s));
+    return put(encode_cbeff(d), name);
+  }
+  std::string put(const std::string& xml, const std::string& name) {
+    const std::string url = "http://share.local/" + name;
+    docs[url] = FetchResult{{xml.begin(), xml.end()}, std::nullopt, ""};
+    return url;
+  }
+};
+
+std::string request(const std::string& op, const std::string& rid,
+                    std::initializer_list<std::pair<std::string, Json>> extra = {}) {
+  Json j = Json::object();
+  j["id"] = "mosip.abis." + op;
+  j["version"] = "1.1";
+  j["requestId"] = rid;
+  j["requesttime"] = "2026-12-01T08:00:00.000Z";
+  for (const auto& [k, v] : extra) j[k] = v;
+  return j.dump();
+}
+
+Json answer(Service& s, const std::string& body) { return Json::parse(s.handle(body)); }
+
+std::vector<std::string> candidates_of(const Json& a) {
+  std::vector<std::string> out;
+  for (const auto& c : a["candidateList"]["candidates"]) out.push_back(c["referenceId"]);
+  return out;
+}
+
+class AbisService : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = test::fresh_dir(std::string("abis_") + ::testing::UnitTest::GetInstance()->current_test_info()->name());
+  }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+  std::unique_ptr<Service> open(Share& share) {
+    ServiceConfig c;
+    c.dir = dir_;
+    c.session.face = false;
+    c.fetch = share.fetcher();
+    return Service::open(c);
+  }
+  std::filesystem::path dir_;
+};
+
+TEST_F(AbisService, AMosipConversationOverRealPrints) {
+  TUNGGAL_REQUIRE_SHARED_DATA(data);
+  const auto db = data / "fvc2002" / "DB1_B";
+  Share share;
+  auto svc = open(share);
+  // Three people, one finger each (FVC fingers 101-103, first impression).
+  for (int f = 1; f <= 3; ++f) {
+    const auto url = share.put_finger(db / ("10" + std::to_string(f) + "_1.tif"), "p" + std::to_string(f));
+    const Json a = answer(*svc, request("insert", "ins-" + std::to_string(f), {{"referenceId", "P" + std::to_string(f)}, {"referenceURL", url}}));
+    EXPECT_EQ(a["returnValue"], "1") << a.dump();
+  }
+  // The same request again: the same answer, nothing fetched.
+  const int fetched = share.fetches;
+  const std::string again = svc->handle(request("insert", "ins-1", {{"referenceId", "P1"}, {"referenceURL", "http://share.local/p1"}}));
+  EXPECT_EQ(Json::parse(again)["returnValue"], "1");
+  EXPECT_EQ(share.fetches, fetched);
+  EXPECT_EQ(svc->counters().replays, 1u);
+  // A new request for the same referenceId: 10.
+  EXPECT_EQ(answer(*svc, request("insert", "ins-1b", {{"referenceId", "P1"}, {"referenceURL", "http://share.local/p1"}}))["failureReason"], "10");
+  // Identify by URL (another impression of finger 101): P1, and only P1.
+  const auto probe = share.put_finger(db / "101_2.tif", "probe");
+  const Json id1 = answer(*svc, request("identify", "id-1", {{"referenceId", "Q"}, {"referenceUrl", probe}, {"gallery", nullptr},
+                                                             {"flags", {{"maxResults", "10"}, {"targetFPIR", "30"}}}}));
+  EXPECT_EQ(id1["returnValue"], "1") << id1.dump();
+  EXPECT_EQ(candidates_of(id1), std::vector<std::string>{"P1"}) << id1.dump();
+  EXPECT_EQ(id1["candidateList"]["candidates"][0]["modalities"][0]["biometricType"], "FIR");
+  all_strings(id1);
+  // Only against a gallery without P1: nobody.
+  const Json id2 = answer(*svc, request("identify", "id-2", {{"referenceId", "Q"}, {"referenceURL", probe},
+                                                             {"gallery", {{"referenceIds", {{{"referenceId", "P2"}}, {{"referenceId", "P3"}}}}}}}));
+  EXPECT_EQ(id2["returnValue"], "1") << id2.dump();
+  EXPECT_TRUE(candidates_of(id2).empty()) << id2.dump();
+  const Json id2b = answer(*svc, request("identify", "id-2b", {{"referenceId", "Q"}, {"referenceURL", probe},
+                                                               {"gallery", {{"referenceIds", {{{"referenceId", "P1"}}}}}}}));
+  EXPECT_EQ(candidates_of(id2b), std::vector<std::string>{"P1"}) << id2b.dump();
+  // By the referenceId of an inserted record: never itself.
+  const Json id3 = answer(*svc, request("identify", "id-3", {{"referenceId", "P1"}}));
+  EXPECT_EQ(id3["returnValue"], "1");
+  EXPECT_TRUE(candidates_of(id3).empty()) << id3.dump();
+  EXPECT_EQ(answer(*svc, request("identify", "id-4", {{"referenceId", "NOBODY"}}))["failureReason"], "12");
+  EXPECT_EQ(answer(*svc, request("referenceCount", "rc-1"))["count"], "3");
+  EXPECT_EQ(answer(*svc, request("pendingJobs", "pj-1"))["jobscount"], "0");
+  EXPECT_EQ(answer(*svc, request("ping", "ping-1"))["returnValue"], "1");
+  EXPECT_EQ(answer(*svc, request("delete", "del-1", {{"referenceId", "P1"}}))["returnValue"], "1");
+  EXPECT_EQ(answer(*svc, request("delete", "del-2", {{"referenceId", "P1"}}))["failureReason"], "12");
+  EXPECT_TRUE(candidates_of(answer(*svc, request("identify", "id-5", {{"referenceId", "Q"}, {"referenceURL", probe}}))).empty());
+  EXPECT_EQ(svc->reference_count(), 2u);
+  // A restart keeps everything answered and every enrolment.
+  svc.reset();
+  svc = open(share);
+  EXPECT_EQ(svc->reference_count(), 2u);
+  EXPECT_EQ(svc->handle(request("insert", "ins-1", {{"referenceId", "P1"}, {"referenceURL", "http://share.local/p1"}})), again);
+}
+
+TEST_F(AbisService, FaultsAnswerWithTheirFailureReasons) {
+  TUNGGAL_REQUIRE_SHARED_DATA(data);
+  Share share;
+  share.docs["http://share.local/expired"] = FetchResult{{}, FailureReason::data_share_expired, "DAT-SER-006"};
+  share.put("this is not XML", "notxml");
+  CbeffDocument only_exceptions;
+  CbeffSample ex;
+  ex.modality = Modality::finger;
+  ex.subtype = "Left Thumb";
+  ex.format_type = 7;
+  ex.exception = true;
+  only_exceptions.samples.push_back(ex);
+  share.put(encode_cbeff(only_exceptions), "nodata");
+  // A blank print: fails the quality gate.
+  GrayImage blank;
+  blank.width = 300;
+  blank.height = 300;
+  blank.pixels.assign(300 * 300, 200);
+  CbeffDocument b;
+  CbeffSample s;
+  s.modality = Modality::finger;
+  s.subtype = "Right Thumb";
+  s.format_type = 7;
+  s.bdb = encode_finger_image_record(blank, FingerPosition::right_thumb, 10, 6);
+  b.samples.push_back(s);
+  share.put(encode_cbeff(b), "blank");
+  // A BDB that lies about its length.
+  s.bdb[60] = 0x7f;
+  b.samples = {s};
+  share.put(encode_cbeff(b), "lying");
+  auto svc = open(share);
+  const std::pair<const char*, const char*> cases[] = {{"http://share.local/missing", "7"}, {"http://share.local/expired", "17"},
+                                                       {"http://share.local/notxml", "16"}, {"http://share.local/nodata", "11"},
+                                                       {"http://share.local/blank", "18"}, {"http://share.local/lying", "16"}};
+  int k = 0;
+  for (const auto& [url, reason] : cases) {
+    const Json a = answer(*svc, request("insert", "f-" + std::to_string(k++), {{"referenceId", "R" + std::to_string(k)}, {"referenceURL", url}}));
+    EXPECT_EQ(a["returnValue"], "2") << url;
+    EXPECT_EQ(a["failureReason"], reason) << url << " " << a.dump();
+    all_strings(a);
+  }
+  EXPECT_EQ(svc->reference_count(), 0u);
+  EXPECT_EQ(answer(*svc, "{not json")["failureReason"], "4");
+}
+
+TEST_F(AbisService, AJobCutShortIsFinishedOnRestart) {
+  TUNGGAL_REQUIRE_SHARED_DATA(data);
+  Share share;
+  const auto url = share.put_finger(data / "fvc2002" / "DB1_B" / "104_1.tif", "p4");
+  {
+    // The process dies while fetching: accepted, never answered.
+    Share dying;
+    ServiceConfig c;
+    c.dir = dir_;
+    c.session.face = false;
+    c.fetch = [](const std::string&) -> FetchResult { throw std::runtime_error("killed"); };
+    auto svc = Service::open(c);
+    EXPECT_THROW(svc->handle(request("insert", "cut-1", {{"referenceId", "P4"}, {"referenceURL", url}})), std::runtime_error);
+    EXPECT_EQ(svc->pending_jobs(), 1);
+  }
+  auto svc = open(share);
+  EXPECT_EQ(svc->pending_jobs(), 1);
+  const auto answers = svc->resume();
+  ASSERT_EQ(answers.size(), 1u);
+  EXPECT_EQ(Json::parse(answers[0])["returnValue"], "1") << answers[0];
+  EXPECT_EQ(svc->pending_jobs(), 0);
+  EXPECT_TRUE(svc->session().contains("P4"));
+  // The journal holds no request in the clear (the URL may carry a token).
+  const auto journal = read_file(dir_ / "jobs.db");
+  EXPECT_EQ(std::search(journal.begin(), journal.end(), url.begin(), url.end()), journal.end());
+}
+
+}  // namespace
+}  // namespace tunggal::abis

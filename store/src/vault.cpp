@@ -70,7 +70,7 @@ Vault::Vault(const std::filesystem::path& dir) : dir_(dir) {
 }
 
 namespace {
-std::vector<std::uint8_t> seal(const std::array<std::uint8_t, 32>& key, std::span<const std::uint8_t> plain) {
+std::vector<std::uint8_t> seal_with(const std::array<std::uint8_t, 32>& key, std::span<const std::uint8_t> plain) {
   std::vector<std::uint8_t> out(crypto_secretbox_NONCEBYTES + crypto_secretbox_MACBYTES + plain.size());
   randombytes_buf(out.data(), crypto_secretbox_NONCEBYTES);
   crypto_secretbox_easy(out.data() + crypto_secretbox_NONCEBYTES, plain.data(), plain.size(), out.data(), key.data());
@@ -86,22 +86,30 @@ std::string Vault::put(const std::string& sub, std::span<const std::uint8_t> pla
 
 void Vault::put_named(const std::string& sub, const std::string& name, std::span<const std::uint8_t> plain) {
   std::filesystem::create_directories(dir_ / sub);
-  write_file_durably(dir_ / sub / name, seal(key_, plain));
+  write_file_durably(dir_ / sub / name, seal_with(key_, plain));
 }
 
 bool Vault::has(const std::string& sub, const std::string& name) const {
   return std::filesystem::exists(dir_ / sub / name);
 }
 
-std::vector<std::uint8_t> Vault::get(const std::string& sub, const std::string& name, bool content_addressed) const {
-  const auto path = dir_ / sub / name;
-  const auto box = read_file(path);
+std::vector<std::uint8_t> Vault::seal(std::span<const std::uint8_t> plain) const {
+  return seal_with(key_, plain);
+}
+
+std::vector<std::uint8_t> Vault::open(std::span<const std::uint8_t> box, const std::string& what) const {
   if (box.size() < crypto_secretbox_NONCEBYTES + crypto_secretbox_MACBYTES)
-    throw Error(ErrorCode::checksum_mismatch, path.string() + ": too short to be a sealed file");
+    throw Error(ErrorCode::checksum_mismatch, what + ": too short to be sealed");
   std::vector<std::uint8_t> plain(box.size() - crypto_secretbox_NONCEBYTES - crypto_secretbox_MACBYTES);
   if (crypto_secretbox_open_easy(plain.data(), box.data() + crypto_secretbox_NONCEBYTES,
                                  box.size() - crypto_secretbox_NONCEBYTES, box.data(), key_.data()) != 0)
-    throw Error(ErrorCode::checksum_mismatch, path.string() + ": fails its authentication (changed or damaged on disk)");
+    throw Error(ErrorCode::checksum_mismatch, what + ": fails its authentication (changed or damaged on disk)");
+  return plain;
+}
+
+std::vector<std::uint8_t> Vault::get(const std::string& sub, const std::string& name, bool content_addressed) const {
+  const auto path = dir_ / sub / name;
+  const auto plain = open(read_file(path), path.string());
   if (content_addressed && sha256_hex(plain) != name)
     throw Error(ErrorCode::checksum_mismatch, path.string() + ": its content does not match its name");
   return plain;

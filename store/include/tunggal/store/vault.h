@@ -32,6 +32,10 @@ class Vault {
   // Error(checksum_mismatch) for a file changed or damaged on disk.
   std::vector<std::uint8_t> get(const std::string& sub, const std::string& name, bool content_addressed) const;
   bool has(const std::string& sub, const std::string& name) const;
+  // Bytes sealed and opened in memory (for a database column): nonce, MAC,
+  // ciphertext. open() throws Error(checksum_mismatch) when they fail.
+  std::vector<std::uint8_t> seal(std::span<const std::uint8_t> plain) const;
+  std::vector<std::uint8_t> open(std::span<const std::uint8_t> box, const std::string& what) const;
   // A keyed hash (BLAKE2b under a key derived from the store's) in hex:
   // the audit chain's links.
   std::string mac_hex(const std::string& text) const;
