@@ -1,0 +1,119 @@
+// tunggald: the consolidation center's ABIS daemon (MOSIP's ABIS API) over
+// the library tunggal::abis: the broker (ActiveMQ over STOMP) and/or HTTP.
+// SIGTERM or SIGINT stops it gracefully: no new jobs are taken, the one
+// under way finishes, answers already recorded stay answered.
+#include <CLI/CLI.hpp>
+#include <csignal>
+#include <fstream>
+#include <iostream>
+#include <thread>
+
+#include "tunggal/abis/broker.h"
+#include "tunggal/abis/http.h"
+#include "tunggal/abis/service.h"
+#include "tunggal/error.h"
+#include "tunggal/image.h"
+#include "tunggal/version.h"
+
+namespace {
+
+std::atomic<bool> g_stop{false};
+extern "C" void on_signal(int) { g_stop = true; }
+
+std::pair<std::string, int> host_port(const std::string& s, const char* what) {
+  const auto colon = s.rfind(':');
+  if (colon == std::string::npos || colon == 0) throw tunggal::Error(tunggal::ErrorCode::invalid_argument, std::string(what) + " wants HOST:PORT, got '" + s + "'");
+  const std::string port = s.substr(colon + 1);
+  if (port.empty() || port.size() > 5 || port.find_first_not_of("0123456789") != std::string::npos || std::stoi(port) > 65535)
+    throw tunggal::Error(tunggal::ErrorCode::invalid_argument, std::string(what) + ": '" + port + "' is not a port");
+  return {s.substr(0, colon), std::stoi(port)};
+}
+
+std::string first_line(const std::string& file) {
+  std::ifstream in(file);
+  std::string line;
+  if (!in || !std::getline(in, line) || line.empty())
+    throw tunggal::Error(tunggal::ErrorCode::not_found, file + ": no password in its first line");
+  return line;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  tunggal::ensure_opencv_pixel_limit(argv);
+  CLI::App app{"tunggald: the ABIS daemon (MOSIP ABIS API 1.1) over the tunggal gallery"};
+  app.set_version_flag("--version", std::string(tunggal::version()));
+  std::string dir, broker, broker_user, broker_password_file, inbound = "mosip-to-abis", outbound = "abis-to-mosip";
+  std::string http, token_file, tls_cert, tls_key, client_ca, private_key;
+  bool no_face = false;
+  int threads = 4;
+  app.add_option("--gallery", dir, "The ABIS's folder: the gallery (DIR/gallery), the job journal, the key")->required();
+  app.add_option("--broker", broker, "ActiveMQ's STOMP address, HOST:PORT");
+  app.add_option("--broker-user", broker_user, "The broker login");
+  app.add_option("--broker-password-file", broker_password_file, "A file whose first line is the broker password");
+  app.add_option("--inbound", inbound, "The queue MOSIP sends requests to")->capture_default_str();
+  app.add_option("--outbound", outbound, "The queue MOSIP reads answers from")->capture_default_str();
+  app.add_option("--http", http, "Serve HTTP on HOST:PORT (POST /abis, GET /metrics, GET /healthz)");
+  app.add_option("--token-file", token_file, "Bearer tokens, one per line (owner-only file); needed with --http");
+  app.add_option("--tls-cert", tls_cert, "HTTPS: the server certificate (PEM)");
+  app.add_option("--tls-key", tls_key, "HTTPS: its private key (PEM)");
+  app.add_option("--client-ca", client_ca, "HTTPS: ask callers for certificates signed by this CA");
+  app.add_option("--http-threads", threads, "HTTP worker threads")->capture_default_str();
+  app.add_option("--private-key", private_key, "The ABIS partner's private key (MOSIP 1.2 encrypted documents)");
+  app.add_flag("--no-face", no_face, "Fingers only (no face models loaded)");
+  CLI11_PARSE(app, argc, argv);
+  try {
+    if (broker.empty() && http.empty())
+      throw tunggal::Error(tunggal::ErrorCode::invalid_argument, "give --broker, --http or both");
+    if (!private_key.empty())
+      throw tunggal::Error(tunggal::ErrorCode::unsupported,
+                           "--private-key: decrypting MOSIP 1.2 encrypted documents is not built yet");
+    tunggal::abis::ServiceConfig config;
+    config.dir = dir;
+    config.session.face = !no_face;
+    auto service = tunggal::abis::Service::open(config);
+    if (const auto pending = service->pending_jobs(); pending > 0) {
+      // Accepted before a crash, never answered: finished now; a transport
+      // that re-delivers them gets the recorded answer.
+      const auto answers = service->resume();
+      std::cerr << "tunggald: finished " << answers.size() << " job(s) left by the last run\n";
+    }
+    std::signal(SIGTERM, on_signal);
+    std::signal(SIGINT, on_signal);
+    std::unique_ptr<tunggal::abis::BrokerWorker> worker;
+    std::unique_ptr<tunggal::abis::HttpServer> server;
+    std::thread broker_thread;
+    if (!broker.empty()) {
+      tunggal::abis::BrokerConfig b;
+      std::tie(b.host, b.port) = host_port(broker, "--broker");
+      b.user = broker_user;
+      if (!broker_password_file.empty()) b.password = first_line(broker_password_file);
+      b.inbound = inbound;
+      b.outbound = outbound;
+      worker = std::make_unique<tunggal::abis::BrokerWorker>(*service, b);
+      broker_thread = std::thread([&] { worker->run(g_stop); });
+    }
+    if (!http.empty()) {
+      if (token_file.empty()) throw tunggal::Error(tunggal::ErrorCode::invalid_argument, "--http needs --token-file");
+      tunggal::abis::HttpConfig h;
+      std::tie(h.host, h.port) = host_port(http, "--http");
+      h.tokens = tunggal::abis::load_token_file(token_file);
+      h.cert = tls_cert;
+      h.key = tls_key;
+      h.client_ca = client_ca;
+      h.threads = threads;
+      server = std::make_unique<tunggal::abis::HttpServer>(*service, h);
+    }
+    std::cerr << "tunggald " << tunggal::version() << ": " << service->reference_count() << " references"
+              << (broker.empty() ? "" : "; broker " + broker + " (" + inbound + " -> " + outbound + ")")
+              << (http.empty() ? "" : "; http " + http) << "\n";
+    while (!g_stop) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    std::cerr << "tunggald: stopping\n";
+    if (server) server->stop();
+    if (broker_thread.joinable()) broker_thread.join();
+    return 0;
+  } catch (const tunggal::Error& e) {
+    std::cerr << "tunggald: " << e.what() << "\n";
+    return 2;
+  }
+}
