@@ -10,13 +10,17 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <arpa/inet.h>
 #include <fcntl.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 
 #include <fstream>
 #include <map>
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <random>
+#include <set>
 #include <thread>
 
 #include "gallery_support.h"
@@ -110,6 +114,12 @@ class Daemon {
     ::kill(pid_, SIGKILL);
     ::waitpid(pid_, nullptr, 0);
     pid_ = -1;
+  }
+  int wait_exit() {
+    int status = 0;
+    ::waitpid(pid_, &status, 0);
+    pid_ = -1;
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
   }
   int terminate() {
     ::kill(pid_, SIGTERM);
@@ -290,6 +300,155 @@ TEST(Tunggald, AMosipConversationThroughActiveMq) {
   EXPECT_EQ(daemon.terminate(), 0) << daemon.log();
   // Nothing personal in the log: no URL, no template bytes.
   EXPECT_EQ(daemon.log().find("/share/"), std::string::npos) << daemon.log();
+  std::filesystem::remove_all(dir);
+}
+
+TEST(Tunggald, KillNineUnderLoadLosesNothingAndDoublesNothing) {
+  TUNGGAL_REQUIRE_SHARED_DATA(data);
+  REQUIRE_BROKER(broker);
+  const auto db = data / "fvc2002" / "DB1_B";
+  const auto dir = test::fresh_dir("tunggald_kill");
+  std::filesystem::create_directories(dir);
+  const auto pw = dir / "broker.password";
+  {
+    std::ofstream(pw) << broker.password << "\n";
+  }
+  const std::string in = "mosip-to-abis-kill-" + std::to_string(::getpid()), out = "abis-to-mosip-kill-" + std::to_string(::getpid());
+  DataShare share;
+  Mosip mosip(broker.port, broker.password, in, out);
+  // 30 people: FVC fingers 101-110, three impressions each, as different references.
+  std::vector<std::string> ids;
+  for (int f = 1; f <= 10; ++f)
+    for (int i = 1; i <= 3; ++i) {
+      const std::string ref = std::string("K").append(std::to_string(f)).append("_").append(std::to_string(i));
+      const std::string file = std::to_string(100 + f) + "_" + std::to_string(i) + ".tif";
+      mosip.send(request("insert", "kill-" + ref, {{"referenceId", ref}, {"referenceURL", share.put_finger(ref, db / file)}}));
+      ids.push_back("kill-" + ref);
+    }
+  // Some sent twice (MOSIP re-sends): answered the same way.
+  for (int k = 0; k < 30; k += 7) mosip.send(request("insert", ids[static_cast<std::size_t>(k)], {{"referenceId", "K-again"}, {"referenceURL", share.missing()}}));
+  const std::vector<std::string> args = {"--gallery", (dir / "abis").string(), "--broker", "127.0.0.1:" + std::to_string(broker.port),
+                                         "--broker-user", "tunggal", "--broker-password-file", pw.string(), "--inbound", in,
+                                         "--outbound", out, "--no-face"};
+  std::mt19937 rng(2026);
+  int kills = 0;
+  {
+    Daemon daemon(args, dir / "daemon.log");
+    for (int round = 0; round < 6; ++round) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(std::uniform_int_distribution<int>(150, 700)(rng)));
+      daemon.kill9();
+      ++kills;
+      daemon.start();
+    }
+    ASSERT_TRUE(mosip.wait(ids, 300s)) << daemon.log();
+    std::this_thread::sleep_for(500ms);  // re-deliveries of the last acks, if any
+    EXPECT_EQ(daemon.terminate(), 0) << daemon.log();
+    const std::string log = daemon.log();
+    std::size_t resumed = 0;
+    for (std::size_t at = 0; (at = log.find("job(s) left by the last run", at)) != std::string::npos; ++at) ++resumed;
+    std::cout << "restarts that found a job cut short: " << resumed << "\n";
+  }
+  EXPECT_EQ(kills, 6);
+  // What the kills did: jobs finished on restart, answers sent again for
+  // messages the broker re-delivered.
+  std::size_t resent = 0;
+  for (const auto& id : ids) resent += mosip.of(id).size() > 1;
+  std::cout << "kills " << kills << ", requests answered more than once (all the same way) " << resent << "\n";
+  std::set<std::string> succeeded;
+  for (const auto& id : ids) {
+    const auto answers = mosip.of(id);
+    ASSERT_FALSE(answers.empty()) << id;
+    for (const auto& a : answers) {
+      // Every answer to one requestId is the same answer (a replay of the
+      // first, or the job finished the way it began).
+      EXPECT_EQ(a.body, answers.front().body) << id;
+    }
+    EXPECT_EQ(answers.front().body["returnValue"], "1") << id << " " << answers.front().body.dump();
+    if (answers.front().body["returnValue"] == "1") succeeded.insert(id.substr(5));
+  }
+  // Every reference answered with success is in the gallery, once.
+  sdk::SessionConfig c;
+  c.gallery = dir / "abis" / "gallery";
+  c.access = GalleryAccess::read_only;
+  c.face = false;
+  sdk::Session gallery(c);
+  EXPECT_EQ(gallery.count(), succeeded.size());
+  for (const auto& ref : succeeded) EXPECT_TRUE(gallery.contains(ref)) << ref;
+  EXPECT_FALSE(gallery.contains("K-again"));
+  std::filesystem::remove_all(dir);
+}
+
+int free_port() {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
+  socklen_t len = sizeof a;
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
+  ::close(fd);
+  return ntohs(a.sin_port);
+}
+
+TEST(Tunggald, HttpWithBearerTokensAndGrants) {
+  TUNGGAL_REQUIRE_SHARED_DATA(data);
+  const auto db = data / "fvc2002" / "DB1_B";
+  const auto dir = test::fresh_dir("tunggald_http");
+  std::filesystem::create_directories(dir);
+  const std::string full = "full-access-token-0123456789", pinger = "ping-only-token-0123456789";
+  const auto tokens = dir / "tokens";
+  {
+    std::ofstream(tokens) << "# callers\n" << full << "\n" << pinger << " ping\n";
+  }
+  // A token file others can read is refused.
+  std::filesystem::permissions(tokens, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write |
+                                           std::filesystem::perms::group_read);
+  const int port = free_port();
+  const std::vector<std::string> args = {"--gallery", (dir / "abis").string(), "--http", "127.0.0.1:" + std::to_string(port),
+                                         "--token-file", tokens.string(), "--no-face"};
+  {
+    Daemon refused(args, dir / "refused.log");
+    EXPECT_EQ(refused.wait_exit(), 2) << refused.log();
+    EXPECT_NE(refused.log().find("owner-only"), std::string::npos) << refused.log();
+  }
+  std::filesystem::permissions(tokens, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+  Daemon daemon(args, dir / "daemon.log");
+  httplib::Client http("127.0.0.1", port);
+  http.set_read_timeout(60, 0);
+  for (int i = 0; i < 200; ++i) {
+    if (auto r = http.Get("/healthz"); r && r->status == 200) break;
+    std::this_thread::sleep_for(50ms);
+  }
+  auto health = http.Get("/healthz");  // open to all
+  ASSERT_TRUE(health) << daemon.log();
+  EXPECT_EQ(health->status, 200);
+  DataShare share;
+  const std::string insert = request("insert", "h-1", {{"referenceId", "H1"}, {"referenceURL", share.put_finger("h1", db / "105_1.tif")}});
+  EXPECT_EQ(http.Post("/abis", insert, "application/json")->status, 401);
+  const httplib::Headers wrong = {{"Authorization", "Bearer not-a-token-of-ours"}};
+  EXPECT_EQ(http.Post("/abis", wrong, insert, "application/json")->status, 401);
+  const httplib::Headers ping_only = {{"Authorization", "Bearer " + pinger}};
+  EXPECT_EQ(http.Post("/abis", ping_only, insert, "application/json")->status, 403);
+  EXPECT_EQ(http.Post("/abis", ping_only, request("ping", "h-ping"), "application/json")->status, 200);
+  EXPECT_EQ(http.Get("/metrics", ping_only)->status, 403);
+  const httplib::Headers ok = {{"Authorization", "Bearer " + full}};
+  auto r = http.Post("/abis", ok, insert, "application/json");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 200);
+  EXPECT_EQ(Json::parse(r->body)["returnValue"], "1") << r->body;
+  auto id = http.Post("/abis", ok,
+                      request("identify", "h-2", {{"referenceId", "Q"}, {"referenceURL", share.put_finger("q", db / "105_2.tif")}}),
+                      "application/json");
+  ASSERT_TRUE(id);
+  EXPECT_EQ(candidates(Json::parse(id->body)), std::vector<std::string>{"H1"}) << id->body;
+  // The same request again: the same body.
+  EXPECT_EQ(http.Post("/abis", ok, insert, "application/json")->body, r->body);
+  auto m = http.Get("/metrics", ok);
+  ASSERT_TRUE(m);
+  EXPECT_NE(m->body.find("tunggald_inserts_total 1"), std::string::npos) << m->body;
+  EXPECT_NE(m->body.find("tunggald_http_unauthorised_total 4"), std::string::npos) << m->body;
+  EXPECT_EQ(http.Get("/metrics")->status, 401);
+  EXPECT_EQ(daemon.terminate(), 0) << daemon.log();
   std::filesystem::remove_all(dir);
 }
 
