@@ -1,13 +1,16 @@
 // libFuzzer target for the ABIS edge: the first byte picks the parser
-// ('j': a MOSIP request's JSON, else a CBEFF document and the ISO 19794-4/-5
-// records in its samples).
+// ('j': a MOSIP request's JSON, 's': STOMP frames as the broker's socket
+// delivers them, else a CBEFF document and the ISO 19794-4/-5 records in
+// its samples).
 // Contract: a request parses or is rejected with a failureReason, never an
 // exception; whatever parses answers with JSON whose every scalar is a
-// string. CBEFF and the records raise tunggal::Error only.
+// string. STOMP frames that parse encode and parse back to themselves.
+// CBEFF, the records and STOMP raise tunggal::Error only.
 #include <cstdlib>
 #include <nlohmann/json.hpp>
 #include <string_view>
 
+#include "tunggal/abis/broker.h"
 #include "tunggal/abis/cbeff.h"
 #include "tunggal/abis/protocol.h"
 #include "tunggal/error.h"
@@ -40,6 +43,22 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       out = failure(std::get<Rejection>(r));
     }
     all_strings(nlohmann::json::parse(encode_response(out)));
+    return 0;
+  }
+  if (data[0] == 's') {
+    std::string wire(reinterpret_cast<const char*>(body.data()), body.size());
+    try {
+      while (auto f = take_stomp_frame(wire)) {
+        std::string again = encode_stomp(*f);
+        const auto back = take_stomp_frame(again);
+        // CONNECT frames are not escaped: a header with ':' or a newline
+        // cannot make the round trip there.
+        if (f->command != "CONNECT" && f->command != "CONNECTED" &&
+            (!back || back->command != f->command || back->headers != f->headers || back->body != f->body || !again.empty()))
+          std::abort();
+      }
+    } catch (const Error&) {
+    }
     return 0;
   }
   try {

@@ -207,6 +207,9 @@ int main(int argc, char** argv) {
     f.format_type = 8;
     f.bdb = abis::encode_face_image_record(face, 0);
     doc.samples.push_back(f);
+    const std::string stomp = std::string("s") + "MESSAGE\ndestination:/queue/mosip-to-abis\nmessage-id:ID\\c1\nack:1\n\n" + requests[0] +
+                              std::string(1, '\0') + "\nMESSAGE\ncontent-length:3\n\na\0b" + std::string(1, '\0');
+    write("abis/stomp", std::vector<std::uint8_t>(stomp.begin(), stomp.end()));
     const std::string xml = "x" + abis::encode_cbeff(doc);
     write("abis/cbeff", std::vector<std::uint8_t>(xml.begin(), xml.end()));
   }
