@@ -289,6 +289,7 @@ TEST(Cbeff, SubtypesNameTheIsoPositions) {
 
 #include "gallery_support.h"
 #include "test_support.h"
+#include "tunggal/abis/partner_key.h"
 #include "tunggal/abis/service.h"
 
 namespace tunggal::abis {
@@ -458,6 +459,38 @@ TEST_F(AbisService, FaultsAnswerWithTheirFailureReasons) {
   }
   EXPECT_EQ(svc->reference_count(), 0u);
   EXPECT_EQ(answer(*svc, "{not json")["failureReason"], "4");
+}
+
+TEST_F(AbisService, Mosip12EncryptedDocumentsDecryptWithThePartnerKey) {
+  TUNGGAL_REQUIRE_SHARED_DATA(data);
+  Share share;
+  const auto key = std::make_shared<PartnerKey>(PartnerKey::generate());
+  const auto other = PartnerKey::generate();
+  // The document as the data share sends it: encrypted for the partner.
+  const auto url = share.put_finger(data / "fvc2002" / "DB1_B" / "106_1.tif", "plain");
+  const auto& xml = share.docs[url].body;
+  const auto sealed = key->encrypt(xml);
+  EXPECT_EQ(key->decrypt(sealed), xml);
+  EXPECT_THROW(other.decrypt(sealed), Error);  // another partner's key
+  auto tampered = sealed;
+  tampered[tampered.size() / 2] = tampered[tampered.size() / 2] == 'A' ? 'B' : 'A';
+  EXPECT_THROW(key->decrypt(tampered), Error);
+  share.docs["http://share.local/enc"] = FetchResult{sealed, std::nullopt, ""};
+  share.docs["http://share.local/enc-other"] = FetchResult{other.encrypt(xml), std::nullopt, ""};
+  ServiceConfig c;
+  c.dir = dir_;
+  c.session.face = false;
+  c.fetch = share.fetcher();
+  c.partner_key = key;
+  auto svc = Service::open(c);
+  EXPECT_EQ(answer(*svc, request("insert", "e-1", {{"referenceId", "E1"}, {"referenceURL", "http://share.local/enc"}}))["returnValue"], "1");
+  EXPECT_EQ(answer(*svc, request("insert", "e-2", {{"referenceId", "E2"}, {"referenceURL", "http://share.local/enc-other"}}))["failureReason"], "16");
+  EXPECT_TRUE(svc->session().contains("E1"));
+  // Written owner-only, and read back.
+  key->write_private_pem(dir_ / "partner.pem");
+  EXPECT_EQ(PartnerKey::load(dir_ / "partner.pem").decrypt(sealed), xml);
+  std::filesystem::permissions(dir_ / "partner.pem", std::filesystem::perms::group_read, std::filesystem::perm_options::add);
+  EXPECT_THROW(PartnerKey::load(dir_ / "partner.pem"), Error);
 }
 
 TEST_F(AbisService, AJobCutShortIsFinishedOnRestart) {

@@ -6,6 +6,7 @@
 // success, not "already exists").
 #include "tunggal/abis/service.h"
 
+#include <algorithm>
 #include <mutex>
 #include <nlohmann/json.hpp>
 
@@ -83,6 +84,19 @@ struct Service::Impl {
     const auto fail = [&](FailureReason why, std::string log) { return Outcome{failure(r, why), std::move(log)}; };
     FetchResult got = config.fetch(url);
     if (got.failure) return fail(*got.failure, "fetching the biometrics: " + got.message);
+    // XML starts with '<' (after any byte-order mark or blanks); anything
+    // else is MOSIP 1.2's encrypted layout.
+    const auto first = std::find_if(got.body.begin(), got.body.end(), [](std::uint8_t c) {
+      return c != ' ' && c != '\n' && c != '\r' && c != '\t' && c != 0xEF && c != 0xBB && c != 0xBF;
+    });
+    if (first != got.body.end() && *first != '<') {
+      if (!config.partner_key) return fail(FailureReason::invalid_cbeff, "the document is not XML and no partner key is configured to decrypt it");
+      try {
+        got.body = config.partner_key->decrypt(got.body);
+      } catch (const Error& e) {
+        return fail(FailureReason::invalid_cbeff, e.what());
+      }
+    }
     CbeffDocument doc;
     try {
       doc = parse_cbeff(got.body);

@@ -65,10 +65,9 @@ int main(int argc, char** argv) {
   try {
     if (broker.empty() && http.empty())
       throw tunggal::Error(tunggal::ErrorCode::invalid_argument, "give --broker, --http or both");
-    if (!private_key.empty())
-      throw tunggal::Error(tunggal::ErrorCode::unsupported,
-                           "--private-key: decrypting MOSIP 1.2 encrypted documents is not built yet");
     tunggal::abis::ServiceConfig config;
+    if (!private_key.empty())
+      config.partner_key = std::make_shared<tunggal::abis::PartnerKey>(tunggal::abis::PartnerKey::load(private_key));
     config.dir = dir;
     config.session.face = !no_face;
     auto service = tunggal::abis::Service::open(config);

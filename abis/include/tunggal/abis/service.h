@@ -13,6 +13,7 @@
 #include <string_view>
 #include <vector>
 
+#include "tunggal/abis/partner_key.h"
 #include "tunggal/abis/protocol.h"
 #include "tunggal/sdk/session.h"
 
@@ -41,6 +42,9 @@ struct ServiceConfig {
   std::filesystem::path dir;  // jobs.db (the journal), abis.key (0600), gallery/
   sdk::SessionConfig session;  // its gallery defaults to dir/gallery
   Fetcher fetch;               // default: curl_fetcher()
+  // MOSIP 1.2 encrypts documents for the partner: its private key. A
+  // fetched body that is not XML is decrypted with it.
+  std::shared_ptr<const PartnerKey> partner_key;
 };
 
 struct ServiceCounters {
