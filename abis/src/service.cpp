@@ -55,20 +55,7 @@ struct Service::Impl {
 
   template <typename F>
   auto tx(F&& f) -> decltype(f()) {
-    db.exec("BEGIN IMMEDIATE");
-    try {
-      if constexpr (std::is_void_v<decltype(f())>) {
-        f();
-        db.exec("COMMIT");
-      } else {
-        auto r = f();
-        db.exec("COMMIT");
-        return r;
-      }
-    } catch (...) {
-      db.exec("ROLLBACK");
-      throw;
-    }
+    return db.immediate(std::forward<F>(f));
   }
 
   std::int64_t now_ms() const {

@@ -338,23 +338,7 @@ struct Office::Impl {
   template <typename F>
   auto tx(F&& f) -> decltype(f()) {
     std::lock_guard lock(mu);
-    db.exec("BEGIN IMMEDIATE");
-    try {
-      if constexpr (std::is_void_v<decltype(f())>) {
-        f();
-        db.exec("COMMIT");
-      } else {
-        auto r = f();
-        db.exec("COMMIT");
-        return r;
-      }
-    } catch (...) {
-      try {
-        db.exec("ROLLBACK");
-      } catch (...) {
-      }
-      throw;
-    }
+    return db.immediate(std::forward<F>(f));
   }
 
   // ---- schema ----

@@ -11,6 +11,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <vector>
 
 #include "tunggal/error.h"
@@ -31,6 +32,29 @@ class Db {
   std::int64_t changes() const;
   std::int64_t last_insert_rowid() const;
   [[noreturn]] void fail(const std::string& what, int rc) const;
+  // Runs f in one transaction: BEGIN IMMEDIATE takes the write lock at
+  // once (writers are ordered, never interleaved), COMMIT after f, ROLLBACK
+  // when f throws (and the exception goes on).
+  template <typename F>
+  auto immediate(F&& f) -> decltype(f()) {
+    exec("BEGIN IMMEDIATE");
+    try {
+      if constexpr (std::is_void_v<decltype(f())>) {
+        f();
+        exec("COMMIT");
+      } else {
+        auto r = f();
+        exec("COMMIT");
+        return r;
+      }
+    } catch (...) {
+      try {
+        exec("ROLLBACK");
+      } catch (...) {
+      }
+      throw;
+    }
+  }
 
  private:
   sqlite3* db_ = nullptr;
