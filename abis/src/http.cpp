@@ -78,6 +78,14 @@ std::vector<TokenGrant> load_token_file(const std::filesystem::path& file) {
   return out;
 }
 
+TokenGrant full_grant(const std::string& token) {
+  TokenGrant g;
+  g.sha256_hex = store::sha256_hex(token);
+  g.all = true;
+  g.metrics = true;
+  return g;
+}
+
 std::string metrics_text(const Service& service, const std::string& extra) {
   const auto c = service.counters();
   std::ostringstream o;

@@ -33,6 +33,8 @@ struct TokenGrant {
 // identify, delete, ping, pendingJobs, referenceCount, metrics`). Blank lines
 // and lines starting with '#' are skipped.
 std::vector<TokenGrant> load_token_file(const std::filesystem::path& file);
+// A grant of everything for one token (kept hashed).
+TokenGrant full_grant(const std::string& token);
 
 struct HttpConfig {
   std::string host = "127.0.0.1";
