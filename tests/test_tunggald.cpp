@@ -452,5 +452,44 @@ TEST(Tunggald, HttpWithBearerTokensAndGrants) {
   std::filesystem::remove_all(dir);
 }
 
+TEST(Tunggald, HttpsWithAServerCertificate) {
+  const auto dir = test::fresh_dir("tunggald_tls");
+  std::filesystem::create_directories(dir);
+  const auto cert = dir / "cert.pem", key = dir / "key.pem";
+  // A self-signed certificate for 127.0.0.1 (the openssl tool).
+  const std::string make = "openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 -keyout " +
+                           key.string() + " -out " + cert.string() + " 2>/dev/null";
+  ASSERT_EQ(std::system(make.c_str()), 0);
+  const std::string token = "tls-token-0123456789abcdef";
+  const auto tokens = dir / "tokens";
+  {
+    std::ofstream(tokens) << token << "\n";
+  }
+  std::filesystem::permissions(tokens, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+  const int port = free_port();
+  Daemon daemon({"--gallery", (dir / "abis").string(), "--http", "127.0.0.1:" + std::to_string(port), "--token-file",
+                 tokens.string(), "--tls-cert", cert.string(), "--tls-key", key.string(), "--no-face"},
+                dir / "daemon.log");
+  httplib::SSLClient https("127.0.0.1", port);
+  https.set_ca_cert_path(cert.c_str());
+  https.enable_server_certificate_verification(true);
+  bool up = false;
+  for (int i = 0; i < 200 && !up; ++i) {
+    if (auto r = https.Get("/healthz"); r && r->status == 200) up = true;
+    else std::this_thread::sleep_for(50ms);
+  }
+  ASSERT_TRUE(up) << daemon.log();
+  auto r = https.Post("/abis", {{"Authorization", "Bearer " + token}}, request("ping", "tls-1"), "application/json");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(Json::parse(r->body)["returnValue"], "1");
+  // Plain HTTP to the TLS port gets no answer.
+  httplib::Client plain("127.0.0.1", port);
+  plain.set_read_timeout(2, 0);
+  auto p = plain.Get("/healthz");
+  EXPECT_TRUE(!p || p->status != 200);
+  EXPECT_EQ(daemon.terminate(), 0) << daemon.log();
+  std::filesystem::remove_all(dir);
+}
+
 }  // namespace
 }  // namespace tunggal::abis
