@@ -222,6 +222,24 @@ struct Broker {
   if (!var##_opt) TUNGGAL_SKIP_OR_FAIL_IN_CI("no ActiveMQ (tests/services/activemq.sh did not start one)"); \
   const Broker& var = *var##_opt
 
+// A test's folder, its queues (named for the test and the process) and the
+// daemon's arguments for the broker.
+struct BrokerCase {
+  std::filesystem::path dir;
+  std::string in, out;
+  std::vector<std::string> args;
+  BrokerCase(const std::string& name, const Broker& broker) : dir(test::fresh_dir("tunggald_" + name)) {
+    std::filesystem::create_directories(dir);
+    const auto pw = dir / "broker.password";
+    std::ofstream(pw) << broker.password << "\n";
+    in = "mosip-to-abis-" + name + "-" + std::to_string(::getpid());
+    out = "abis-to-mosip-" + name + "-" + std::to_string(::getpid());
+    args = {"--gallery", (dir / "abis").string(), "--broker", "127.0.0.1:" + std::to_string(broker.port), "--broker-user",
+            "tunggal", "--broker-password-file", pw.string(), "--inbound", in, "--outbound", out, "--no-face"};
+  }
+  ~BrokerCase() { std::filesystem::remove_all(dir); }
+};
+
 std::vector<std::string> candidates(const Json& a) {
   std::vector<std::string> out;
   if (a.contains("candidateList"))
@@ -233,19 +251,10 @@ TEST(Tunggald, AMosipConversationThroughActiveMq) {
   TUNGGAL_REQUIRE_SHARED_DATA(data);
   REQUIRE_BROKER(broker);
   const auto db = data / "fvc2002" / "DB1_B";
-  const auto dir = test::fresh_dir("tunggald_conversation");
-  std::filesystem::create_directories(dir);
-  const auto pw = dir / "broker.password";
-  {
-    std::ofstream(pw) << broker.password << "\n";
-  }
-  const std::string in = "mosip-to-abis-conv-" + std::to_string(::getpid()), out = "abis-to-mosip-conv-" + std::to_string(::getpid());
+  const BrokerCase t("conv", broker);
   DataShare share;
-  Daemon daemon({"--gallery", (dir / "abis").string(), "--broker", "127.0.0.1:" + std::to_string(broker.port),
-                 "--broker-user", "tunggal", "--broker-password-file", pw.string(), "--inbound", in, "--outbound", out,
-                 "--no-face"},
-                dir / "daemon.log");
-  Mosip mosip(broker.port, broker.password, in, out);
+  Daemon daemon(t.args, t.dir / "daemon.log");
+  Mosip mosip(broker.port, broker.password, t.in, t.out);
   for (int f = 1; f <= 3; ++f)
     mosip.send(request("insert", "ins-" + std::to_string(f),
                        {{"referenceId", "P" + std::to_string(f)},
@@ -300,22 +309,15 @@ TEST(Tunggald, AMosipConversationThroughActiveMq) {
   EXPECT_EQ(daemon.terminate(), 0) << daemon.log();
   // Nothing personal in the log: no URL, no template bytes.
   EXPECT_EQ(daemon.log().find("/share/"), std::string::npos) << daemon.log();
-  std::filesystem::remove_all(dir);
 }
 
 TEST(Tunggald, KillNineUnderLoadLosesNothingAndDoublesNothing) {
   TUNGGAL_REQUIRE_SHARED_DATA(data);
   REQUIRE_BROKER(broker);
   const auto db = data / "fvc2002" / "DB1_B";
-  const auto dir = test::fresh_dir("tunggald_kill");
-  std::filesystem::create_directories(dir);
-  const auto pw = dir / "broker.password";
-  {
-    std::ofstream(pw) << broker.password << "\n";
-  }
-  const std::string in = "mosip-to-abis-kill-" + std::to_string(::getpid()), out = "abis-to-mosip-kill-" + std::to_string(::getpid());
+  const BrokerCase t("kill", broker);
   DataShare share;
-  Mosip mosip(broker.port, broker.password, in, out);
+  Mosip mosip(broker.port, broker.password, t.in, t.out);
   // 30 people: FVC fingers 101-110, three impressions each, as different references.
   std::vector<std::string> ids;
   for (int f = 1; f <= 10; ++f)
@@ -327,13 +329,10 @@ TEST(Tunggald, KillNineUnderLoadLosesNothingAndDoublesNothing) {
     }
   // Some sent twice (MOSIP re-sends): answered the same way.
   for (int k = 0; k < 30; k += 7) mosip.send(request("insert", ids[static_cast<std::size_t>(k)], {{"referenceId", "K-again"}, {"referenceURL", share.missing()}}));
-  const std::vector<std::string> args = {"--gallery", (dir / "abis").string(), "--broker", "127.0.0.1:" + std::to_string(broker.port),
-                                         "--broker-user", "tunggal", "--broker-password-file", pw.string(), "--inbound", in,
-                                         "--outbound", out, "--no-face"};
   std::mt19937 rng(2026);
   int kills = 0;
   {
-    Daemon daemon(args, dir / "daemon.log");
+    Daemon daemon(t.args, t.dir / "daemon.log");
     for (int round = 0; round < 6; ++round) {
       std::this_thread::sleep_for(std::chrono::milliseconds(std::uniform_int_distribution<int>(150, 700)(rng)));
       daemon.kill9();
@@ -368,14 +367,13 @@ TEST(Tunggald, KillNineUnderLoadLosesNothingAndDoublesNothing) {
   }
   // Every reference answered with success is in the gallery, once.
   sdk::SessionConfig c;
-  c.gallery = dir / "abis" / "gallery";
+  c.gallery = t.dir / "abis" / "gallery";
   c.access = GalleryAccess::read_only;
   c.face = false;
   sdk::Session gallery(c);
   EXPECT_EQ(gallery.count(), succeeded.size());
   for (const auto& ref : succeeded) EXPECT_TRUE(gallery.contains(ref)) << ref;
   EXPECT_FALSE(gallery.contains("K-again"));
-  std::filesystem::remove_all(dir);
 }
 
 int free_port() {
