@@ -27,6 +27,7 @@
 #include "test_support.h"
 #include "tunggal/abis/broker.h"
 #include "tunggal/abis/cbeff.h"
+#include "tunggal/abis/coordinator.h"
 #include "tunggal/sdk/session.h"
 
 namespace tunggal::abis {
@@ -309,6 +310,79 @@ TEST(Tunggald, AMosipConversationThroughActiveMq) {
   EXPECT_EQ(daemon.terminate(), 0) << daemon.log();
   // Nothing personal in the log: no URL, no template bytes.
   EXPECT_EQ(daemon.log().find("/share/"), std::string::npos) << daemon.log();
+}
+
+TEST(Tunggald, ThreeShardsAnswerAsOneProcessDoes) {
+  TUNGGAL_REQUIRE_SHARED_DATA(data);
+  REQUIRE_BROKER(broker);
+  const auto db = data / "fvc2002" / "DB1_B";
+  const BrokerCase single("single", broker), coord("coord", broker);
+  const std::string prefix = "abis-shard-" + std::to_string(::getpid());
+  std::vector<std::unique_ptr<Daemon>> shards;
+  for (int k = 0; k < 3; ++k) {
+    auto args = coord.args;
+    args[1] = (coord.dir / ("shard" + std::to_string(k))).string();
+    args[9] = prefix + "-" + std::to_string(k);           // --inbound
+    args[11] = prefix + "-" + std::to_string(k) + "-out";  // --outbound
+    shards.push_back(std::make_unique<Daemon>(args, coord.dir / ("shard" + std::to_string(k) + ".log")));
+  }
+  auto co_args = coord.args;
+  co_args[1] = (coord.dir / "coordinator").string();
+  for (const char* a : {"--coordinator", "--shards", "3", "--shard-prefix"}) co_args.push_back(a);
+  co_args.push_back(prefix);
+  co_args.push_back("--shard-timeout");
+  co_args.push_back("5");
+  Daemon coordinator(co_args, coord.dir / "coordinator.log");
+  Daemon one(single.args, single.dir / "daemon.log");
+  DataShare share;
+  Mosip to_one(broker.port, broker.password, single.in, single.out);
+  Mosip to_shards(broker.port, broker.password, coord.in, coord.out);
+  std::vector<std::string> ids;
+  const auto both = [&](const std::string& body) {
+    to_one.send(body);
+    to_shards.send(body);
+    ids.push_back(Json::parse(body)["requestId"]);
+  };
+  for (int f = 1; f <= 10; ++f) {
+    const std::string ref = "S" + std::to_string(f), file = std::to_string(100 + f) + "_1.tif";
+    both(request("insert", "ins-" + ref, {{"referenceId", ref}, {"referenceURL", share.put_finger(ref, db / file)}}));
+  }
+  for (int f = 1; f <= 10; ++f) {
+    const std::string ref = "Q" + std::to_string(f), file = std::to_string(100 + f) + "_2.tif";
+    both(request("identify", "id-" + ref, {{"referenceId", ref}, {"referenceURL", share.put_finger(ref, db / file)}}));
+  }
+  both(request("identify", "id-by-ref", {{"referenceId", "S3"}}));
+  both(request("identify", "id-gallery", {{"referenceId", "Q9"}, {"referenceURL", share.put_finger("q9b", db / "101_3.tif")},
+                                          {"gallery", {{"referenceIds", {{{"referenceId", "S1"}}, {{"referenceId", "S2"}}}}}}}));
+  both(request("referenceCount", "count-1"));
+  both(request("delete", "del-S4", {{"referenceId", "S4"}}));
+  both(request("referenceCount", "count-2"));
+  both(request("pendingJobs", "pending"));
+  ASSERT_TRUE(to_one.wait(ids)) << one.log();
+  ASSERT_TRUE(to_shards.wait(ids)) << coordinator.log();
+  std::size_t with_candidates = 0;
+  for (const auto& id : ids) {
+    const Json a = to_one.of(id).front().body, b = to_shards.of(id).front().body;
+    EXPECT_EQ(a["returnValue"], b["returnValue"]) << id << "\n" << a.dump() << "\n" << b.dump();
+    EXPECT_EQ(candidates(a), candidates(b)) << id << "\n" << a.dump() << "\n" << b.dump();
+    EXPECT_EQ(a.value("count", ""), b.value("count", "")) << id;
+    with_candidates += !candidates(b).empty();
+  }
+  EXPECT_GE(with_candidates, 8u);  // the second impressions find their first
+  EXPECT_EQ(to_shards.of("count-1").front().body["count"], "10");
+  EXPECT_EQ(to_shards.of("count-2").front().body["count"], "9");
+  EXPECT_EQ(candidates(to_shards.of("id-gallery").front().body), std::vector<std::string>{"S1"});
+  // The people are spread over the shards.
+  std::set<int> owners;
+  for (int f = 1; f <= 10; ++f) owners.insert(shard_of("S" + std::to_string(f), 3));
+  EXPECT_EQ(owners.size(), 3u);
+  // A shard that does not answer fails the request, not a partial answer.
+  shards[1]->kill9();
+  to_shards.send(request("identify", "id-down", {{"referenceId", "Q1"}, {"referenceURL", share.put_finger("qd", db / "101_4.tif")}}));
+  ASSERT_TRUE(to_shards.wait({"id-down"}, 60s)) << coordinator.log();
+  EXPECT_EQ(to_shards.of("id-down").front().body["failureReason"], "2") << to_shards.of("id-down").front().body.dump();
+  EXPECT_EQ(coordinator.terminate(), 0) << coordinator.log();
+  EXPECT_EQ(one.terminate(), 0);
 }
 
 TEST(Tunggald, KillNineUnderLoadLosesNothingAndDoublesNothing) {

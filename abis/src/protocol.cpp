@@ -6,6 +6,9 @@
 #include <ctime>
 #include <nlohmann/json.hpp>
 
+#include "tunggal/abis/cbeff.h"
+#include "tunggal/error.h"
+
 namespace tunggal::abis {
 
 using Json = nlohmann::json;
@@ -118,6 +121,18 @@ Request parse(const Json& j, Rejection& seen) {
     if (id.empty()) throw Reject{FailureReason::missing_reference_id, "no referenceId"};
     return id;
   };
+  const auto inline_document = [&] {
+    std::vector<std::uint8_t> doc;
+    const auto it = j.find("tunggalDocument");
+    if (it == j.end() || it->is_null()) return doc;
+    if (!it->is_string()) throw Reject{FailureReason::invalid_request, "tunggalDocument is not a string"};
+    try {
+      doc = decode_base64(it->get_ref<const std::string&>());
+    } catch (const Error& e) {
+      throw Reject{FailureReason::invalid_cbeff, std::string("tunggalDocument: ") + e.what()};
+    }
+    return doc;
+  };
   const auto url = [&] {
     std::string u = text(j, "referenceURL", kMaxUrlLength);
     if (u.empty()) u = text(j, "referenceUrl", kMaxUrlLength);
@@ -125,8 +140,8 @@ Request parse(const Json& j, Rejection& seen) {
   };
   switch (r.op) {
     case Operation::insert: {
-      InsertRequest b{reference_id(), url()};
-      if (b.reference_url.empty()) throw Reject{FailureReason::missing_reference_url, "no referenceURL"};
+      InsertRequest b{reference_id(), url(), inline_document()};
+      if (b.reference_url.empty() && b.document.empty()) throw Reject{FailureReason::missing_reference_url, "no referenceURL"};
       r.body = std::move(b);
       break;
     }
@@ -134,6 +149,7 @@ Request parse(const Json& j, Rejection& seen) {
       IdentifyRequest b;
       b.reference_id = reference_id();
       b.reference_url = url();
+      b.document = inline_document();
       if (const auto g = j.find("gallery"); g != j.end() && !g->is_null()) {
         if (!g->is_object()) throw Reject{FailureReason::invalid_request, "gallery is not an object"};
         const auto ids = g->find("referenceIds");

@@ -67,9 +67,10 @@ struct Service::Impl {
   }
 
   // The probe or the record to enrol, from a referenceURL.
-  std::variant<PersonRecord, Outcome> biometrics(const Request& r, const std::string& url, const std::string& ref) {
+  std::variant<PersonRecord, Outcome> biometrics(const Request& r, const std::string& url, const std::string& ref,
+                                                 const std::vector<std::uint8_t>& inline_doc) {
     const auto fail = [&](FailureReason why, std::string log) { return Outcome{failure(r, why), std::move(log)}; };
-    FetchResult got = config.fetch(url);
+    FetchResult got = inline_doc.empty() ? config.fetch(url) : FetchResult{inline_doc, std::nullopt, ""};
     if (got.failure) return fail(*got.failure, "fetching the biometrics: " + got.message);
     // XML starts with '<' (after any byte-order mark or blanks); anything
     // else is MOSIP 1.2's encrypted layout.
@@ -145,7 +146,7 @@ struct Service::Impl {
       }
     }
     if (session->contains(b.reference_id)) return {failure(r, FailureReason::reference_id_exists), "referenceId exists"};
-    auto got = biometrics(r, b.reference_url, b.reference_id);
+    auto got = biometrics(r, b.reference_url, b.reference_id, b.document);
     if (auto* o = std::get_if<Outcome>(&got)) return std::move(*o);
     const auto& rec = std::get<PersonRecord>(got);
     const auto sealed = vault.seal(encode_person_record(rec));
@@ -164,8 +165,8 @@ struct Service::Impl {
 
   Outcome identify(const Request& r, const IdentifyRequest& b) {
     PersonRecord probe;
-    if (!b.reference_url.empty()) {
-      auto got = biometrics(r, b.reference_url, b.reference_id);  // fetched, not stored
+    if (!b.reference_url.empty() || !b.document.empty()) {
+      auto got = biometrics(r, b.reference_url, b.reference_id, b.document);  // fetched, not stored
       if (auto* o = std::get_if<Outcome>(&got)) return std::move(*o);
       probe = std::move(std::get<PersonRecord>(got));
     } else {

@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "tunggal/abis/broker.h"
+#include "tunggal/abis/coordinator.h"
 #include "tunggal/abis/http.h"
 #include "tunggal/abis/service.h"
 #include "tunggal/error.h"
@@ -45,8 +46,9 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", std::string(tunggal::version()));
   std::string dir, broker, broker_user, broker_password_file, inbound = "mosip-to-abis", outbound = "abis-to-mosip";
   std::string http, token_file, tls_cert, tls_key, client_ca, private_key;
-  bool no_face = false;
-  int threads = 4;
+  bool no_face = false, coordinator = false;
+  int threads = 4, shards = 3, shard_timeout = 60;
+  std::string shard_prefix = "abis-shard";
   app.add_option("--gallery", dir, "The ABIS's folder: the gallery (DIR/gallery), the job journal, the key")->required();
   app.add_option("--broker", broker, "ActiveMQ's STOMP address, HOST:PORT");
   app.add_option("--broker-user", broker_user, "The broker login");
@@ -61,10 +63,39 @@ int main(int argc, char** argv) {
   app.add_option("--http-threads", threads, "HTTP worker threads")->capture_default_str();
   app.add_option("--private-key", private_key, "The ABIS partner's private key (MOSIP 1.2 encrypted documents)");
   app.add_flag("--no-face", no_face, "Fingers only (no face models loaded)");
+  app.add_flag("--coordinator", coordinator,
+               "Coordinate shard workers on the broker (each a tunggald on --inbound PREFIX-k --outbound PREFIX-k-out)");
+  app.add_option("--shards", shards, "Coordinator: how many shards")->capture_default_str();
+  app.add_option("--shard-prefix", shard_prefix, "Coordinator: the shards' queue names' prefix")->capture_default_str();
+  app.add_option("--shard-timeout", shard_timeout, "Coordinator: seconds a shard may take to answer")->capture_default_str();
   CLI11_PARSE(app, argc, argv);
   try {
     if (broker.empty() && http.empty())
       throw tunggal::Error(tunggal::ErrorCode::invalid_argument, "give --broker, --http or both");
+    if (coordinator) {
+      if (broker.empty() || !http.empty())
+        throw tunggal::Error(tunggal::ErrorCode::invalid_argument, "--coordinator works on the broker: give --broker, not --http");
+      tunggal::abis::CoordinatorConfig c;
+      c.dir = dir;
+      std::tie(c.broker.host, c.broker.port) = host_port(broker, "--broker");
+      c.broker.user = broker_user;
+      if (!broker_password_file.empty()) c.broker.password = first_line(broker_password_file);
+      c.broker.inbound = inbound;
+      c.broker.outbound = outbound;
+      c.shards = shards;
+      c.shard_prefix = shard_prefix;
+      c.shard_timeout = std::chrono::seconds(shard_timeout);
+      if (!private_key.empty())
+        c.partner_key = std::make_shared<tunggal::abis::PartnerKey>(tunggal::abis::PartnerKey::load(private_key));
+      tunggal::abis::Coordinator co(c);
+      std::signal(SIGTERM, on_signal);
+      std::signal(SIGINT, on_signal);
+      std::cerr << "tunggald " << tunggal::version() << ": coordinating " << shards << " shards (" << shard_prefix
+                << "-k) for " << inbound << " -> " << outbound << "\n";
+      co.run(g_stop);
+      std::cerr << "tunggald: stopping\n";
+      return 0;
+    }
     tunggal::abis::ServiceConfig config;
     if (!private_key.empty())
       config.partner_key = std::make_shared<tunggal::abis::PartnerKey>(tunggal::abis::PartnerKey::load(private_key));

@@ -28,7 +28,7 @@ struct StompFrame {
   const std::string* header(std::string_view name) const;
 };
 
-inline constexpr std::size_t kMaxStompFrame = 8u << 20;  // a request is small; this bounds a hostile peer
+inline constexpr std::size_t kMaxStompFrame = 32u << 20;  // a request with its document inline; bounds a hostile peer
 
 // Frames to and from the wire (STOMP 1.2: header escapes \r \n \c \\, a body
 // ended by NUL or sized by content-length; heart-beat newlines skipped).

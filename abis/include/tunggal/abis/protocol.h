@@ -43,13 +43,19 @@ enum class FailureReason : int {
 };
 std::string_view describe(FailureReason r) noexcept;
 
-inline constexpr std::size_t kMaxRequestBytes = 1 << 20;  // a request is small; the biometrics come by URL
+// A request is small (the biometrics come by URL), except between a
+// coordinator and its shards, where the document travels inline.
+inline constexpr std::size_t kMaxRequestBytes = 24u << 20;
 inline constexpr std::size_t kMaxIdLength = 256;
 inline constexpr std::size_t kMaxUrlLength = 8192;
 inline constexpr std::size_t kMaxGallery = 1'000'000;
 
+// The CBEFF document inline (base64 in the extension field
+// "tunggalDocument"): how a coordinator hands its shards what it fetched
+// once. When present, referenceURL is not fetched.
 struct InsertRequest {
   std::string reference_id, reference_url;
+  std::vector<std::uint8_t> document;
 };
 struct IdentifyRequest {
   std::string reference_id;   // the probe's own id (never returned as a candidate)
@@ -57,6 +63,7 @@ struct IdentifyRequest {
   std::optional<std::vector<std::string>> gallery;  // only these referenceIds (absent or null: all)
   std::optional<int> max_results;
   std::optional<double> target_fpir;  // from flags.targetFPIR = round(-10 log10 FPIR)
+  std::vector<std::uint8_t> document;  // inline, as for InsertRequest
 };
 struct DeleteRequest {
   std::string reference_id;
