@@ -1,8 +1,9 @@
 // The ABIS load test: the same MOSIP requests (INSERT of generated people,
 // then IDENTIFY of probes, half of them planted duplicates) through three
 // doors into one kind of service: direct Service::handle calls (the
-// baseline), HTTP (POST /abis, cpp-httplib), and the broker (ActiveMQ over
-// STOMP, when --broker is given). Every door fetches the CBEFF documents
+// baseline), HTTP (POST /abis, cpp-httplib), the broker (ActiveMQ over
+// STOMP, when --broker is given), and the broker in front of three shards
+// behind a coordinator. Every door fetches the CBEFF documents
 // from the same loopback data share, so the difference is the transport.
 // Concurrent producers; throughput and latency percentiles per operation;
 // medians over --runs runs, each on a fresh gallery. Prints Markdown.
@@ -22,6 +23,7 @@
 
 #include "tunggal/abis/broker.h"
 #include "tunggal/abis/cbeff.h"
+#include "tunggal/abis/coordinator.h"
 #include "tunggal/abis/http.h"
 #include "tunggal/abis/service.h"
 #include "tunggal/datasets/population.h"
@@ -199,8 +201,8 @@ int main(int argc, char** argv) {
   std::map<std::string, std::map<std::string, std::vector<Stats>>> results;  // door -> op -> runs
   const auto unit = std::to_string(::getpid());
   for (int run = 0; run < runs; ++run) {
-    for (const std::string door_name : {"direct", "http", "broker"}) {
-      if (door_name == "broker" && broker.empty()) continue;
+    for (const std::string door_name : {"direct", "http", "broker", "broker-3-shards"}) {
+      if (door_name.rfind("broker", 0) == 0 && broker.empty()) continue;
       const auto dir = std::filesystem::path(work) / (door_name + "_" + std::to_string(run));
       std::filesystem::remove_all(dir);
       ServiceConfig c;
@@ -213,6 +215,10 @@ int main(int argc, char** argv) {
       std::unique_ptr<BrokerDoor> bdoor;
       std::atomic<bool> stop{false};
       std::thread worker_thread;
+      std::vector<std::unique_ptr<Service>> shard_services;
+      std::vector<std::unique_ptr<BrokerWorker>> shard_workers;
+      std::vector<std::thread> shard_threads;
+      std::unique_ptr<Coordinator> coordinator;
       Door door;
       const std::string token = "bench-token-0123456789abcdef";
       if (door_name == "direct") {
@@ -232,7 +238,7 @@ int main(int argc, char** argv) {
           auto r = cl->Post("/abis", {{"Authorization", "Bearer " + token}}, b, "application/json");
           return r ? r->body : std::string("{}");
         };
-      } else {
+      } else if (door_name == "broker") {
         BrokerConfig b;
         const auto colon = broker.rfind(':');
         b.host = broker.substr(0, colon);
@@ -244,6 +250,32 @@ int main(int argc, char** argv) {
         worker = std::make_unique<BrokerWorker>(*svc, b);
         worker_thread = std::thread([&] { worker->run(stop); });
         bdoor = std::make_unique<BrokerDoor>(b.port, password, b.inbound, b.outbound);
+        door = [&](const std::string& body) { return bdoor->call(body); };
+      } else {
+        // Three shard services and a coordinator, as three tunggald shard
+        // processes and one coordinator would run (here threads of one process).
+        const auto colon = broker.rfind(':');
+        const std::string host = broker.substr(0, colon);
+        const int port = std::stoi(broker.substr(colon + 1));
+        const std::string prefix = "bench-shard-" + unit + "-" + std::to_string(run);
+        for (int k = 0; k < 3; ++k) {
+          ServiceConfig sc;
+          sc.dir = dir / ("shard" + std::to_string(k));
+          sc.session.face = false;
+          shard_services.push_back(Service::open(sc));
+          BrokerConfig b{host, port, "tunggal", password, prefix + "-" + std::to_string(k), prefix + "-" + std::to_string(k) + "-out"};
+          shard_workers.push_back(std::make_unique<BrokerWorker>(*shard_services.back(), b));
+        }
+        for (auto& w : shard_workers) shard_threads.emplace_back([&stop, wp = w.get()] { wp->run(stop); });
+        CoordinatorConfig cc;
+        cc.dir = dir / "coordinator";
+        cc.broker = {host, port, "tunggal", password, "bench-in-" + unit + "-" + std::to_string(run) + "-c",
+                     "bench-out-" + unit + "-" + std::to_string(run) + "-c"};
+        cc.shards = 3;
+        cc.shard_prefix = prefix;
+        coordinator = std::make_unique<Coordinator>(cc);
+        worker_thread = std::thread([&] { coordinator->run(stop); });
+        bdoor = std::make_unique<BrokerDoor>(port, password, cc.broker.inbound, cc.broker.outbound);
         door = [&](const std::string& body) { return bdoor->call(body); };
       }
       std::vector<std::string> inserts, identifies;
@@ -259,6 +291,7 @@ int main(int argc, char** argv) {
       stop = true;
       bdoor.reset();
       if (worker_thread.joinable()) worker_thread.join();
+      for (auto& t : shard_threads) t.join();
       if (http) http->stop();
       std::filesystem::remove_all(dir);
     }
@@ -267,7 +300,7 @@ int main(int argc, char** argv) {
             << "| --- | --- | --- | --- | --- | --- | --- | --- | --- |\n";
   for (const std::string op : {"INSERT", "IDENTIFY"}) {
     double base = 0;
-    for (const std::string door : {"direct", "http", "broker"}) {
+    for (const std::string door : {"direct", "http", "broker", "broker-3-shards"}) {
       if (!results.count(door)) continue;
       const auto& rs = results[door][op];
       std::vector<double> tps, p50, p95, p99;
