@@ -23,6 +23,26 @@ int shard_of(std::string_view id, int shards) noexcept {
   return static_cast<int>(h % static_cast<std::uint64_t>(std::max(1, shards)));
 }
 
+namespace {
+
+// A shard's answer, read defensively: a field that is missing or not a
+// string reads as "" (a shard is ours, but its queue is open to whoever can
+// send to it).
+std::string field(const Json& a, const char* key) {
+  if (!a.is_object()) return "";
+  const auto it = a.find(key);
+  return it != a.end() && it->is_string() ? it->get<std::string>() : "";
+}
+std::optional<double> number(const std::string& s) {
+  if (s.empty()) return std::nullopt;
+  char* end = nullptr;
+  const double v = std::strtod(s.c_str(), &end);
+  if (end != s.c_str() + s.size() || !std::isfinite(v)) return std::nullopt;
+  return v;
+}
+
+}  // namespace
+
 struct Coordinator::Impl {
   CoordinatorConfig config;
   sql::Db db;
@@ -85,7 +105,7 @@ struct Coordinator::Impl {
       const Json a = Json::parse(m->body, nullptr, false);
       if (!dest || !a.is_object()) continue;
       for (const auto& [k, rid] : want)
-        if (*dest == "/queue/" + out_queue(k) && a.value("requestId", "") == rid) got[k] = a;  // else: stale, from an earlier run
+        if (*dest == "/queue/" + out_queue(k) && field(a, "requestId") == rid) got[k] = a;  // else: stale, from an earlier run
     }
     if (got.size() < want.size()) return std::nullopt;
     return got;
@@ -123,7 +143,11 @@ struct Coordinator::Impl {
         const auto got = ask(shards, to_all(pending ? "pendingJobs" : "referenceCount", r.request_id));
         if (!got) return timeout("a count");
         std::int64_t sum = 0;
-        for (const auto& [k, a] : *got) sum += std::stoll(a.value(pending ? "jobscount" : "count", "0"));
+        for (const auto& [k, a] : *got) {
+          const auto n = number(field(a, pending ? "jobscount" : "count"));
+          if (field(a, "returnValue") != "1" || !n) return timeout("a count (a shard answered without one)");
+          sum += static_cast<std::int64_t>(*n);
+        }
         Response out = success(r);
         (pending ? out.jobs_count : out.count) = sum;
         return encode_response(out);
@@ -154,10 +178,12 @@ struct Coordinator::Impl {
         j["tunggalDocument"] = encode_base64(doc);
         const int k = shard_of(b.reference_id, config.shards);
         const auto got = ask(shards, {{k, j.dump()}});
-        if (!got) return timeout("an INSERT");
+        // No answer in time: the shard may still enrol; the request is not
+        // acked, comes again, and the shard answers it from its journal.
+        if (!got) throw Error(ErrorCode::io, "shard " + std::to_string(k) + " did not answer an INSERT in time");
         const Json& a = got->at(k);
         // A failed insert keeps no document (unless the reference exists: then it is that one's).
-        if (a.value("returnValue", "") != "1" && a.value("failureReason", "") != "10")
+        if (field(a, "returnValue") != "1" && field(a, "failureReason") != "10")
           db.immediate([&] {
             db.prepare("DELETE FROM docs WHERE ref=? AND request_id=?").bind(1, b.reference_id).bind(2, r.request_id).run();
           });
@@ -167,8 +193,8 @@ struct Coordinator::Impl {
         const auto& b = std::get<DeleteRequest>(r.body);
         const int k = shard_of(b.reference_id, config.shards);
         const auto got = ask(shards, {{k, body}});
-        if (!got) return timeout("a DELETE");
-        if (got->at(k).value("returnValue", "") == "1")
+        if (!got) throw Error(ErrorCode::io, "shard " + std::to_string(k) + " did not answer a DELETE in time");
+        if (field(got->at(k), "returnValue") == "1")
           db.immediate([&] { db.prepare("DELETE FROM docs WHERE ref=?").bind(1, b.reference_id).run(); });
         return got->at(k).dump();
       }
@@ -192,7 +218,11 @@ struct Coordinator::Impl {
         } else {
           const auto counts = ask(shards, to_all("referenceCount", r.request_id));
           if (!counts) return timeout("a count");
-          for (const auto& [k, a] : *counts) share[k] = std::stod(a.value("count", "0"));
+          for (const auto& [k, a] : *counts) {
+            const auto n = number(field(a, "count"));
+            if (field(a, "returnValue") != "1" || !n) return timeout("a count (a shard answered without one)");
+            share[k] = *n;
+          }
         }
         for (const auto& [k, n] : share) total += n;
         Response out = success(r);
@@ -208,17 +238,31 @@ struct Coordinator::Impl {
           if (n <= 0) continue;
           Json q = j;
           q["flags"] = {{"maxResults", std::to_string(max_results)},
-                        {"targetFPIR", std::to_string(-10.0 * std::log10(fpir * n / total))}};
+                        {"targetFPIR", std::to_string(std::clamp(-10.0 * std::log10(fpir * n / total), 0.0, 200.0))}};
           to[k] = q.dump();
         }
         const auto got = ask(shards, to);
         if (!got) return timeout("an IDENTIFY");
         for (const auto& [k, a] : *got) {
-          if (a.value("returnValue", "") != "1") return a.dump();  // the same failure everywhere (the probe's)
-          for (const auto& c : a["candidateList"]["candidates"]) {
-            ResponseCandidate rc{c.value("referenceId", ""), std::stod(c["analytics"].value("internalScore", "0")), {}};
-            for (const auto& m : c["modalities"])
-              rc.modalities.push_back({m.value("biometricType", ""), std::stod(m["analytics"].value("internalScore", "0"))});
+          if (field(a, "returnValue") != "1") {
+            if (!field(a, "failureReason").empty()) return a.dump();  // the same failure everywhere (the probe's)
+            return timeout("an IDENTIFY (a shard's answer did not read)");
+          }
+          const Json* cands = nullptr;
+          if (const auto list = a.find("candidateList"); list != a.end() && list->is_object())
+            if (const auto it = list->find("candidates"); it != list->end() && it->is_array()) cands = &*it;
+          if (!cands) return timeout("an IDENTIFY (a shard's answer had no candidateList)");
+          for (const auto& c : *cands) {
+            const auto an = c.is_object() ? c.find("analytics") : c.end();
+            const auto score = an != c.end() ? number(field(*an, "internalScore")) : std::nullopt;
+            if (!score || field(c, "referenceId").empty()) return timeout("an IDENTIFY (a candidate did not read)");
+            ResponseCandidate rc{field(c, "referenceId"), *score, {}};
+            if (const auto mods = c.find("modalities"); mods != c.end() && mods->is_array())
+              for (const auto& m : *mods) {
+                const auto ma = m.is_object() ? m.find("analytics") : m.end();
+                const auto ms = ma != m.end() ? number(field(*ma, "internalScore")) : std::nullopt;
+                if (ms) rc.modalities.push_back({field(m, "biometricType"), *ms});
+              }
             out.candidates->push_back(std::move(rc));
           }
         }
@@ -257,7 +301,7 @@ void Coordinator::run(const std::atomic<bool>& stop) {
         mosip.send(b.outbound, reply, bytes);
         mosip.ack(*msg);
       }
-    } catch (const Error& e) {
+    } catch (const std::exception& e) {
       if (stop) break;
       std::cerr << "tunggald coordinator: " << e.what() << "; connecting again in " << backoff.count() << " ms\n";
       const auto until = std::chrono::steady_clock::now() + backoff;

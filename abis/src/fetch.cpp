@@ -85,7 +85,8 @@ Fetcher curl_fetcher(FetchLimits limits) {
       const auto j = nlohmann::json::parse(sink.body.begin(), sink.body.end(), nullptr, false);
       if (!j.is_discarded() && j.is_object() && j.contains("errors") && j["errors"].is_array() && !j["errors"].empty()) {
         const auto& e = j["errors"][0];
-        const std::string code = e.is_object() ? e.value("errorCode", "") : "";
+        const auto ec = e.is_object() ? e.find("errorCode") : e.end();
+        const std::string code = e.is_object() && ec != e.end() && ec->is_string() ? ec->get<std::string>() : "";
         out.failure = code == "DAT-SER-006" ? FailureReason::data_share_expired : FailureReason::unable_to_fetch;
         out.message = safe(url) + ": the data share answered " + (code.empty() ? "an error" : code);
         return out;

@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 
 #include <fstream>
+#include <iostream>
 #include <sstream>
 
 #include "tunggal/error.h"
@@ -198,14 +199,14 @@ HttpServer::HttpServer(Service& service, HttpConfig config) : impl_(std::make_un
     ++m.served;
   });
   svr.set_exception_handler([&m](const httplib::Request&, httplib::Response& res, std::exception_ptr ep) {
-    std::string why = "internal error";
+    // The detail (paths, SQLite's words) goes to the operator's log, not to the caller.
     try {
       std::rethrow_exception(ep);
     } catch (const std::exception& e) {
-      why = e.what();
+      std::cerr << "tunggald: http: " << e.what() << "\n";
     } catch (...) {
     }
-    m.refuse(res, 500, why);
+    m.refuse(res, 500, "internal error");
   });
   m.port = m.config.port == 0 ? svr.bind_to_any_port(m.config.host) : (svr.bind_to_port(m.config.host, m.config.port) ? m.config.port : -1);
   if (m.port <= 0)

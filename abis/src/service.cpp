@@ -7,6 +7,7 @@
 #include "tunggal/abis/service.h"
 
 #include <algorithm>
+#include <iostream>
 #include <mutex>
 #include <nlohmann/json.hpp>
 
@@ -194,7 +195,7 @@ struct Service::Impl {
       if (out.candidates->size() + 1 >= o.max_results) break;
       ResponseCandidate k{c.ref, c.score, {}};
       if (c.fingers) k.modalities.push_back({"FIR", *c.fingers});
-      if (c.face) k.modalities.push_back({"FACE", *c.face});
+      if (c.face) k.modalities.push_back({"FID", *c.face});
       out.candidates->push_back(std::move(k));
     }
     ++counters.identifies;
@@ -229,7 +230,7 @@ struct Service::Impl {
           return {out, ""};
         }
       }
-    } catch (const Error& e) {
+    } catch (const std::exception& e) {
       return {failure(r, FailureReason::internal_error), e.what()};
     }
     return {failure(r, FailureReason::unexpected_error), "unknown operation"};
@@ -250,7 +251,13 @@ struct Service::Impl {
           .bind(3, r.request_id)
           .run();
     });
-    if (o.response.failure) ++counters.failures;
+    if (o.response.failure) {
+      ++counters.failures;
+      // For the operator: which request, which reason; never the URL or the
+      // biometrics (the detail stays out of the log for that reason).
+      std::cerr << "tunggald: " << request_id_of(r.op) << " " << r.request_id << ": failureReason "
+                << static_cast<int>(*o.response.failure) << " (" << describe(*o.response.failure) << ")\n";
+    }
     return answer;
   }
 
@@ -266,9 +273,16 @@ struct Service::Impl {
     // Seen before: the same answer (or, if it was cut short, finish it).
     std::string progress;
     {
-      auto s = db.prepare("SELECT state, answer, progress FROM jobs WHERE request_id=?");
+      auto s = db.prepare("SELECT state, answer, progress, op FROM jobs WHERE request_id=?");
       s.bind(1, r.request_id);
       if (s.step()) {
+        // The same requestId for another operation is not a re-send: it is
+        // refused, and the job under that id is left alone (and its answer
+        // is not handed to whoever asks with its id).
+        if (s.text(3) != request_id_of(r.op)) {
+          ++counters.failures;
+          return encode_response(failure(r, FailureReason::invalid_request));
+        }
         if (s.text(0) == "answered") {
           ++counters.replays;
           return s.text(1);

@@ -157,8 +157,15 @@ StompClient::StompClient(const std::string& host, int port, const std::string& l
     c.headers.emplace_back("login", login);
     c.headers.emplace_back("passcode", passcode);
   }
-  write(c);
-  const auto r = read(timeout);
+  std::optional<StompFrame> r;
+  try {
+    write(c);
+    r = read(timeout);
+  } catch (...) {
+    ::close(fd_);  // the destructor does not run for a constructor that throws
+    fd_ = -1;
+    throw;
+  }
   if (!r) {
     ::close(fd_);
     throw Error(ErrorCode::io, "broker " + where + ": no answer to CONNECT");
@@ -321,7 +328,7 @@ void BrokerWorker::run(const std::atomic<bool>& stop) {
         c.ack(*m);
         ++answered_;
       }
-    } catch (const Error& e) {
+    } catch (const std::exception& e) {
       if (stop) break;
       std::cerr << "tunggald: " << e.what() << "; connecting again in " << backoff.count() << " ms\n";
       const auto until = std::chrono::steady_clock::now() + backoff;

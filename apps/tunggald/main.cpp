@@ -113,16 +113,6 @@ int main(int argc, char** argv) {
     std::unique_ptr<tunggal::abis::BrokerWorker> worker;
     std::unique_ptr<tunggal::abis::HttpServer> server;
     std::thread broker_thread;
-    if (!broker.empty()) {
-      tunggal::abis::BrokerConfig b;
-      std::tie(b.host, b.port) = host_port(broker, "--broker");
-      b.user = broker_user;
-      if (!broker_password_file.empty()) b.password = first_line(broker_password_file);
-      b.inbound = inbound;
-      b.outbound = outbound;
-      worker = std::make_unique<tunggal::abis::BrokerWorker>(*service, b);
-      broker_thread = std::thread([&] { worker->run(g_stop); });
-    }
     if (!http.empty()) {
       if (token_file.empty()) throw tunggal::Error(tunggal::ErrorCode::invalid_argument, "--http needs --token-file");
       tunggal::abis::HttpConfig h;
@@ -134,6 +124,16 @@ int main(int argc, char** argv) {
       h.threads = threads;
       server = std::make_unique<tunggal::abis::HttpServer>(*service, h);
     }
+    if (!broker.empty()) {
+      tunggal::abis::BrokerConfig b;
+      std::tie(b.host, b.port) = host_port(broker, "--broker");
+      b.user = broker_user;
+      if (!broker_password_file.empty()) b.password = first_line(broker_password_file);
+      b.inbound = inbound;
+      b.outbound = outbound;
+      worker = std::make_unique<tunggal::abis::BrokerWorker>(*service, b);
+      broker_thread = std::thread([&] { worker->run(g_stop); });
+    }
     std::cerr << "tunggald " << tunggal::version() << ": " << service->reference_count() << " references"
               << (broker.empty() ? "" : "; broker " + broker + " (" + inbound + " -> " + outbound + ")")
               << (http.empty() ? "" : "; http " + http) << "\n";
@@ -142,7 +142,7 @@ int main(int argc, char** argv) {
     if (server) server->stop();
     if (broker_thread.joinable()) broker_thread.join();
     return 0;
-  } catch (const tunggal::Error& e) {
+  } catch (const std::exception& e) {
     std::cerr << "tunggald: " << e.what() << "\n";
     return 2;
   }
