@@ -95,7 +95,7 @@ struct Rejection {
 std::variant<Request, Rejection> parse_request(std::string_view json);
 
 struct CandidateModality {
-  std::string biometric_type;  // "FIR" (finger), "FACE", "IIR"
+  std::string biometric_type;  // "FIR" (finger), "FID" (face), "IIR" (iris), as MOSIP names them
   double score = 0;
 };
 struct ResponseCandidate {
