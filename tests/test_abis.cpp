@@ -94,6 +94,11 @@ TEST(AbisProtocol, EachFaultHasItsFailureReasonAndTheAnswerEchoesWhatItCould) {
                         "2020-03-29T07:01:24.692"})
     EXPECT_EQ(refused(with({{"requesttime", t}}).dump()).reason, FailureReason::invalid_request_time) << t;
   EXPECT_EQ(refused(with({{"referenceId", kRemove}}).dump()).reason, FailureReason::missing_reference_id);
+  // IDENTIFY may leave the referenceId out when the probe comes by URL, not both.
+  const Request by_url = ok(R"({"id":"mosip.abis.identify","version":"1.1","requestId":"u1","requesttime":"2026-12-01T08:00:00Z","referenceURL":"http://x/p"})");
+  EXPECT_TRUE(std::get<IdentifyRequest>(by_url.body).reference_id.empty());
+  EXPECT_EQ(refused(R"({"id":"mosip.abis.identify","version":"1.1","requestId":"u2","requesttime":"2026-12-01T08:00:00Z"})").reason,
+            FailureReason::missing_reference_id);
   EXPECT_EQ(refused(with({{"referenceURL", kRemove}}).dump()).reason, FailureReason::missing_reference_url);
   EXPECT_EQ(refused(with({{"referenceId", 42}}).dump()).reason, FailureReason::invalid_request);
   EXPECT_EQ(refused(with({{"referenceId", std::string(300, 'x')}}).dump()).reason, FailureReason::invalid_request);
@@ -522,7 +527,8 @@ TEST_F(AbisService, AJobCutShortIsFinishedOnRestart) {
   EXPECT_EQ(Json::parse(answers[0])["returnValue"], "1") << answers[0];
   EXPECT_EQ(svc->pending_jobs(), 0);
   EXPECT_TRUE(svc->session().contains("P4"));
-  // The journal holds no request in the clear (the URL may carry a token).
+  // The journal holds no request in the clear (the URL may carry a token),
+  // and no request at all once it is answered.
   const auto journal = read_file(dir_ / "jobs.db");
   EXPECT_EQ(std::search(journal.begin(), journal.end(), url.begin(), url.end()), journal.end());
 }

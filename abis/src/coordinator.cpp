@@ -52,7 +52,9 @@ struct Coordinator::Impl {
   explicit Impl(CoordinatorConfig c) : config(std::move(c)), db(prepare(config.dir) / "docs.db"), vault(config.dir) {
     db.exec("PRAGMA synchronous=FULL");
     db.exec("CREATE TABLE IF NOT EXISTS docs(ref TEXT PRIMARY KEY, doc BLOB NOT NULL, request_id TEXT NOT NULL)");
-    if (!config.fetch) config.fetch = curl_fetcher();
+    // The document goes to the shard inline (base64, a third larger), inside
+    // the request and frame limits.
+    if (!config.fetch) config.fetch = curl_fetcher(FetchLimits{std::chrono::seconds(5), std::chrono::seconds(30), 16u << 20});
   }
   static std::filesystem::path prepare(const std::filesystem::path& d) {
     std::filesystem::create_directories(d);
@@ -200,16 +202,16 @@ struct Coordinator::Impl {
       }
       case Operation::identify: {
         const auto& b = std::get<IdentifyRequest>(r.body);
+        // As a single node does: the inserted record's document first, else the URL's.
         std::vector<std::uint8_t> doc = b.document;
+        if (doc.empty() && !b.reference_id.empty())
+          if (auto s = stored(b.reference_id)) doc = std::move(s->first);
         if (doc.empty() && !b.reference_url.empty()) {
           auto f = fetch(b.reference_url);
           if (auto* why = std::get_if<FailureReason>(&f)) return encode_response(failure(r, *why));
           doc = std::move(std::get<std::vector<std::uint8_t>>(f));
-        } else if (doc.empty()) {
-          auto s = stored(b.reference_id);
-          if (!s) return encode_response(failure(r, FailureReason::reference_id_not_found));
-          doc = std::move(s->first);
         }
+        if (doc.empty()) return encode_response(failure(r, FailureReason::reference_id_not_found));
         // Each shard's share of the gallery searched.
         std::map<int, double> share;
         double total = 0;

@@ -146,10 +146,13 @@ Request parse(const Json& j, Rejection& seen) {
       break;
     }
     case Operation::identify: {
+      // referenceId may be left out when the probe comes by URL.
       IdentifyRequest b;
-      b.reference_id = reference_id();
+      b.reference_id = text(j, "referenceId", kMaxIdLength);
       b.reference_url = url();
       b.document = inline_document();
+      if (b.reference_id.empty() && b.reference_url.empty() && b.document.empty())
+        throw Reject{FailureReason::missing_reference_id, "no referenceId (and no referenceURL)"};
       if (const auto g = j.find("gallery"); g != j.end() && !g->is_null()) {
         if (!g->is_object()) throw Reject{FailureReason::invalid_request, "gallery is not an object"};
         const auto ids = g->find("referenceIds");

@@ -165,15 +165,19 @@ struct Service::Impl {
   }
 
   Outcome identify(const Request& r, const IdentifyRequest& b) {
+    // The referenceId of an inserted record is preferred (nothing to
+    // fetch); else the document inline or at the URL (fetched, not stored).
     PersonRecord probe;
-    if (!b.reference_url.empty() || !b.document.empty()) {
-      auto got = biometrics(r, b.reference_url, b.reference_id, b.document);  // fetched, not stored
+    std::optional<PersonRecord> rec;
+    if (!b.reference_id.empty() && b.document.empty()) rec = stored(b.reference_id);
+    if (rec) {
+      probe = std::move(*rec);
+    } else if (!b.reference_url.empty() || !b.document.empty()) {
+      auto got = biometrics(r, b.reference_url, b.reference_id, b.document);
       if (auto* o = std::get_if<Outcome>(&got)) return std::move(*o);
       probe = std::move(std::get<PersonRecord>(got));
     } else {
-      auto rec = stored(b.reference_id);
-      if (!rec) return {failure(r, FailureReason::reference_id_not_found), "the probe's referenceId is not inserted"};
-      probe = std::move(*rec);
+      return {failure(r, FailureReason::reference_id_not_found), "the probe's referenceId is not inserted"};
     }
     IdentifyOptions o = session->identify_options();
     if (b.target_fpir) o.target_fpir = *b.target_fpir;
@@ -245,7 +249,9 @@ struct Service::Impl {
   std::string finish(const Request& r, const Outcome& o) {
     const std::string answer = encode_response(o.response);
     tx([&] {
-      db.prepare("UPDATE jobs SET state='answered', answer=?, answered=? WHERE request_id=?")
+      // The request itself is not kept once answered (its URL may carry a
+      // token; a shard's may carry a whole document): the answer is.
+      db.prepare("UPDATE jobs SET state='answered', answer=?, answered=?, body=x'' WHERE request_id=?")
           .bind(1, answer)
           .bind(2, now_ms())
           .bind(3, r.request_id)
