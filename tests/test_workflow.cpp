@@ -391,7 +391,9 @@ TEST_F(OfficeTest, TheAdjudicationSheetShowsTheCaptureBesideEachCandidate) {
   FingerImages bad = theirs;
   bad.begin()->second.pixels.resize(10);
   EXPECT_THROW(office_->keep_reference_images(*admin_, enrolled.id, "x", photo(), bad), Error);
+  const auto before_keep = office_->verify_audit().entries;
   office_->keep_reference_images(*admin_, enrolled.id, "the enrolled one", photo(), theirs);
+  EXPECT_EQ(office_->verify_audit().entries, before_keep + 1);  // the refusals above left none
 
   const std::string id = to_recorded(again, mine);
   office_->process_outbox();

@@ -1283,6 +1283,11 @@ void Office::keep_reference_images(const Actor& admin, const std::string& ref, c
   if (photo.width > 0) impl_->vault.put_named("references", ref + ".photo.png", png_of(photo));
   const std::string text = manifest.dump();
   impl_->vault.put_named("references", ref + ".json", std::span(reinterpret_cast<const std::uint8_t*>(text.data()), text.size()));
+  // Who brought whose biometrics into the office (not the images).
+  impl_->tx([&] {
+    impl_->audit(admin, "", "keep_reference_images", "", "",
+                 {{"reference", ref}, {"fingers", images.size()}, {"photo", photo.width > 0}});
+  });
 }
 
 AdjudicationSheet Office::adjudication_sheet(const Actor& a, const std::string& id, const std::filesystem::path& png) {
