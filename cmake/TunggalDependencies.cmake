@@ -11,9 +11,13 @@ find_package(faiss REQUIRED)
 find_package(OpenCV REQUIRED COMPONENTS core imgproc imgcodecs dnn videoio)
 find_package(nlohmann_json 3 REQUIRED)
 find_package(PkgConfig REQUIRED)
+find_package(OpenSSL REQUIRED)
 pkg_check_modules(FPRINT REQUIRED IMPORTED_TARGET libfprint-2)
 # Card rendering: cairo (PDF and image surfaces) with pango for text layout.
 pkg_check_modules(PANGOCAIRO REQUIRED IMPORTED_TARGET pangocairo cairo-pdf cairo-png)
+# HTTP (the SDK's remote mode as a client; tunggald's HTTP/JSON as a
+# server): Debian's cpp-httplib, built with OpenSSL.
+pkg_check_modules(HTTPLIB REQUIRED IMPORTED_TARGET GLOBAL cpp-httplib)
 # Printing.
 find_package(Cups REQUIRED)
 find_package(CLI11 CONFIG QUIET)

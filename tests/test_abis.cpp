@@ -4,6 +4,7 @@
 // ISO/IEC 19794-4/-5 records inside them, written and read back.
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <nlohmann/json.hpp>
 
 #include "tunggal/abis/cbeff.h"
@@ -139,6 +140,56 @@ TEST(AbisProtocol, ResponsesAreInMosipsShapeWithEveryScalarAString) {
   Response c = success(ok(with({{"id", "mosip.abis.referenceCount"}}).dump()));
   c.count = 1000;
   EXPECT_EQ(Json::parse(encode_response(c))["count"], "1000");
+}
+
+// The SDK's remote mode extensions: a record inline (checked at the edge),
+// the insert modes, exact flags, a reference counted alone, and the whole
+// decision in the answer, every scalar still a string.
+TEST(AbisProtocol, TheSdkExtensionsAreCheckedAtTheEdge) {
+  PersonRecord rec;
+  rec.id = "ignored";
+  rec.face = FaceTemplate{"synthetic-arcface512-v1", std::vector<float>(8, 0.25f), 70};
+  const std::string b64 = encode_base64(encode_person_record(rec));
+  const Request ins = ok(with({{"referenceURL", kRemove}, {"tunggalRecord", b64}, {"tunggalMode", "deduplicate"},
+                               {"flags", {{"maxResults", "3"}, {"targetFPIR", "33.5"}, {"tunggalExhaustive", "true"}}}})
+                             .dump());
+  const auto& b = std::get<InsertRequest>(ins.body);
+  ASSERT_TRUE(b.record);
+  EXPECT_EQ(b.record->id, "987654321-89AB-CDEF-0123-456789ABCDEF");  // the referenceId, not what the record says
+  EXPECT_EQ(b.mode, InsertMode::deduplicate);
+  EXPECT_EQ(b.max_results, 3);
+  EXPECT_NEAR(*b.target_fpir, std::pow(10.0, -3.35), 1e-15);
+  EXPECT_TRUE(b.exhaustive);
+  EXPECT_TRUE(uses_sdk_extensions(ins));
+  EXPECT_FALSE(uses_sdk_extensions(ok(kInsert)));
+  // MOSIP's INSERT with flags: not looked at (a plain insert has none).
+  EXPECT_EQ(ok(with({{"flags", {{"maxResults", "not a number"}}}}).dump()).op, Operation::insert);
+  EXPECT_EQ(refused(with({{"tunggalRecord", "%%%"}}).dump()).reason, FailureReason::invalid_cbeff);
+  EXPECT_EQ(refused(with({{"tunggalRecord", encode_base64(std::vector<std::uint8_t>{1, 2, 3, 4, 5})}}).dump()).reason, FailureReason::invalid_cbeff);
+  EXPECT_EQ(refused(with({{"tunggalRecord", 7}}).dump()).reason, FailureReason::invalid_request);
+  EXPECT_EQ(refused(with({{"tunggalMode", "update"}}).dump()).reason, FailureReason::invalid_request);  // no record
+  EXPECT_EQ(refused(with({{"tunggalMode", "merge"}, {"tunggalRecord", b64}}).dump()).reason, FailureReason::invalid_request);
+  EXPECT_EQ(refused(with({{"tunggalMode", "deduplicate"}, {"tunggalRecord", b64}, {"flags", {{"tunggalExhaustive", "yes"}}}}).dump()).reason,
+            FailureReason::invalid_request);
+  const Request count = ok(R"({"id":"mosip.abis.referenceCount","version":"1.1","requestId":"c1","requesttime":"2026-12-01T08:00:00.000Z","tunggalReferenceId":"P1"})");
+  EXPECT_EQ(std::get<ReferenceCountRequest>(count.body).reference_id, "P1");
+  EXPECT_TRUE(uses_sdk_extensions(count));
+  // The answer: the decision with every digit of its scores, all strings.
+  Response out = success(ins);
+  DedupDecision d;
+  d.decision = Decision::duplicate;
+  d.threshold = 41.123456789012345;
+  d.searched = 12;
+  d.matched = 3;
+  d.candidates.push_back({"P7", 55.5, 50.25, std::nullopt, 2});
+  d.best = d.candidates.front();
+  out.decision = d;
+  const Json a = Json::parse(encode_response(out));
+  all_strings(a);
+  EXPECT_EQ(a["tunggalDecision"]["decision"], "duplicate");
+  EXPECT_EQ(std::stod(a["tunggalDecision"]["threshold"].get<std::string>()), d.threshold);
+  EXPECT_EQ(a["tunggalDecision"]["candidates"][0]["referenceId"], "P7");
+  EXPECT_FALSE(a["tunggalDecision"]["candidates"][0].contains("face"));
 }
 
 GrayImage ridges(int w, int h) {
@@ -531,6 +582,42 @@ TEST_F(AbisService, AJobCutShortIsFinishedOnRestart) {
   // and no request at all once it is answered.
   const auto journal = read_file(dir_ / "jobs.db");
   EXPECT_EQ(std::search(journal.begin(), journal.end(), url.begin(), url.end()), journal.end());
+}
+
+// A deduplicating INSERT (the SDK's remote mode) is one job: searched and
+// enrolled only when unique, answered once and the same way when re-sent,
+// and a duplicate is not kept.
+TEST_F(AbisService, ADeduplicatingInsertIsOneJobAnsweredOnce) {
+  const auto pop = test::make_population(20, 6, 77, 4);
+  Share share;
+  auto svc = open(share);
+  for (const auto& g : pop.gallery)
+    ASSERT_EQ(answer(*svc, request("insert", "g-" + g.id, {{"referenceId", g.id}, {"tunggalRecord", encode_base64(encode_person_record(g))}}))["returnValue"], "1");
+  EXPECT_EQ(share.fetches, 0);  // nothing fetched: the templates came inline
+  int duplicates = 0;
+  for (const auto& p : pop.probes) {
+    const std::string body = request("insert", "d-" + p.id, {{"referenceId", p.id}, {"tunggalMode", "deduplicate"},
+                                                             {"tunggalRecord", encode_base64(encode_person_record(p))}});
+    const std::string first = svc->handle(body);
+    const Json a = Json::parse(first);
+    ASSERT_EQ(a["returnValue"], "1") << first;
+    all_strings(a);
+    const bool dup = a["tunggalDecision"]["decision"] == "duplicate";
+    duplicates += dup;
+    EXPECT_EQ(svc->session().contains(p.id), !dup);
+    if (dup) {
+      EXPECT_EQ(candidates_of(a).front(), pop.mate.at(p.id));  // truth from the plan
+    }
+    EXPECT_EQ(svc->handle(body), first);  // re-sent: the same answer, nothing enrolled twice
+  }
+  EXPECT_GT(duplicates, 0);
+  EXPECT_EQ(svc->reference_count(), pop.gallery.size() + pop.probes.size() - duplicates);
+  // A duplicate's referenceId is free: inserting it plainly works (no record was kept).
+  for (const auto& p : pop.probes)
+    if (!svc->session().contains(p.id)) {
+      EXPECT_EQ(answer(*svc, request("insert", "again-" + p.id, {{"referenceId", p.id}, {"tunggalRecord", encode_base64(encode_person_record(p))}}))["returnValue"], "1");
+      break;
+    }
 }
 
 }  // namespace

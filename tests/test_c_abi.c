@@ -1,8 +1,11 @@
 /* The C ABI used from plain C (compiled as C99, not C++). Prints a
  * "N passed, N failed" line and exits non-zero on any failure. */
+#define _POSIX_C_SOURCE 200809L /* mkstemp, chmod, unlink */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "tunggal/tunggal_c.h"
 
@@ -145,6 +148,35 @@ int main(int argc, char** argv) {
   CHECK(tg_template_decode(iso, sizeof iso, 42, &t) == TG_INVALID_ARGUMENT);
 
   CHECK(tg_abi_version() == TG_ABI_VERSION);
+  {
+    /* The remote mode: the address and the token file are checked when the
+     * session opens; a daemon that is not there is TG_IO at the first call. */
+    char token[] = "/tmp/tunggal_c_token_XXXXXX";
+    const int fd = mkstemp(token); /* 0600 */
+    tg_session_config rc;
+    tg_session* rs = NULL;
+    tg_gallery* rg = NULL;
+    size_t count = 0;
+    CHECK(fd >= 0 && write(fd, "a-token-0123456789\n", 19) == 19);
+    close(fd);
+    tg_session_config_init(&rc);
+    rc.face = 0;
+    CHECK(tg_session_open_remote(&rc, "ftp://127.0.0.1:1", token, NULL, &rs) == TG_INVALID_ARGUMENT && rs == NULL);
+    CHECK(strstr(tg_last_error(), "ftp://") != NULL);
+    rc.gallery = "/tmp/tunggal_c_not_both";
+    CHECK(tg_session_open_remote(&rc, "http://127.0.0.1:1", token, NULL, &rs) == TG_INVALID_ARGUMENT);
+    rc.gallery = NULL;
+    CHECK(tg_session_open_remote(&rc, "http://127.0.0.1:1", token, NULL, &rs) == TG_OK && rs != NULL);
+    CHECK(tg_session_gallery(rs, &rg) == TG_OK);
+    CHECK(tg_gallery_count(rg, &count) == TG_IO);
+    CHECK(strstr(tg_last_error(), "127.0.0.1:1") != NULL);
+    tg_session_free(rs);
+    rs = NULL;
+    chmod(token, 0644);
+    CHECK(tg_session_open_remote(&rc, "http://127.0.0.1:1", token, NULL, &rs) == TG_INVALID_ARGUMENT && rs == NULL);
+    CHECK(strstr(tg_last_error(), "readable by others") != NULL);
+    unlink(token);
+  }
   {
     char probe_path[1024];
     FILE* f = NULL;

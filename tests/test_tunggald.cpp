@@ -563,5 +563,171 @@ TEST(Tunggald, HttpsWithAServerCertificate) {
   std::filesystem::remove_all(dir);
 }
 
+// The SDK's remote mode: sdk::Session with a daemon address makes the same
+// calls as an embedded session, and gets the same answers, from a tunggald
+// process over HTTP (and after that process is killed and restarted).
+TEST(Tunggald, SdkRemoteSessionAnswersAsTheEmbeddedOne) {
+  const auto dir = test::fresh_dir("tunggald_sdk");
+  std::filesystem::create_directories(dir);
+  const std::string full = "sdk-remote-token-0123456789", reader = "sdk-identify-only-0123456789";
+  const auto tokens = dir / "tokens";
+  {
+    std::ofstream(tokens) << full << "\n" << reader << " identify,referenceCount\n";
+  }
+  std::filesystem::permissions(tokens, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+  const auto write_token = [&](const std::string& name, const std::string& token) {
+    const auto f = dir / name;
+    std::ofstream(f) << token << "\n";
+    std::filesystem::permissions(f, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+    return f;
+  };
+  const int port = free_port();
+  const std::vector<std::string> args = {"--gallery", (dir / "abis").string(), "--http", "127.0.0.1:" + std::to_string(port),
+                                         "--token-file", tokens.string(), "--no-face"};
+  auto daemon = std::make_unique<Daemon>(args, dir / "daemon.log");
+  const std::string address = "http://127.0.0.1:" + std::to_string(port);
+  httplib::Client http("127.0.0.1", port);
+  const auto wait_up = [&] {
+    for (int i = 0; i < 400; ++i) {
+      if (auto r = http.Get("/healthz"); r && r->status == 200) return true;
+      std::this_thread::sleep_for(50ms);
+    }
+    return false;
+  };
+  ASSERT_TRUE(wait_up()) << daemon->log();
+
+  sdk::SessionConfig rc;
+  rc.daemon = address;
+  rc.daemon_token_file = write_token("full.token", full);
+  rc.face = false;
+  sdk::Session remote(rc);
+  sdk::SessionConfig ec;
+  ec.face = false;
+  sdk::Session embedded(ec);  // in memory, the same calls
+
+  const auto pop = test::make_population(60, 12, 1501, 4);
+  remote.enrol(pop.gallery);
+  embedded.enrol(pop.gallery);
+  EXPECT_EQ(remote.count(), pop.gallery.size());
+  EXPECT_TRUE(remote.contains(pop.gallery.front().id));
+  EXPECT_FALSE(remote.contains("nobody"));
+
+  const auto same = [](const DedupDecision& a, const DedupDecision& b, const std::string& what) {
+    EXPECT_EQ(a.decision, b.decision) << what;
+    EXPECT_DOUBLE_EQ(a.threshold, b.threshold) << what;
+    EXPECT_EQ(a.searched, b.searched) << what;
+    EXPECT_EQ(a.matched, b.matched) << what;
+    ASSERT_EQ(a.candidates.size(), b.candidates.size()) << what;
+    for (std::size_t i = 0; i < a.candidates.size(); ++i) {
+      EXPECT_EQ(a.candidates[i].ref, b.candidates[i].ref) << what;
+      EXPECT_DOUBLE_EQ(a.candidates[i].score, b.candidates[i].score) << what;
+      EXPECT_EQ(a.candidates[i].fingers_compared, b.candidates[i].fingers_compared) << what;
+    }
+    ASSERT_EQ(a.best.has_value(), b.best.has_value()) << what;
+    if (a.best) {
+      EXPECT_EQ(a.best->ref, b.best->ref) << what;
+      EXPECT_DOUBLE_EQ(a.best->score, b.best->score) << what;
+    }
+  };
+  const auto r = remote.identify(pop.probes), e = embedded.identify(pop.probes);
+  ASSERT_EQ(r.size(), pop.probes.size());
+  int duplicates = 0;
+  for (std::size_t i = 0; i < r.size(); ++i) {
+    same(r[i], e[i], pop.probes[i].id);
+    duplicates += r[i].decision == Decision::duplicate;
+  }
+  EXPECT_GT(duplicates, 0);  // the planted duplicates are found (truth from the plan)
+  for (std::size_t i = 0; i < pop.probes.size(); ++i)
+    if (const auto m = pop.mate.find(pop.probes[i].id); m != pop.mate.end() && r[i].decision == Decision::duplicate) {
+      EXPECT_EQ(r[i].candidates.front().ref, m->second);
+    }
+  // Options travel: a narrower gallery, exhaustive, one result, another FPIR.
+  IdentifyOptions narrow = remote.identify_options();
+  narrow.restrict_to = {pop.gallery[0].id, pop.gallery[1].id, pop.gallery[2].id};
+  narrow.exhaustive = true;
+  narrow.max_results = 1;
+  narrow.target_fpir = 1e-5;
+  same(remote.identify(pop.probes, narrow)[0], embedded.identify(pop.probes, narrow)[0], "narrow");
+  // 1:1 against an enrolled id.
+  const auto vr = remote.verify(pop.probes[0], pop.gallery[0].id), ve = embedded.verify(pop.probes[0], pop.gallery[0].id);
+  EXPECT_DOUBLE_EQ(vr.score, ve.score);
+  EXPECT_EQ(vr.match, ve.match);
+  EXPECT_THROW(remote.verify(pop.probes[0], "nobody"), Error);
+
+  // Deduplication: every probe, in turn, as the embedded gallery does it.
+  for (const auto& p : pop.probes) same(remote.deduplicate(p), embedded.deduplicate(p), "deduplicate " + p.id);
+  EXPECT_EQ(remote.count(), embedded.count());
+  EXPECT_GT(remote.count(), pop.gallery.size());  // the unique ones were enrolled
+  // The same refusals.
+  const auto code = [](const std::function<void()>& f) {
+    try {
+      f();
+    } catch (const Error& err) {
+      return err.code();
+    }
+    return ErrorCode::ok;
+  };
+  EXPECT_EQ(code([&] { remote.enrol(pop.gallery[0]); }), code([&] { embedded.enrol(pop.gallery[0]); }));
+  EXPECT_EQ(code([&] { remote.enrol(pop.gallery[0]); }), ErrorCode::invalid_argument);
+  PersonRecord stranger = pop.gallery[1];
+  stranger.id = "stranger";
+  EXPECT_EQ(code([&] { remote.update(stranger); }), ErrorCode::not_found);
+  EXPECT_EQ(code([&] { remote.snapshot(); }), ErrorCode::unsupported);
+  // A batch the embedded gallery refuses whole is refused before anything is sent.
+  std::vector<PersonRecord> twice = {stranger, stranger};
+  EXPECT_EQ(code([&] { remote.enrol(twice); }), ErrorCode::invalid_argument);
+  EXPECT_FALSE(remote.contains("stranger"));
+  // Update and remove.
+  PersonRecord moved = pop.gallery[1];
+  moved.fingers = pop.gallery[2].fingers;  // now looks like person 2
+  remote.update(moved);
+  embedded.update(moved);
+  same(remote.identify(std::span(&pop.gallery[2], 1))[0], embedded.identify(std::span(&pop.gallery[2], 1))[0], "after update");
+  EXPECT_TRUE(remote.remove(pop.gallery[3].id));
+  EXPECT_FALSE(remote.remove(pop.gallery[3].id));
+  EXPECT_FALSE(remote.contains(pop.gallery[3].id));
+  const std::size_t before = remote.count();
+
+  // What was acknowledged survives SIGKILL.
+  daemon->kill9();
+  daemon = std::make_unique<Daemon>(args, dir / "daemon.log");
+  ASSERT_TRUE(wait_up()) << daemon->log();
+  EXPECT_EQ(remote.count(), before);
+  EXPECT_FALSE(remote.contains(pop.gallery[3].id));
+
+  // Callers: a token that may only search, a wrong token, no daemon there.
+  sdk::SessionConfig ro = rc;
+  ro.daemon_token_file = write_token("reader.token", reader);
+  sdk::Session searcher(ro);
+  EXPECT_EQ(searcher.count(), before);
+  EXPECT_EQ(code([&] { searcher.enrol(stranger); }), ErrorCode::denied);
+  EXPECT_EQ(code([&] { searcher.deduplicate(stranger); }), ErrorCode::denied);  // it would enrol
+  sdk::SessionConfig wrong = rc;
+  wrong.daemon_token_file = write_token("wrong.token", "not-a-token-of-theirs");
+  EXPECT_EQ(code([&] { sdk::Session(wrong).count(); }), ErrorCode::denied);
+  sdk::SessionConfig away = rc;
+  away.daemon = "http://127.0.0.1:" + std::to_string(free_port());
+  away.daemon_attempts = 2;
+  EXPECT_EQ(code([&] { sdk::Session(away).count(); }), ErrorCode::io);
+  // Configurations that cannot work are refused when the session opens.
+  sdk::SessionConfig both = rc;
+  both.gallery = dir / "local";
+  EXPECT_EQ(code([&] { sdk::Session s(both); }), ErrorCode::invalid_argument);
+  sdk::SessionConfig bad = rc;
+  bad.daemon = "ftp://127.0.0.1:1";
+  EXPECT_EQ(code([&] { sdk::Session s(bad); }), ErrorCode::invalid_argument);
+  sdk::SessionConfig open_file = rc;
+  open_file.daemon_token_file = dir / "open.token";
+  std::ofstream(open_file.daemon_token_file) << full << "\n";
+  std::filesystem::permissions(open_file.daemon_token_file, std::filesystem::perms::owner_read |
+                                                                std::filesystem::perms::owner_write |
+                                                                std::filesystem::perms::others_read);
+  EXPECT_EQ(code([&] { sdk::Session s(open_file); }), ErrorCode::invalid_argument);
+  EXPECT_EQ(daemon->terminate(), 0) << daemon->log();
+  // Nothing biometric in the daemon's log: no template, no record bytes.
+  EXPECT_EQ(daemon->log().find("tunggalRecord"), std::string::npos);
+  std::filesystem::remove_all(dir);
+}
+
 }  // namespace
 }  // namespace tunggal::abis

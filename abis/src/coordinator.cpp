@@ -132,6 +132,12 @@ struct Coordinator::Impl {
     auto parsed = parse_request(body);
     if (auto* rej = std::get_if<Rejection>(&parsed)) return encode_response(failure(*rej));
     const Request& r = std::get<Request>(parsed);
+    if (uses_sdk_extensions(r)) {
+      // Templates sent by the SDK are routed by no one yet: talk to a single
+      // tunggald (or a shard) for the SDK's remote mode.
+      std::cerr << "tunggald coordinator: " << r.request_id << ": the SDK's remote-mode extensions are not routed to shards\n";
+      return encode_response(failure(r, FailureReason::invalid_request));
+    }
     const auto timeout = [&](const char* what) {
       std::cerr << "tunggald coordinator: a shard did not answer " << what << " in time\n";
       return encode_response(failure(r, FailureReason::aborted));

@@ -194,6 +194,12 @@ HttpServer::HttpServer(Service& service, HttpConfig config) : impl_(std::make_un
         ++m.unauthorised;
         return m.refuse(res, 403, "this token may not ask for " + std::string(request_id_of(*op)));
       }
+      // A deduplicating INSERT searches the gallery too.
+      if (const auto* ins = r ? std::get_if<InsertRequest>(&r->body) : nullptr;
+          ins && ins->mode == InsertMode::deduplicate && !g->operations.count(Operation::identify)) {
+        ++m.unauthorised;
+        return m.refuse(res, 403, "this token may not ask for mosip.abis.identify (a deduplicating insert searches)");
+      }
     }
     res.set_content(m.service.handle(req.body), "application/json");
     ++m.served;

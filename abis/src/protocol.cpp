@@ -133,6 +133,34 @@ Request parse(const Json& j, Rejection& seen) {
     }
     return doc;
   };
+  const auto inline_record = [&]() -> std::optional<PersonRecord> {
+    const auto it = j.find("tunggalRecord");
+    if (it == j.end() || it->is_null()) return std::nullopt;
+    if (!it->is_string()) throw Reject{FailureReason::invalid_request, "tunggalRecord is not a string"};
+    try {
+      return decode_person_record(decode_base64(it->get_ref<const std::string&>()));
+    } catch (const Error& e) {
+      throw Reject{FailureReason::invalid_cbeff, std::string("tunggalRecord: ") + e.what()};
+    }
+  };
+  const auto read_flags = [&](SearchFlags& b) {
+    if (const auto f = j.find("flags"); f != j.end() && !f->is_null()) {
+      if (!f->is_object()) throw Reject{FailureReason::invalid_request, "flags is not an object"};
+      if (const auto m = number_flag(*f, "maxResults")) {
+        if (*m < 1 || *m > 1000 || *m != std::floor(*m))
+          throw Reject{FailureReason::invalid_request, "flags.maxResults must be a whole number 1-1000"};
+        b.max_results = static_cast<int>(*m);
+      }
+      if (const auto t = number_flag(*f, "targetFPIR")) {
+        if (*t < 0 || *t > 200) throw Reject{FailureReason::invalid_request, "flags.targetFPIR must lie in 0-200"};
+        b.target_fpir = fpir_of_target(*t);
+      }
+      const std::string ex = text(*f, "tunggalExhaustive", 8);
+      if (!ex.empty() && ex != "true" && ex != "false")
+        throw Reject{FailureReason::invalid_request, "flags.tunggalExhaustive must be \"true\" or \"false\""};
+      b.exhaustive = ex == "true";
+    }
+  };
   const auto url = [&] {
     std::string u = text(j, "referenceURL", kMaxUrlLength);
     if (u.empty()) u = text(j, "referenceUrl", kMaxUrlLength);
@@ -140,8 +168,22 @@ Request parse(const Json& j, Rejection& seen) {
   };
   switch (r.op) {
     case Operation::insert: {
-      InsertRequest b{reference_id(), url(), inline_document()};
-      if (b.reference_url.empty() && b.document.empty()) throw Reject{FailureReason::missing_reference_url, "no referenceURL"};
+      InsertRequest b;
+      b.reference_id = reference_id();
+      b.reference_url = url();
+      b.document = inline_document();
+      b.record = inline_record();
+      if (b.record) b.record->id = b.reference_id;
+      const std::string mode = text(j, "tunggalMode", 32);
+      if (mode == "update") b.mode = InsertMode::update;
+      else if (mode == "deduplicate") b.mode = InsertMode::deduplicate;
+      else if (!mode.empty() && mode != "insert")
+        throw Reject{FailureReason::invalid_request, "tunggalMode '" + mode + "' (insert, update or deduplicate)"};
+      if (b.mode != InsertMode::insert && !b.record)
+        throw Reject{FailureReason::invalid_request, "tunggalMode " + mode + " needs tunggalRecord"};
+      if (b.mode == InsertMode::deduplicate) read_flags(b);  // MOSIP's INSERT has none: not looked at
+      if (b.reference_url.empty() && b.document.empty() && !b.record)
+        throw Reject{FailureReason::missing_reference_url, "no referenceURL"};
       r.body = std::move(b);
       break;
     }
@@ -151,7 +193,8 @@ Request parse(const Json& j, Rejection& seen) {
       b.reference_id = text(j, "referenceId", kMaxIdLength);
       b.reference_url = url();
       b.document = inline_document();
-      if (b.reference_id.empty() && b.reference_url.empty() && b.document.empty())
+      b.record = inline_record();
+      if (b.reference_id.empty() && b.reference_url.empty() && b.document.empty() && !b.record)
         throw Reject{FailureReason::missing_reference_id, "no referenceId (and no referenceURL)"};
       if (const auto g = j.find("gallery"); g != j.end() && !g->is_null()) {
         if (!g->is_object()) throw Reject{FailureReason::invalid_request, "gallery is not an object"};
@@ -170,27 +213,33 @@ Request parse(const Json& j, Rejection& seen) {
           b.gallery = std::move(list);
         }
       }
-      if (const auto f = j.find("flags"); f != j.end() && !f->is_null()) {
-        if (!f->is_object()) throw Reject{FailureReason::invalid_request, "flags is not an object"};
-        if (const auto m = number_flag(*f, "maxResults")) {
-          if (*m < 1 || *m > 1000 || *m != std::floor(*m))
-            throw Reject{FailureReason::invalid_request, "flags.maxResults must be a whole number 1-1000"};
-          b.max_results = static_cast<int>(*m);
-        }
-        if (const auto t = number_flag(*f, "targetFPIR")) {
-          if (*t < 0 || *t > 200) throw Reject{FailureReason::invalid_request, "flags.targetFPIR must lie in 0-200"};
-          b.target_fpir = fpir_of_target(*t);
-        }
-      }
+      read_flags(b);
       r.body = std::move(b);
       break;
     }
     case Operation::remove: r.body = DeleteRequest{reference_id()}; break;
     case Operation::ping: r.body = PingRequest{}; break;
     case Operation::pending_jobs: r.body = PendingJobsRequest{}; break;
-    case Operation::reference_count: r.body = ReferenceCountRequest{}; break;
+    case Operation::reference_count: r.body = ReferenceCountRequest{text(j, "tunggalReferenceId", kMaxIdLength)}; break;
   }
   return r;
+}
+
+// A score the SDK reads back: every digit, so that remote equals embedded.
+std::string exact(double v) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.17g", v);
+  return buf;
+}
+
+nlohmann::ordered_json candidate_json(const Candidate& c) {
+  nlohmann::ordered_json k;
+  k["referenceId"] = c.ref;
+  k["score"] = exact(c.score);
+  if (c.fingers) k["fingers"] = exact(*c.fingers);
+  if (c.face) k["face"] = exact(*c.face);
+  k["fingersCompared"] = std::to_string(c.fingers_compared);
+  return k;
 }
 
 std::string fixed(double v) {
@@ -229,6 +278,13 @@ std::string_view describe(FailureReason r) noexcept {
     case FailureReason::quality_check_failed: return "biometric quality check failed";
   }
   return "unknown";
+}
+
+bool uses_sdk_extensions(const Request& r) noexcept {
+  if (const auto* b = std::get_if<InsertRequest>(&r.body)) return b->record.has_value() || b->mode != InsertMode::insert || b->exhaustive;
+  if (const auto* b = std::get_if<IdentifyRequest>(&r.body)) return b->record.has_value() || b->exhaustive;
+  if (const auto* b = std::get_if<ReferenceCountRequest>(&r.body)) return !b->reference_id.empty();
+  return false;
 }
 
 std::variant<Request, Rejection> parse_request(std::string_view body) {
@@ -299,6 +355,21 @@ std::string encode_response(const Response& r) {
       list.push_back(std::move(k));
     }
     j["candidateList"] = {{"count", std::to_string(r.candidates->size())}, {"candidates", std::move(list)}};
+  }
+  if (r.decision) {
+    const DedupDecision& d = *r.decision;
+    nlohmann::ordered_json t;
+    t["decision"] = std::string(to_string(d.decision));
+    t["threshold"] = exact(d.threshold);
+    t["searched"] = std::to_string(d.searched);
+    t["matched"] = std::to_string(d.matched);
+    t["fingerComparisons"] = std::to_string(d.finger_comparisons);
+    t["indexEntries"] = std::to_string(d.index_entries);
+    nlohmann::ordered_json list = nlohmann::ordered_json::array();
+    for (const auto& c : d.candidates) list.push_back(candidate_json(c));
+    t["candidates"] = std::move(list);
+    if (d.best) t["best"] = candidate_json(*d.best);
+    j["tunggalDecision"] = std::move(t);
   }
   return j.dump();
 }

@@ -69,8 +69,15 @@ struct Service::Impl {
 
   // The probe or the record to enrol, from a referenceURL.
   std::variant<PersonRecord, Outcome> biometrics(const Request& r, const std::string& url, const std::string& ref,
-                                                 const std::vector<std::uint8_t>& inline_doc) {
+                                                 const std::vector<std::uint8_t>& inline_doc,
+                                                 const std::optional<PersonRecord>& templates) {
     const auto fail = [&](FailureReason why, std::string log) { return Outcome{failure(r, why), std::move(log)}; };
+    if (templates) {  // the SDK's remote mode: extracted already
+      if (templates->fingers.empty() && !templates->face) return fail(FailureReason::cbeff_no_data, "tunggalRecord holds no finger and no face");
+      PersonRecord rec = *templates;
+      rec.id = ref;
+      return rec;
+    }
     FetchResult got = inline_doc.empty() ? config.fetch(url) : FetchResult{inline_doc, std::nullopt, ""};
     if (got.failure) return fail(*got.failure, "fetching the biometrics: " + got.message);
     // XML starts with '<' (after any byte-order mark or blanks); anything
@@ -138,30 +145,86 @@ struct Service::Impl {
     return decode_person_record(vault.open(as_bytes(box), "the record of " + ref));
   }
 
-  Outcome insert(const Request& r, const InsertRequest& b, const std::string& progress) {
-    // A job cut short after its enrolment landed: finish it as a success.
-    if (progress == "enrolling") {
-      if (auto rec = stored(b.reference_id)) {
-        if (!session->contains(b.reference_id)) session->enrol(*rec);
-        return {success(r), ""};
-      }
-    }
-    if (session->contains(b.reference_id)) return {failure(r, FailureReason::reference_id_exists), "referenceId exists"};
-    auto got = biometrics(r, b.reference_url, b.reference_id, b.document);
-    if (auto* o = std::get_if<Outcome>(&got)) return std::move(*o);
-    const auto& rec = std::get<PersonRecord>(got);
+  void keep_record(const Request& r, const std::string& ref, const PersonRecord& rec, const char* progress) {
     const auto sealed = vault.seal(encode_person_record(rec));
     tx([&] {
       db.prepare("INSERT OR REPLACE INTO refs(ref, record, inserted_by) VALUES(?,?,?)")
-          .bind(1, b.reference_id)
+          .bind(1, ref)
           .bind(2, std::string(sealed.begin(), sealed.end()))
           .bind(3, r.request_id)
           .run();
-      set_progress(r.request_id, "enrolling");
+      set_progress(r.request_id, progress);
     });
-    session->enrol(rec);  // durable before it returns (the gallery's log)
-    ++counters.inserts;
-    return {success(r), ""};
+  }
+
+  IdentifyOptions search_options(const SearchFlags& f) const {
+    IdentifyOptions o = session->identify_options();
+    if (f.target_fpir) o.target_fpir = *f.target_fpir;
+    if (f.max_results) o.max_results = static_cast<std::size_t>(*f.max_results);
+    o.exhaustive = f.exhaustive;
+    return o;
+  }
+
+  static Response with_decision(Response out, const DedupDecision& d, const std::string& probe_ref) {
+    out.candidates.emplace();
+    for (const auto& c : d.candidates) {
+      if (c.ref == probe_ref) continue;
+      ResponseCandidate k{c.ref, c.score, {}};
+      if (c.fingers) k.modalities.push_back({"FIR", *c.fingers});
+      if (c.face) k.modalities.push_back({"FID", *c.face});
+      out.candidates->push_back(std::move(k));
+    }
+    out.decision = d;
+    return out;
+  }
+
+  Outcome insert(const Request& r, const InsertRequest& b, const std::string& progress) {
+    const bool known = session->contains(b.reference_id);
+    // A job cut short after its enrolment landed: finish it as a success.
+    if (progress == "enrolling") {
+      if (auto rec = stored(b.reference_id)) {
+        if (!known) session->enrol(*rec);
+        return {success(r), ""};
+      }
+    }
+    if (progress == "deduplicating" && known) {
+      // Enrolled, so it was found unique; the candidates below the
+      // threshold were not kept (none was above it).
+      DedupDecision d;
+      d.threshold = duplicate_threshold(search_options(b).target_fpir, std::max<std::size_t>(1, session->count() - 1));
+      return {with_decision(success(r), d, b.reference_id), ""};
+    }
+    if (b.mode == InsertMode::update) {
+      if (!known) return {failure(r, FailureReason::reference_id_not_found), "update: no such referenceId"};
+    } else if (known) {
+      return {failure(r, FailureReason::reference_id_exists), "referenceId exists"};
+    }
+    auto got = biometrics(r, b.reference_url, b.reference_id, b.document, b.record);
+    if (auto* o = std::get_if<Outcome>(&got)) return std::move(*o);
+    const auto& rec = std::get<PersonRecord>(got);
+    switch (b.mode) {
+      case InsertMode::insert:
+        keep_record(r, b.reference_id, rec, "enrolling");
+        session->enrol(rec);  // durable before it returns (the gallery's log)
+        ++counters.inserts;
+        return {success(r), ""};
+      case InsertMode::update:
+        keep_record(r, b.reference_id, rec, "updating");
+        session->update(rec);  // one log entry: the old record or the new one
+        ++counters.inserts;
+        return {success(r), ""};
+      case InsertMode::deduplicate: {
+        keep_record(r, b.reference_id, rec, "deduplicating");
+        const DedupDecision d = session->deduplicate(rec, search_options(b));  // search and enrol under one lock
+        if (d.decision == Decision::duplicate)
+          tx([&] { db.prepare("DELETE FROM refs WHERE ref=? AND inserted_by=?").bind(1, b.reference_id).bind(2, r.request_id).run(); });
+        else
+          ++counters.inserts;
+        ++counters.identifies;
+        return {with_decision(success(r), d, b.reference_id), ""};
+      }
+    }
+    return {failure(r, FailureReason::unexpected_error), "unknown insert mode"};
   }
 
   Outcome identify(const Request& r, const IdentifyRequest& b) {
@@ -169,20 +232,19 @@ struct Service::Impl {
     // fetch); else the document inline or at the URL (fetched, not stored).
     PersonRecord probe;
     std::optional<PersonRecord> rec;
-    if (!b.reference_id.empty() && b.document.empty()) rec = stored(b.reference_id);
+    if (!b.reference_id.empty() && b.document.empty() && !b.record) rec = stored(b.reference_id);
     if (rec) {
       probe = std::move(*rec);
-    } else if (!b.reference_url.empty() || !b.document.empty()) {
-      auto got = biometrics(r, b.reference_url, b.reference_id, b.document);
+    } else if (!b.reference_url.empty() || !b.document.empty() || b.record) {
+      auto got = biometrics(r, b.reference_url, b.reference_id, b.document, b.record);
       if (auto* o = std::get_if<Outcome>(&got)) return std::move(*o);
       probe = std::move(std::get<PersonRecord>(got));
     } else {
       return {failure(r, FailureReason::reference_id_not_found), "the probe's referenceId is not inserted"};
     }
-    IdentifyOptions o = session->identify_options();
-    if (b.target_fpir) o.target_fpir = *b.target_fpir;
+    IdentifyOptions o = search_options(b);
     // One more, since the probe itself may be among them and is dropped.
-    o.max_results = static_cast<std::size_t>(b.max_results.value_or(static_cast<int>(o.max_results))) + 1;
+    ++o.max_results;
     if (b.gallery) {
       if (b.gallery->empty()) {
         Response out = success(r);
@@ -192,17 +254,13 @@ struct Service::Impl {
       o.restrict_to = *b.gallery;
     }
     const auto d = session->identify(std::span(&probe, 1), o).front();
-    Response out = success(r);
-    out.candidates.emplace();
-    for (const auto& c : d.candidates) {
-      if (c.ref == b.reference_id) continue;  // never the probe itself
-      if (out.candidates->size() + 1 >= o.max_results) break;
-      ResponseCandidate k{c.ref, c.score, {}};
-      if (c.fingers) k.modalities.push_back({"FIR", *c.fingers});
-      if (c.face) k.modalities.push_back({"FID", *c.face});
-      out.candidates->push_back(std::move(k));
-    }
     ++counters.identifies;
+    DedupDecision shown = d;
+    std::erase_if(shown.candidates, [&](const Candidate& c) { return c.ref == b.reference_id; });  // never the probe itself
+    if (shown.candidates.size() > o.max_results - 1) shown.candidates.resize(o.max_results - 1);
+    Response out = with_decision(success(r), shown, b.reference_id);
+    // The whole decision goes back to the SDK's remote mode only.
+    if (!b.record) out.decision.reset();
     return {out, ""};
   }
 
@@ -230,7 +288,9 @@ struct Service::Impl {
         }
         case Operation::reference_count: {
           Response out = success(r);
-          out.count = static_cast<std::int64_t>(session->count());
+          const auto& b = std::get<ReferenceCountRequest>(r.body);
+          out.count = b.reference_id.empty() ? static_cast<std::int64_t>(session->count())
+                                             : static_cast<std::int64_t>(session->contains(b.reference_id));
           return {out, ""};
         }
       }

@@ -4,9 +4,11 @@
 
 #include <cmath>
 #include <mutex>
+#include <set>
 
 #include "tunggal/calibration.h"
 #include "tunggal/comparison.h"
+#include "remote/remote_gallery.h"
 
 namespace tunggal::sdk {
 namespace {
@@ -31,22 +33,24 @@ Verification decide(double score, double fmr) {
 struct Session::Impl {
   SessionConfig config;
   GalleryOpenReport report;
-  std::unique_ptr<Gallery> gallery;
+  std::unique_ptr<Gallery> gallery;                 // embedded,
+  std::unique_ptr<detail::RemoteGallery> remote;    // or the daemon's
   mutable std::once_flag face_once;
   mutable std::optional<FaceExtractor> face;
 };
 
 Session::Session(SessionConfig config) : impl_(std::make_unique<Impl>()) {
-  if (!config.daemon.empty())
-    throw Error(ErrorCode::unsupported, "session: a daemon address (" + config.daemon +
-                                            ") is not supported yet; use a gallery folder");
+  if (!config.daemon.empty() && !config.gallery.empty())
+    throw Error(ErrorCode::invalid_argument, "session: a gallery folder or a daemon address, not both");
   if (config.min_finger_quality < 0 || config.min_finger_quality > 100)
     throw Error(ErrorCode::invalid_argument, "session: min_finger_quality must lie in 0..100");
   threshold_for(config.verify_fmr);
   duplicate_threshold(config.target_fpir, 1);  // validates the rate
   impl_->config = std::move(config);
   const SessionConfig& c = impl_->config;
-  if (c.gallery.empty()) {
+  if (!c.daemon.empty()) {
+    impl_->remote = std::make_unique<detail::RemoteGallery>(c);
+  } else if (c.gallery.empty()) {
     impl_->gallery = std::make_unique<Gallery>(c.mcc, c.index);
   } else {
     impl_->gallery = Gallery::open(c.gallery, &impl_->report, c.mcc, c.index, c.access);
@@ -154,13 +158,12 @@ Verification Session::verify(const PersonRecord& a, const PersonRecord& b, std::
 }
 
 Verification Session::verify(const PersonRecord& probe, const std::string& enrolled_id, std::optional<double> fmr) const {
-  if (!impl_->gallery->contains(enrolled_id))
-    throw Error(ErrorCode::not_found, "verify: " + enrolled_id + " is not enrolled");
+  if (!contains(enrolled_id)) throw Error(ErrorCode::not_found, "verify: " + enrolled_id + " is not enrolled");
   IdentifyOptions o;
   o.exhaustive = true;
   o.restrict_to = {enrolled_id};
   o.max_results = 1;
-  const DedupDecision d = impl_->gallery->identify({&probe, 1}, o).front();
+  const DedupDecision d = identify({&probe, 1}, o).front();
   Verification v = decide(d.best ? d.best->score : 0.0, fmr.value_or(impl_->config.verify_fmr));
   if (d.best) {
     v.fingers = d.best->fingers;
@@ -181,18 +184,50 @@ std::vector<DedupDecision> Session::identify(std::span<const PersonRecord> probe
   return identify(probes, identify_options());
 }
 std::vector<DedupDecision> Session::identify(std::span<const PersonRecord> probes, const IdentifyOptions& o) const {
-  return impl_->gallery->identify(probes, o);
+  if (!impl_->remote) return impl_->gallery->identify(probes, o);
+  std::vector<DedupDecision> out;
+  out.reserve(probes.size());
+  for (const auto& p : probes) out.push_back(impl_->remote->identify(p, o));
+  return out;
 }
 DedupDecision Session::deduplicate(const PersonRecord& record) { return deduplicate(record, identify_options()); }
 DedupDecision Session::deduplicate(const PersonRecord& record, const IdentifyOptions& o) {
-  return impl_->gallery->deduplicate(record, o);
+  return impl_->remote ? impl_->remote->deduplicate(record, o) : impl_->gallery->deduplicate(record, o);
 }
-void Session::enrol(const PersonRecord& record) { impl_->gallery->insert(record); }
-void Session::enrol(std::span<const PersonRecord> records) { impl_->gallery->insert(records); }
-void Session::update(const PersonRecord& record) { impl_->gallery->update(record); }
-bool Session::remove(const std::string& id) { return impl_->gallery->remove(id); }
-std::size_t Session::count() const { return impl_->gallery->count(); }
-bool Session::contains(const std::string& id) const { return impl_->gallery->contains(id); }
-GallerySnapshotReport Session::snapshot() { return impl_->gallery->snapshot(); }
+void Session::enrol(const PersonRecord& record) {
+  if (impl_->remote) return impl_->remote->insert(record);
+  impl_->gallery->insert(record);
+}
+void Session::enrol(std::span<const PersonRecord> records) {
+  if (!impl_->remote) return impl_->gallery->insert(records);
+  // One request per record: checked here first, so that a batch the
+  // embedded gallery would refuse whole is refused before anything is sent.
+  std::set<std::string> ids;
+  for (const auto& r : records) {
+    encode_person_record(r);
+    if (!ids.insert(r.id).second) throw Error(ErrorCode::invalid_argument, "enrol: reference id " + r.id + " is twice in the batch");
+  }
+  for (std::size_t i = 0; i < records.size(); ++i) {
+    try {
+      impl_->remote->insert(records[i]);
+    } catch (const Error& e) {
+      throw Error(e.code(), std::string(e.what()) + " (" + std::to_string(i) + " of the batch's " +
+                                std::to_string(records.size()) + " records were enrolled before it)");
+    }
+  }
+}
+void Session::update(const PersonRecord& record) {
+  if (impl_->remote) return impl_->remote->update(record);
+  impl_->gallery->update(record);
+}
+bool Session::remove(const std::string& id) { return impl_->remote ? impl_->remote->remove(id) : impl_->gallery->remove(id); }
+std::size_t Session::count() const { return impl_->remote ? impl_->remote->count() : impl_->gallery->count(); }
+bool Session::contains(const std::string& id) const {
+  return impl_->remote ? impl_->remote->contains(id) : impl_->gallery->contains(id);
+}
+GallerySnapshotReport Session::snapshot() {
+  if (impl_->remote) throw Error(ErrorCode::unsupported, "session: snapshots of the daemon's gallery are the daemon's to take");
+  return impl_->gallery->snapshot();
+}
 
 }  // namespace tunggal::sdk

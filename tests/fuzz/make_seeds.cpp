@@ -177,6 +177,13 @@ int main(int argc, char** argv) {
       const std::string b = "j" + r;
       write("abis/request" + std::to_string(n++), std::vector<std::uint8_t>(b.begin(), b.end()));
     }
+    // The SDK's remote mode: a record inline, deduplicated.
+    PersonRecord rec;
+    rec.id = "a";
+    rec.face = FaceTemplate{"synthetic-arcface512-v1", std::vector<float>(8, 0.35f), 60};
+    const std::string sdk = R"(j{"id":"mosip.abis.insert","version":"1.1","requestId":"r4","requesttime":"2026-12-01T08:00:00.000Z","referenceId":"a","tunggalMode":"deduplicate","flags":{"maxResults":"3","targetFPIR":"30.5","tunggalExhaustive":"true"},"tunggalRecord":")" +
+                            encode_base64(encode_person_record(rec)) + "\"}";
+    write("abis/request" + std::to_string(n++), std::vector<std::uint8_t>(sdk.begin(), sdk.end()));
     GrayImage g;
     g.width = 64;
     g.height = 80;

@@ -42,6 +42,28 @@ class Interface(unittest.TestCase):
         self.assertEqual(e.exception.code, tunggal.ErrorCode.not_found)
         self.assertTrue(issubclass(tunggal.Error, Exception))
 
+    def test_remote_mode_checks_its_configuration(self):
+        import tempfile
+        with tempfile.TemporaryDirectory() as d:
+            token = os.path.join(d, "token")
+            with open(os.open(token, os.O_WRONLY | os.O_CREAT, 0o600), "w") as f:
+                f.write("a-token-0123456789\n")
+            with self.assertRaises(tunggal.Error) as e:
+                tunggal.Session(daemon="ftp://127.0.0.1:1", daemon_token_file=token, face=False)
+            self.assertEqual(e.exception.code, tunggal.ErrorCode.invalid_argument)
+            with self.assertRaises(tunggal.Error) as e:
+                tunggal.Session(daemon="http://127.0.0.1:1", daemon_token_file=token, gallery=d, face=False)
+            self.assertEqual(e.exception.code, tunggal.ErrorCode.invalid_argument)
+            # Opens (the daemon is reached at the first call), then no one is there.
+            s = tunggal.Session(daemon="http://127.0.0.1:1", daemon_token_file=token, face=False)
+            with self.assertRaises(tunggal.Error) as e:
+                s.count()
+            self.assertEqual(e.exception.code, tunggal.ErrorCode.io)
+            os.chmod(token, 0o644)
+            with self.assertRaises(tunggal.Error) as e:
+                tunggal.Session(daemon="http://127.0.0.1:1", daemon_token_file=token, face=False)
+            self.assertIn("readable by others", str(e.exception))
+
     def test_bad_arrays_are_errors(self):
         with self.assertRaises(tunggal.Error) as e:
             tunggal.extract(np.zeros((4, 4, 4), dtype=np.uint8))

@@ -38,6 +38,7 @@ struct tg_card {
 
 // The C enumerations mirror the C++ ones value for value.
 static_assert(TG_BUSY == static_cast<int>(tunggal::ErrorCode::busy));
+static_assert(TG_DENIED == static_cast<int>(tunggal::ErrorCode::denied));
 static_assert(TG_LIMIT_EXCEEDED == static_cast<int>(tunggal::ErrorCode::limit_exceeded));
 static_assert(TG_INTERNAL == static_cast<int>(tunggal::ErrorCode::internal));
 static_assert(TG_CAPTURE_REJECTED == static_cast<int>(tunggal::sdk::CaptureStatus::rejected));
@@ -178,22 +179,45 @@ void tg_session_config_init(tg_session_config* c) {
   c->min_finger_quality = -1;
 }
 
+namespace {
+tunggal::sdk::SessionConfig session_config(const tg_session_config* c) {
+  tunggal::sdk::SessionConfig cfg;
+  if (c->gallery != nullptr) cfg.gallery = c->gallery;
+  cfg.access = c->read_only ? tunggal::GalleryAccess::read_only : tunggal::GalleryAccess::read_write;
+  if (c->face_models != nullptr) cfg.face_models = c->face_models;
+  cfg.face = c->face != 0;
+  if (c->verify_fmr != 0) cfg.verify_fmr = c->verify_fmr;
+  if (c->target_fpir != 0) cfg.target_fpir = c->target_fpir;
+  if (c->max_results != 0) {
+    require(c->max_results > 0, "max_results must be positive");
+    cfg.max_results = static_cast<std::size_t>(c->max_results);
+  }
+  if (c->min_finger_quality >= 0) cfg.min_finger_quality = c->min_finger_quality;
+  return cfg;
+}
+}  // namespace
+
 tg_status tg_session_open(const tg_session_config* c, tg_session** out) {
   return guarded([&] {
     require(c != nullptr && out != nullptr, "NULL argument");
     *out = nullptr;
-    tunggal::sdk::SessionConfig cfg;
-    if (c->gallery != nullptr) cfg.gallery = c->gallery;
-    cfg.access = c->read_only ? tunggal::GalleryAccess::read_only : tunggal::GalleryAccess::read_write;
-    if (c->face_models != nullptr) cfg.face_models = c->face_models;
-    cfg.face = c->face != 0;
-    if (c->verify_fmr != 0) cfg.verify_fmr = c->verify_fmr;
-    if (c->target_fpir != 0) cfg.target_fpir = c->target_fpir;
-    if (c->max_results != 0) {
-      require(c->max_results > 0, "max_results must be positive");
-      cfg.max_results = static_cast<std::size_t>(c->max_results);
-    }
-    if (c->min_finger_quality >= 0) cfg.min_finger_quality = c->min_finger_quality;
+    tunggal::sdk::SessionConfig cfg = session_config(c);
+    auto s = std::make_unique<tg_session>();
+    s->session = std::make_unique<tunggal::sdk::Session>(cfg);
+    s->gallery.session = s->session.get();
+    *out = s.release();
+  });
+}
+
+tg_status tg_session_open_remote(const tg_session_config* c, const char* daemon, const char* token_file,
+                                 const char* ca_file, tg_session** out) {
+  return guarded([&] {
+    require(c != nullptr && out != nullptr && daemon != nullptr && token_file != nullptr, "NULL argument");
+    *out = nullptr;
+    tunggal::sdk::SessionConfig cfg = session_config(c);
+    cfg.daemon = daemon;
+    cfg.daemon_token_file = token_file;
+    if (ca_file != nullptr) cfg.daemon_ca_file = ca_file;
     auto s = std::make_unique<tg_session>();
     s->session = std::make_unique<tunggal::sdk::Session>(cfg);
     s->gallery.session = s->session.get();

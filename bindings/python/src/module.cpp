@@ -89,6 +89,7 @@ PYBIND11_MODULE(_tunggal, m) {
       .value("not_found", ErrorCode::not_found)
       .value("limit_exceeded", ErrorCode::limit_exceeded)
       .value("busy", ErrorCode::busy)
+      .value("denied", ErrorCode::denied)
       .value("internal", ErrorCode::internal);
   // Every call that releases the GIL works on C++ copies of its arguments
   // (arguments by value, or converted before the release).
@@ -269,9 +270,14 @@ PYBIND11_MODULE(_tunggal, m) {
   py::class_<sdk::Session>(m, "Session")
       .def(py::init([](std::optional<std::filesystem::path> gallery, bool read_only,
                        std::optional<std::filesystem::path> face_models, bool face, double verify_fmr,
-                       double target_fpir, std::size_t max_results, int min_finger_quality) {
+                       double target_fpir, std::size_t max_results, int min_finger_quality,
+                       std::optional<std::string> daemon, std::optional<std::filesystem::path> daemon_token_file,
+                       std::optional<std::filesystem::path> daemon_ca_file) {
              sdk::SessionConfig c;
              if (gallery) c.gallery = *gallery;
+             if (daemon) c.daemon = *daemon;
+             if (daemon_token_file) c.daemon_token_file = *daemon_token_file;
+             if (daemon_ca_file) c.daemon_ca_file = *daemon_ca_file;
              c.access = read_only ? GalleryAccess::read_only : GalleryAccess::read_write;
              if (face_models) c.face_models = *face_models;
              c.face = face;
@@ -284,7 +290,8 @@ PYBIND11_MODULE(_tunggal, m) {
            }),
            py::arg("gallery") = py::none(), py::arg("read_only") = false, py::arg("face_models") = py::none(),
            py::arg("face") = true, py::arg("verify_fmr") = 1e-4, py::arg("target_fpir") = 1e-3,
-           py::arg("max_results") = 10, py::arg("min_finger_quality") = 40)
+           py::arg("max_results") = 10, py::arg("min_finger_quality") = 40, py::arg("daemon") = py::none(),
+           py::arg("daemon_token_file") = py::none(), py::arg("daemon_ca_file") = py::none())
       .def(
           "extract",
           [](const sdk::Session& s, const Gray& image, int dpi, FingerPosition position) {

@@ -19,6 +19,7 @@ enum class ErrorCode : int {
   not_found = 6,          // a file, record or id does not exist
   limit_exceeded = 7,     // input larger than a documented limit
   busy = 8,               // in use by another process or device: retry later
+  denied = 9,             // the caller is not allowed (a service refused its credentials or its role)
   internal = 99,          // a bug: please report it
 };
 

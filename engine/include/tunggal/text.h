@@ -3,6 +3,8 @@
 // 4180), so that one parser serves every text format the tool reads.
 #pragma once
 
+#include <cstdint>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -22,5 +24,11 @@ std::string csv_field(std::string_view s);
 // One CSV line split into its fields (quoted fields unquoted); a quote that
 // does not close throws Error(malformed_data) naming `where`.
 std::vector<std::string> split_csv_line(std::string_view line, std::string_view where);
+
+// RFC 4648 base64, standard or URL-safe alphabet, padding optional,
+// whitespace skipped; anything else throws Error(malformed_data) naming it.
+std::vector<std::uint8_t> decode_base64(std::string_view text);
+// Standard alphabet, padded.
+std::string encode_base64(std::span<const std::uint8_t> bytes);
 
 }  // namespace tunggal

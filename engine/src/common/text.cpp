@@ -1,5 +1,6 @@
 #include "tunggal/text.h"
 
+#include <cctype>
 #include <charconv>
 #include <cmath>
 
@@ -82,6 +83,63 @@ std::vector<std::string> split_csv_line(std::string_view line, std::string_view 
     } else {
       out.back() += c;
     }
+  }
+  return out;
+}
+
+namespace {
+int b64_value(unsigned char c) {
+  if (c >= 'A' && c <= 'Z') return c - 'A';
+  if (c >= 'a' && c <= 'z') return c - 'a' + 26;
+  if (c >= '0' && c <= '9') return c - '0' + 52;
+  if (c == '+' || c == '-') return 62;
+  if (c == '/' || c == '_') return 63;
+  return -1;
+}
+
+}  // namespace
+
+std::vector<std::uint8_t> decode_base64(std::string_view text) {
+  std::vector<std::uint8_t> out;
+  out.reserve(text.size() * 3 / 4);
+  std::uint32_t acc = 0;
+  int bits = 0;
+  std::size_t pad = 0, symbols = 0;
+  for (const char ch : text) {
+    const auto c = static_cast<unsigned char>(ch);
+    if (std::isspace(c)) continue;
+    if (c == '=') {
+      ++pad;
+      continue;
+    }
+    if (pad) throw Error(ErrorCode::malformed_data, "base64: data after the padding");
+    const int v = b64_value(c);
+    if (v < 0) throw Error(ErrorCode::malformed_data, "base64: a character outside the alphabet");
+    ++symbols;
+    acc = (acc << 6) | static_cast<std::uint32_t>(v);
+    bits += 6;
+    if (bits >= 8) {
+      bits -= 8;
+      out.push_back(static_cast<std::uint8_t>(acc >> bits));
+      acc &= (1u << bits) - 1;
+    }
+  }
+  if (symbols % 4 == 1 || pad > 2 || (pad && (symbols + pad) % 4 != 0))
+    throw Error(ErrorCode::malformed_data, "base64: the length does not make whole bytes");
+  return out;
+}
+
+std::string encode_base64(std::span<const std::uint8_t> bytes) {
+  static constexpr char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  std::string out;
+  out.reserve((bytes.size() + 2) / 3 * 4);
+  for (std::size_t i = 0; i < bytes.size(); i += 3) {
+    const std::uint32_t n = (std::uint32_t{bytes[i]} << 16) | (i + 1 < bytes.size() ? std::uint32_t{bytes[i + 1]} << 8 : 0) |
+                            (i + 2 < bytes.size() ? bytes[i + 2] : 0);
+    out += kAlphabet[(n >> 18) & 63];
+    out += kAlphabet[(n >> 12) & 63];
+    out += i + 1 < bytes.size() ? kAlphabet[(n >> 6) & 63] : '=';
+    out += i + 2 < bytes.size() ? kAlphabet[n & 63] : '=';
   }
   return out;
 }

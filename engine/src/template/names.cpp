@@ -22,6 +22,7 @@ std::string_view to_string(ErrorCode code) noexcept {
     case ErrorCode::not_found: return "not found";
     case ErrorCode::limit_exceeded: return "limit exceeded";
     case ErrorCode::busy: return "busy";
+    case ErrorCode::denied: return "denied";
     case ErrorCode::internal: return "internal error";
   }
   return "unknown error";

@@ -13,6 +13,7 @@
 
 #include "tunggal/finger_template.h"
 #include "tunggal/image.h"
+#include "tunggal/text.h"
 
 namespace tunggal::abis {
 
@@ -73,9 +74,9 @@ std::vector<std::uint8_t> encode_face_image_record(const ColorImage& image, int 
 // sample's BDB base64-encoded; an exception writes no BDB.
 std::string encode_cbeff(const CbeffDocument& doc);
 
-// RFC 4648 base64, standard or URL-safe alphabet, padding optional,
+// RFC 4648 base64 (tunggal/text.h): both alphabets, padding optional,
 // whitespace ignored (what CBEFF writers emit varies).
-std::vector<std::uint8_t> decode_base64(std::string_view text);
-std::string encode_base64(std::span<const std::uint8_t> bytes);
+using tunggal::decode_base64;
+using tunggal::encode_base64;
 
 }  // namespace tunggal::abis

@@ -15,6 +15,9 @@
 #include <variant>
 #include <vector>
 
+#include "tunggal/gallery.h"
+#include "tunggal/person_record.h"
+
 namespace tunggal::abis {
 
 enum class Operation { insert, identify, remove, ping, pending_jobs, reference_count };
@@ -53,24 +56,47 @@ inline constexpr std::size_t kMaxGallery = 1'000'000;
 // The CBEFF document inline (base64 in the extension field
 // "tunggalDocument"): how a coordinator hands its shards what it fetched
 // once. When present, referenceURL is not fetched.
-struct InsertRequest {
+//
+// The SDK's remote mode (sdk::Session with SessionConfig::daemon) sends
+// templates it has already extracted instead: "tunggalRecord", base64 of a
+// tunggal PersonRecord (tunggal/person_record.h), checked here at the edge.
+// Neither MOSIP nor a coordinator sends these extensions; a coordinator
+// refuses them (see uses_sdk_extensions).
+enum class InsertMode {
+  insert,       // MOSIP's INSERT: store, no deduplication
+  update,       // "tunggalMode": "update": replace an inserted record (12 if none)
+  deduplicate,  // "tunggalMode": "deduplicate": search, and store only when unique,
+                // as one job (the answer carries the decision)
+};
+// IDENTIFY's flags (and a deduplicating INSERT's).
+struct SearchFlags {
+  std::optional<int> max_results;
+  std::optional<double> target_fpir;  // from flags.targetFPIR = round(-10 log10 FPIR)
+  bool exhaustive = false;            // flags.tunggalExhaustive "true": no shortlist
+};
+struct InsertRequest : SearchFlags {
   std::string reference_id, reference_url;
   std::vector<std::uint8_t> document;
+  std::optional<PersonRecord> record;  // "tunggalRecord" (its id becomes reference_id)
+  InsertMode mode = InsertMode::insert;
 };
-struct IdentifyRequest {
+struct IdentifyRequest : SearchFlags {
   std::string reference_id;   // the probe's own id (never returned as a candidate)
   std::string reference_url;  // "": probe by reference_id, which must be inserted
   std::optional<std::vector<std::string>> gallery;  // only these referenceIds (absent or null: all)
-  std::optional<int> max_results;
-  std::optional<double> target_fpir;  // from flags.targetFPIR = round(-10 log10 FPIR)
   std::vector<std::uint8_t> document;  // inline, as for InsertRequest
+  std::optional<PersonRecord> record;  // "tunggalRecord", as for InsertRequest
 };
 struct DeleteRequest {
   std::string reference_id;
 };
 struct PingRequest {};
 struct PendingJobsRequest {};
-struct ReferenceCountRequest {};
+// "tunggalReferenceId": count only that reference (0 or 1): whether it is
+// inserted.
+struct ReferenceCountRequest {
+  std::string reference_id;
+};
 
 struct Request {
   Operation op = Operation::ping;
@@ -93,6 +119,9 @@ struct Rejection {
 // Unknown fields are ignored; `referenceUrl` is taken for `referenceURL`;
 // `gallery` may be null; flags may be strings or numbers.
 std::variant<Request, Rejection> parse_request(std::string_view json);
+// Whether a request uses the SDK's extensions (tunggalRecord, tunggalMode,
+// tunggalReferenceId, flags.tunggalExhaustive).
+bool uses_sdk_extensions(const Request& r) noexcept;
 
 struct CandidateModality {
   std::string biometric_type;  // "FIR" (finger), "FID" (face), "IIR" (iris), as MOSIP names them
@@ -112,6 +141,10 @@ struct Response {
   std::optional<std::int64_t> jobs_count;  // PENDING_JOBS
   std::optional<std::int64_t> count;       // REFERENCE_COUNT
   std::optional<std::vector<ResponseCandidate>> candidates;  // IDENTIFY
+  // For a request that carried tunggalRecord: the whole decision, as
+  // "tunggalDecision" (every scalar a string; scores with all their digits),
+  // so that the SDK's remote calls return what the embedded ones would.
+  std::optional<DedupDecision> decision;
 };
 Response success(const Request& r);
 Response failure(const Request& r, FailureReason reason);

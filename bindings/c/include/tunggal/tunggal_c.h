@@ -35,6 +35,7 @@ typedef enum tg_status {
   TG_NOT_FOUND = 6,
   TG_LIMIT_EXCEEDED = 7,
   TG_BUSY = 8,
+  TG_DENIED = 9, /* a service refused the credentials or the role of the caller */
   TG_INTERNAL = 99
 } tg_status;
 
@@ -101,6 +102,13 @@ typedef struct tg_session_config {
 /* Fills `config` with the defaults (an in-memory gallery, faces on). */
 TG_API void tg_session_config_init(tg_session_config* config);
 TG_API tg_status tg_session_open(const tg_session_config* config, tg_session** out);
+/* The remote mode: the gallery calls go to tunggald at `daemon`
+ * ("http://HOST:PORT" or "https://HOST:PORT") with the bearer token in
+ * `token_file` (owner-only); `ca_file` (NULL: the system's) verifies an
+ * https daemon. config->gallery must be NULL or "". TG_DENIED: the daemon
+ * refused the token; TG_IO: it could not be reached. */
+TG_API tg_status tg_session_open_remote(const tg_session_config* config, const char* daemon, const char* token_file,
+                                        const char* ca_file, tg_session** out);
 TG_API void tg_session_free(tg_session* s);
 TG_API tg_status tg_session_gallery(tg_session* s, tg_gallery** out);
 

@@ -32,9 +32,24 @@ struct SessionConfig {
   // The embedded default: a gallery folder (created if absent, durable: a
   // write-ahead log, see README "Durability"); empty: a gallery in memory.
   std::filesystem::path gallery;
-  // A tunggald address, for the same calls against the consolidation
-  // center's daemon. Not built yet: a non-empty value is Error(unsupported).
+  // The remote mode: a tunggald address, "http://HOST:PORT" or
+  // "https://HOST:PORT", for the same gallery calls against the
+  // consolidation center's daemon (`gallery` must then be empty). Extraction
+  // and 1:1 between templates stay here; enrol, update, remove, identify,
+  // deduplicate, count, contains and verify against an enrolled id go to the
+  // daemon, each durable there before it returns. A call whose connection
+  // drops is sent again (daemon_attempts in all) with the same requestId,
+  // which the daemon answers once. Differences: a batch enrol is one request
+  // per record (each durable, not all or nothing); snapshot() is the
+  // daemon's own (Error(unsupported)); the shortlist options are the
+  // daemon's. A refused token is Error(denied); an unreachable daemon
+  // Error(io).
   std::string daemon;
+  std::filesystem::path daemon_token_file;  // its bearer token, first line (owner-only file)
+  std::filesystem::path daemon_ca_file;     // https: the CA of the daemon's certificate ("": the system's)
+  std::filesystem::path daemon_client_cert, daemon_client_key;  // https: a client certificate, when asked for
+  double daemon_timeout_seconds = 60;
+  int daemon_attempts = 3;
   GalleryAccess access = GalleryAccess::read_write;
   // Face model description file ("": the installed default set). The models
   // load on the first face call; `face = false` refuses face calls.
