@@ -5,6 +5,7 @@
 #include <fstream>
 #include <random>
 
+#include "gallery_support.h"
 #include "test_support.h"
 #include "tunggal/sdk.h"
 #include "tunggal/workflow/sop.h"
@@ -150,6 +151,117 @@ TEST(Version, MatchesTheProject) {
   const std::string declared = text.substr(at + 8, text.find_first_of(" )\n", at + 8) - at - 8);
   EXPECT_EQ(version(), declared);
   EXPECT_EQ(std::count(declared.begin(), declared.end(), '.'), 2) << declared;
+}
+
+std::vector<std::uint8_t> file_bytes(const std::filesystem::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  return {std::istreambuf_iterator<char>(in), {}};
+}
+bool holds(const std::vector<std::uint8_t>& hay, std::span<const std::uint8_t> needle) {
+  return std::search(hay.begin(), hay.end(), needle.begin(), needle.end()) != hay.end();
+}
+ErrorCode code_of(const std::function<void()>& f) {
+  try {
+    f();
+  } catch (const Error& e) {
+    return e.code();
+  }
+  return ErrorCode::ok;
+}
+
+// Templates at rest: with a key file, nothing of a record reaches the
+// gallery's folder in the clear (log and snapshot), the gallery reopens the
+// same with its key, and not at all without it or with another.
+TEST_F(TempDir, AGalleryWithAKeyKeepsItsTemplatesSealed) {
+  const auto pop = test::make_population(30, 6, 909, 4);
+  sdk::SessionConfig c;
+  c.gallery = dir_ / "gallery";
+  c.gallery_key_file = dir_ / "gallery.key";
+  c.face = false;
+  std::vector<DedupDecision> before;
+  {
+    sdk::Session s(c);
+    s.enrol(std::span(pop.gallery).first(20));
+    s.snapshot();
+    s.enrol(std::span(pop.gallery).subspan(20));
+    EXPECT_TRUE(s.remove(pop.gallery[5].id));
+    before = s.identify(pop.probes);
+  }
+  EXPECT_EQ(std::filesystem::status(c.gallery_key_file).permissions() &
+                (std::filesystem::perms::group_all | std::filesystem::perms::others_all),
+            std::filesystem::perms::none);
+  // No record's bytes, no minutiae block, no reference id in the folder.
+  for (const auto& f : std::filesystem::directory_iterator(c.gallery)) {
+    const auto bytes = file_bytes(f.path());
+    for (const auto& r : pop.gallery) {
+      const auto enc = encode_person_record(r);
+      EXPECT_FALSE(holds(bytes, std::span(enc).subspan(enc.size() / 2, 32))) << f.path();
+      EXPECT_FALSE(holds(bytes, {reinterpret_cast<const std::uint8_t*>(r.id.data()), r.id.size()})) << f.path() << " " << r.id;
+    }
+  }
+  {
+    sdk::Session s(c);
+    EXPECT_TRUE(s.gallery_report().snapshot_sealed);
+    EXPECT_EQ(s.gallery_report().snapshot_records, 20u);
+    EXPECT_EQ(s.gallery_report().clear_entries, 0u);
+    EXPECT_GT(s.gallery_report().sealed_entries, 0u);
+    EXPECT_EQ(s.count(), pop.gallery.size() - 1);
+    const auto after = s.identify(pop.probes);
+    ASSERT_EQ(after.size(), before.size());
+    for (std::size_t i = 0; i < after.size(); ++i) {
+      EXPECT_EQ(after[i].decision, before[i].decision);
+      ASSERT_EQ(after[i].candidates.size(), before[i].candidates.size());
+      for (std::size_t k = 0; k < after[i].candidates.size(); ++k)
+        EXPECT_EQ(after[i].candidates[k].ref, before[i].candidates[k].ref);
+    }
+  }
+  // Without the key: refused, naming why; with another key: refused as not authentic.
+  sdk::SessionConfig none = c;
+  none.gallery_key_file.clear();
+  try {
+    sdk::Session s(none);
+    ADD_FAILURE() << "opened without its key";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::invalid_argument);
+    EXPECT_NE(std::string(e.what()).find("its key"), std::string::npos) << e.what();
+  }
+  sdk::SessionConfig other = c;
+  other.gallery_key_file = dir_ / "other.key";
+  EXPECT_EQ(code_of([&] { sdk::Session s(other); }), ErrorCode::checksum_mismatch);
+  // A key others may read is refused; a key without a gallery folder too.
+  std::filesystem::permissions(c.gallery_key_file, std::filesystem::perms::others_read, std::filesystem::perm_options::add);
+  EXPECT_EQ(code_of([&] { sdk::Session s(c); }), ErrorCode::invalid_argument);
+  sdk::SessionConfig memory;
+  memory.gallery_key_file = dir_ / "k";
+  EXPECT_EQ(code_of([&] { sdk::Session s(memory); }), ErrorCode::invalid_argument);
+}
+
+// A gallery written in the clear opens with a key: what was there stays
+// readable (and is reported as in the clear), what comes after is sealed.
+TEST_F(TempDir, AClearGalleryTakesAKeyFromThenOn) {
+  const auto pop = test::make_population(10, 2, 910, 2);
+  sdk::SessionConfig c;
+  c.gallery = dir_ / "gallery";
+  c.face = false;
+  {
+    sdk::Session s(c);
+    s.enrol(std::span(pop.gallery).first(5));
+  }
+  c.gallery_key_file = dir_ / "gallery.key";
+  {
+    sdk::Session s(c);
+    EXPECT_EQ(s.gallery_report().clear_entries, 5u);
+    s.enrol(std::span(pop.gallery).subspan(5));
+  }
+  sdk::Session s(c);
+  EXPECT_EQ(s.gallery_report().clear_entries, 5u);
+  EXPECT_EQ(s.gallery_report().sealed_entries, 5u);
+  EXPECT_EQ(s.count(), 10u);
+  const auto wal = file_bytes(c.gallery / "gallery.wal");
+  const auto& early = pop.gallery.front().id;
+  const auto& late = pop.gallery.back().id;
+  EXPECT_TRUE(holds(wal, {reinterpret_cast<const std::uint8_t*>(early.data()), early.size()}));  // the search finds what is there
+  EXPECT_FALSE(holds(wal, {reinterpret_cast<const std::uint8_t*>(late.data()), late.size()}));
 }
 
 }  // namespace

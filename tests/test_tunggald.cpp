@@ -442,6 +442,7 @@ TEST(Tunggald, KillNineUnderLoadLosesNothingAndDoublesNothing) {
   // Every reference answered with success is in the gallery, once.
   sdk::SessionConfig c;
   c.gallery = t.dir / "abis" / "gallery";
+  c.gallery_key_file = t.dir / "abis" / "secret.key";  // the daemon seals its gallery
   c.access = GalleryAccess::read_only;
   c.face = false;
   sdk::Session gallery(c);

@@ -42,7 +42,11 @@ struct Service::Impl {
         "op TEXT NOT NULL, body BLOB NOT NULL, state TEXT NOT NULL, progress TEXT NOT NULL DEFAULT '', answer TEXT, "
         "accepted INTEGER NOT NULL, answered INTEGER)");
     db.exec("CREATE TABLE IF NOT EXISTS refs(ref TEXT PRIMARY KEY, record BLOB NOT NULL, inserted_by TEXT NOT NULL)");
-    if (config.session.gallery.empty()) config.session.gallery = config.dir / "gallery";
+    if (config.session.gallery.empty()) {
+      // Templates sealed at rest under the service's key, as the journal is.
+      config.session.gallery = config.dir / "gallery";
+      if (config.session.gallery_key_file.empty()) config.session.gallery_key_file = config.dir / "secret.key";
+    }
     session = std::make_unique<sdk::Session>(config.session);
     if (!config.fetch) config.fetch = curl_fetcher();
   }

@@ -89,7 +89,7 @@ std::string json_decision(const std::string& probe, const DedupDecision& d) {
 }
 
 struct GalleryArgs {
-  std::string gallery, population;
+  std::string gallery, population, key_file;
   std::vector<std::string> records;
   double target_fpir = 1e-3;
   std::size_t max_results = 10;
@@ -99,9 +99,10 @@ struct GalleryArgs {
 
 // The gallery through an SDK session (no face models: records carry their
 // face embeddings already).
-std::unique_ptr<sdk::Session> open_gallery(const std::string& dir, GalleryAccess access) {
+std::unique_ptr<sdk::Session> open_gallery(const std::string& dir, GalleryAccess access, const std::string& key_file) {
   sdk::SessionConfig cfg;
   cfg.gallery = dir;
+  cfg.gallery_key_file = key_file;
   cfg.access = access;
   cfg.face = false;
   auto g = std::make_unique<sdk::Session>(cfg);
@@ -110,6 +111,9 @@ std::unique_ptr<sdk::Session> open_gallery(const std::string& dir, GalleryAccess
             << " from the snapshot, " << report.log_entries << " log entries replayed) loaded in " << std::fixed
             << std::setprecision(2) << report.seconds << " s"
             << (access == GalleryAccess::read_only ? ", read-only" : "") << "\n";
+  if (!key_file.empty() && report.clear_entries > 0)
+    std::cerr << "gallery " << dir << ": note: " << report.clear_entries
+              << " log entries were written before the gallery had a key and stay in the clear\n";
   if (!report.snapshot_problem.empty())
     std::cerr << "gallery " << dir << ": warning: " << report.snapshot_problem
               << "; the log was replayed in full (nothing lost; run `tunggal snapshot` to write a new one)\n";
@@ -140,6 +144,8 @@ IdentifyOptions options_from(const GalleryArgs& a) {
 void add_common(CLI::App* cmd, GalleryArgs& a, bool search, bool creates) {
   cmd->add_option("--gallery", a.gallery, creates ? "Gallery folder (created if absent)" : "Gallery folder (read-only)")
       ->required();
+  cmd->add_option("--key-file", a.key_file,
+                  "Templates encrypted at rest under this key (32 bytes, owner-only; created if absent)");
   cmd->add_option("records", a.records, "Person records (.tgr files or folders of them)");
   cmd->add_option("--population", a.population,
                   "A folder from 'tunggal gen': its gallery records (enroll) or applicants (identify, dedup)");
@@ -211,7 +217,7 @@ Runner add_enroll(CLI::App& app) {
     Truth truth;
     if (!a->population.empty()) truth = read_truth(a->population);
     const auto paths = record_paths(a->records, a->population, "gallery", &truth);
-    auto g = open_gallery(a->gallery, GalleryAccess::read_write);
+    auto g = open_gallery(a->gallery, GalleryAccess::read_write, a->key_file);
     int failures = 0;
     const auto t0 = std::chrono::steady_clock::now();
     Progress progress("records enrolled");
@@ -260,7 +266,7 @@ ProbeRun open_probe_run(const GalleryArgs& a, GalleryAccess access) {
   ProbeRun r;
   if (!a.population.empty()) r.truth = read_truth(a.population);
   r.probes = load_records(record_paths(a.records, a.population, "probe", &r.truth), r.failures);
-  r.gallery = open_gallery(a.gallery, access);
+  r.gallery = open_gallery(a.gallery, access, a.key_file);
   return r;
 }
 
@@ -285,11 +291,13 @@ Runner add_identify(CLI::App& app) {
 
 Runner add_snapshot(CLI::App& app) {
   auto dir = std::make_shared<std::string>();
+  auto key = std::make_shared<std::string>();
   auto* cmd = app.add_subcommand(
       "snapshot", "Write a gallery's enrolled form to disk so that the next start-up need not enrol the log again");
   cmd->add_option("--gallery", *dir, "Gallery folder")->required();
-  return [dir] {
-    auto g = open_gallery(*dir, GalleryAccess::read_write);
+  cmd->add_option("--key-file", *key, "The gallery's key, if it has one (the snapshot is sealed under it)");
+  return [dir, key] {
+    auto g = open_gallery(*dir, GalleryAccess::read_write, *key);
     const auto r = g->snapshot();
     std::cout << "snapshot of " << r.records << " people, " << std::fixed << std::setprecision(1)
               << static_cast<double>(r.bytes) / (1 << 20) << " MiB, written in " << std::setprecision(2) << r.seconds

@@ -9,9 +9,29 @@
 #include "tunggal/calibration.h"
 #include "tunggal/comparison.h"
 #include "remote/remote_gallery.h"
+#include "tunggal/store/vault.h"
 
 namespace tunggal::sdk {
 namespace {
+
+// The gallery's cipher: the store's vault (libsodium secretbox) under the
+// session's key file.
+class KeyFileCipher final : public GalleryCipher {
+ public:
+  explicit KeyFileCipher(const std::filesystem::path& key_file)
+      : vault_(key_file.has_parent_path() ? key_file.parent_path() : ".", key_file) {}
+  std::vector<std::uint8_t> seal(std::span<const std::uint8_t> plain) const override { return vault_.seal(plain); }
+  std::vector<std::uint8_t> open(std::span<const std::uint8_t> box, const std::string& what) const override {
+    try {
+      return vault_.open(box, what);
+    } catch (const Error& e) {
+      throw Error(e.code(), std::string(e.what()) + " (a wrong key, or damage)");
+    }
+  }
+
+ private:
+  store::Vault vault_;
+};
 
 double threshold_for(double fmr) {
   if (!(fmr > 0 && fmr < 1))
@@ -40,6 +60,8 @@ struct Session::Impl {
 };
 
 Session::Session(SessionConfig config) : impl_(std::make_unique<Impl>()) {
+  if (!config.gallery_key_file.empty() && config.gallery.empty())
+    throw Error(ErrorCode::invalid_argument, "session: a gallery key needs a gallery folder (an in-memory gallery writes nothing)");
   if (!config.daemon.empty() && !config.gallery.empty())
     throw Error(ErrorCode::invalid_argument, "session: a gallery folder or a daemon address, not both");
   if (config.min_finger_quality < 0 || config.min_finger_quality > 100)
@@ -53,7 +75,9 @@ Session::Session(SessionConfig config) : impl_(std::make_unique<Impl>()) {
   } else if (c.gallery.empty()) {
     impl_->gallery = std::make_unique<Gallery>(c.mcc, c.index);
   } else {
-    impl_->gallery = Gallery::open(c.gallery, &impl_->report, c.mcc, c.index, c.access);
+    std::shared_ptr<const GalleryCipher> cipher;
+    if (!c.gallery_key_file.empty()) cipher = std::make_shared<KeyFileCipher>(c.gallery_key_file);
+    impl_->gallery = Gallery::open(c.gallery, &impl_->report, c.mcc, c.index, c.access, cipher);
   }
 }
 

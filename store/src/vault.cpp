@@ -55,10 +55,15 @@ bool check_password(const std::string& hash, const std::string& password) {
   return crypto_pwhash_str_verify(hash.c_str(), password.c_str(), password.size()) == 0;
 }
 
-Vault::Vault(const std::filesystem::path& dir) : dir_(dir) {
+Vault::Vault(const std::filesystem::path& dir) : Vault(dir, dir / "secret.key") {}
+
+Vault::Vault(const std::filesystem::path& dir, const std::filesystem::path& key_file) : dir_(dir) {
   init_sodium();
-  const auto key_file = dir / "secret.key";
   if (std::filesystem::exists(key_file)) {
+    using std::filesystem::perms;
+    const auto p = std::filesystem::status(key_file).permissions();
+    if ((p & (perms::group_all | perms::others_all)) != perms::none)
+      throw Error(ErrorCode::invalid_argument, key_file.string() + ": the key may be read by others (chmod 600)");
     const auto k = read_file(key_file, 64);
     if (k.size() != key_.size())
       throw Error(ErrorCode::malformed_data, key_file.string() + ": not a store key (" + std::to_string(k.size()) + " bytes)");

@@ -114,6 +114,10 @@ struct GalleryOpenReport {
   std::string log_problem;  // what the torn tail was, for a person (empty: none)
   std::filesystem::path torn_tail_set_aside;  // written by this open (empty: none)
   std::vector<QuarantinedLogFile> quarantined;  // every quarantine file now beside the log
+  // Log entries read sealed (encrypted) and in the clear (written before
+  // the gallery had a key, or opened without one).
+  std::size_t sealed_entries = 0, clear_entries = 0;
+  bool snapshot_sealed = false;
   double seconds = 0;
 };
 
@@ -152,6 +156,22 @@ struct GallerySnapshotReport {
   double seconds = 0;
 };
 
+// Sealing what a durable gallery writes to its folder: every log entry's
+// payload (records, removed ids) and every snapshot block, so that templates
+// are encrypted at rest. The engine holds no cryptography: the SDK plugs in
+// libsodium's secretbox under an owner-only key file
+// (SessionConfig::gallery_key_file). Entries written before a key was given
+// stay readable (and in the clear: GalleryOpenReport::clear_entries); a
+// sealed entry without the key, or under another key, refuses the open.
+class GalleryCipher {
+ public:
+  virtual ~GalleryCipher() = default;
+  virtual std::vector<std::uint8_t> seal(std::span<const std::uint8_t> plain) const = 0;
+  // Throws Error(checksum_mismatch) when `box` was not sealed under this
+  // key or was changed; `what` names it.
+  virtual std::vector<std::uint8_t> open(std::span<const std::uint8_t> box, const std::string& what) const = 0;
+};
+
 class Gallery {
  public:
   // In memory only.
@@ -167,7 +187,8 @@ class Gallery {
   static std::unique_ptr<Gallery> open(const std::filesystem::path& dir,
                                        GalleryOpenReport* report = nullptr, MccParams mcc = {},
                                        FingerIndexParams index = {},
-                                       GalleryAccess access = GalleryAccess::read_write);
+                                       GalleryAccess access = GalleryAccess::read_write,
+                                       std::shared_ptr<const GalleryCipher> cipher = nullptr);
   ~Gallery();
   Gallery(const Gallery&) = delete;
   Gallery& operator=(const Gallery&) = delete;

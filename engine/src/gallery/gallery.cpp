@@ -79,6 +79,7 @@ struct Gallery::Impl {
   kernels::DotInt8RowsFn dot_rows = kernels::dot_int8_rows_kernel();
   mutable std::shared_mutex mu;
   std::mutex snapshot_mu;  // one snapshot at a time
+  std::shared_ptr<const GalleryCipher> cipher;  // seals what goes to the folder (none: in the clear)
   std::filesystem::path dir;
   std::optional<detail::WriteAheadLog> log;
   bool read_only = false;
@@ -317,8 +318,8 @@ std::vector<QuarantinedLogFile> quarantined_in(const std::filesystem::path& dir)
 
 // Reads a snapshot into an empty gallery; returns where log replay starts.
 // Throws (the caller then starts again from the log) on any problem.
-detail::WalStart load_snapshot(Gallery::Impl& g, const std::filesystem::path& dir, std::size_t& people) {
-  detail::SnapshotReader reader(dir / kSnapshotName);
+detail::WalStart load_snapshot(Gallery::Impl& g, const std::filesystem::path& dir, std::size_t& people, bool& sealed) {
+  detail::SnapshotReader reader(dir / kSnapshotName, g.cipher);
   const auto& h = reader.header();
   if (h.params_tag != detail::snapshot_params_tag(g.mcc, g.index_params) ||
       h.tables != static_cast<std::uint32_t>(g.index.tables()))
@@ -333,13 +334,15 @@ detail::WalStart load_snapshot(Gallery::Impl& g, const std::filesystem::path& di
     g.apply_inserts(batch);
   }
   people = reader.people();
+  sealed = h.sealed;
   return {h.log_offset, h.log_last_seq, h.log_last_entry, h.log_last_crc};
 }
 
 }  // namespace
 
 std::unique_ptr<Gallery> Gallery::open(const std::filesystem::path& dir, GalleryOpenReport* report, MccParams mcc,
-                                       FingerIndexParams index, GalleryAccess access) {
+                                       FingerIndexParams index, GalleryAccess access,
+                                       std::shared_ptr<const GalleryCipher> cipher) {
   const auto t0 = std::chrono::steady_clock::now();
   const bool read_only = access == GalleryAccess::read_only;
   if (read_only) {
@@ -352,6 +355,7 @@ std::unique_ptr<Gallery> Gallery::open(const std::filesystem::path& dir, Gallery
   }
   GalleryOpenReport r;
   auto g = std::make_unique<Gallery>(mcc, index);
+  g->impl_->cipher = cipher;
   detail::WalStart start;
   // The log is the truth: a snapshot without it is a damaged folder, not a
   // new gallery to start over.
@@ -366,12 +370,14 @@ std::unique_ptr<Gallery> Gallery::open(const std::filesystem::path& dir, Gallery
       acknowledged = 0;  // unreadable: reported below, and the log decides alone
     }
     try {
-      start = load_snapshot(*g->impl_, dir, r.snapshot_records);
+      start = load_snapshot(*g->impl_, dir, r.snapshot_records, r.snapshot_sealed);
     } catch (const Error& e) {
       // The log alone has everything: start again from it.
       r.snapshot_problem = std::string("snapshot not used: ") + e.what();
       r.snapshot_records = 0;
+      r.snapshot_sealed = false;
       g = std::make_unique<Gallery>(mcc, index);
+      g->impl_->cipher = cipher;
       start = {};
     }
   }
@@ -386,7 +392,7 @@ std::unique_ptr<Gallery> Gallery::open(const std::filesystem::path& dir, Gallery
       [&](detail::WalOp op, std::span<const std::uint8_t> payload) {
         ops.emplace_back(op, std::vector<std::uint8_t>(payload.begin(), payload.end()));
       },
-      replay, start, read_only ? detail::WriteAheadLog::Mode::read_only : detail::WriteAheadLog::Mode::write);
+      replay, start, read_only ? detail::WriteAheadLog::Mode::read_only : detail::WriteAheadLog::Mode::write, cipher);
   std::vector<EnrolledPerson> prepared(ops.size());
   tbb::parallel_for(std::size_t{0}, ops.size(), [&](std::size_t i) {
     if (ops[i].first != detail::WalOp::remove)
@@ -416,6 +422,8 @@ std::unique_ptr<Gallery> Gallery::open(const std::filesystem::path& dir, Gallery
   if (report != nullptr) {
     r.records = g->impl_->by_ref.size();
     r.log_entries = replay.entries;
+    r.sealed_entries = replay.sealed;
+    r.clear_entries = replay.clear;
     if (replay.tail == detail::WalTail::torn) {
       r.torn_tail_bytes = replay.tail_bytes;
       r.torn_tail_offset = replay.tail_offset;
@@ -507,7 +515,7 @@ GallerySnapshotReport Gallery::snapshot() {
   std::vector<std::size_t> alive;
   for (std::size_t s = 0; s < g.people.size(); ++s)
     if (g.people[s].alive) alive.push_back(s);
-  detail::SnapshotWriter out(g.dir / kSnapshotName, h);
+  detail::SnapshotWriter out(g.dir / kSnapshotName, h, g.cipher);
   // Blocks of people encoded in parallel (index keys recomputed: keeping
   // them in memory would cost more than computing them here), a group of
   // blocks at a time to bound memory, written in order.

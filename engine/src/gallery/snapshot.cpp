@@ -6,6 +6,7 @@
 #include <bit>
 
 #include "../kernels/crc32c.h"
+#include "tunggal/gallery.h"
 #include "../template/byte_io.h"
 #include "tunggal/error.h"
 
@@ -102,14 +103,15 @@ std::vector<std::uint8_t> encode_snapshot_block(std::span<const EnrolledPerson> 
   return std::move(out.bytes());
 }
 
-SnapshotWriter::SnapshotWriter(std::filesystem::path path, const SnapshotHeader& h)
-    : path_(std::move(path)), tmp_(path_.string() + ".tmp") {
+SnapshotWriter::SnapshotWriter(std::filesystem::path path, const SnapshotHeader& h,
+                               std::shared_ptr<const GalleryCipher> cipher)
+    : path_(std::move(path)), tmp_(path_.string() + ".tmp"), cipher_(std::move(cipher)) {
   fd_ = storage::Fd(::open(tmp_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600));
   if (fd_.get() < 0) storage::throw_errno(tmp_, "cannot create the snapshot");
   ByteWriter b;
   b.append({reinterpret_cast<const std::uint8_t*>(kMagic), 4});
   b.le16(2);
-  b.le16(0);
+  b.le16(cipher_ ? 1 : 0);
   b.le64(h.log_offset);
   b.le64(h.log_last_entry);
   b.le64(h.log_last_seq);
@@ -132,7 +134,10 @@ SnapshotWriter::~SnapshotWriter() {
   }
 }
 
-void SnapshotWriter::add_block(std::uint32_t people, std::span<const std::uint8_t> body) {
+void SnapshotWriter::add_block(std::uint32_t people, std::span<const std::uint8_t> plain) {
+  std::vector<std::uint8_t> box;
+  if (cipher_) box = cipher_->seal(plain);
+  const std::span<const std::uint8_t> body = cipher_ ? std::span<const std::uint8_t>(box) : plain;
   ByteWriter h;
   h.le32(people);
   h.le64(body.size());
@@ -166,7 +171,8 @@ std::vector<std::uint8_t> SnapshotReader::read(std::size_t n, const char* what) 
   return b;
 }
 
-SnapshotReader::SnapshotReader(const std::filesystem::path& path) : path_(path) {
+SnapshotReader::SnapshotReader(const std::filesystem::path& path, std::shared_ptr<const GalleryCipher> cipher)
+    : path_(path), cipher_(std::move(cipher)) {
   fd_ = storage::Fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
   if (fd_.get() < 0) storage::throw_errno(path, "cannot open the snapshot");
   struct stat st {};
@@ -178,8 +184,10 @@ SnapshotReader::SnapshotReader(const std::filesystem::path& path) : path_(path) 
   const std::string where = path.string();
   ByteReader in(b, where);
   in.take(4, "magic");
-  if (in.le16("version") != 2 || in.le16("reserved") != 0)
+  const auto version = in.le16("version"), flags = in.le16("flags");
+  if (version != 2 || (flags & ~1u) != 0)
     throw Error(ErrorCode::unsupported, path.string() + ": snapshot version not readable by this library");
+  header_.sealed = (flags & 1u) != 0;
   header_.log_offset = in.le64("log offset");
   header_.log_last_entry = in.le64("log entry offset");
   header_.log_last_seq = in.le64("log sequence number");
@@ -206,6 +214,8 @@ std::vector<EnrolledPerson> SnapshotReader::next(std::size_t max_bytes) {
     std::uint64_t at = 0;
     std::vector<std::uint8_t> body;
   };
+  if (header_.sealed && !cipher_)
+    throw Error(ErrorCode::invalid_argument, path_.string() + ": the snapshot is encrypted and no key was given");
   std::vector<Block> blocks;
   std::size_t bytes = 0;
   const std::string where = path_.string();
@@ -238,7 +248,8 @@ std::vector<EnrolledPerson> SnapshotReader::next(std::size_t max_bytes) {
     const Block& blk = blocks[i];
     const std::string what = path_.string() + ", block at byte " + std::to_string(blk.at);
     if (kernels::crc32c(blk.body) != blk.crc) throw Error(ErrorCode::checksum_mismatch, what + ": fails its checksum");
-    decoded[i] = decode_snapshot_block(blk.body, blk.people, header_, what);
+    decoded[i] = header_.sealed ? decode_snapshot_block(cipher_->open(blk.body, what), blk.people, header_, what)
+                                : decode_snapshot_block(blk.body, blk.people, header_, what);
   });
   std::vector<EnrolledPerson> out;
   for (auto& d : decoded)

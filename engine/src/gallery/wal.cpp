@@ -9,6 +9,7 @@
 
 #include "../kernels/crc32c.h"
 #include "../template/byte_io.h"
+#include "tunggal/gallery.h"
 
 namespace tunggal::detail {
 namespace {
@@ -56,7 +57,7 @@ std::vector<std::uint8_t> wal_file_header() {
 }
 
 std::vector<std::uint8_t> encode_wal_entries(WalOp op, std::span<const std::span<const std::uint8_t>> payloads,
-                                             std::uint64_t first_seq, std::uint32_t* last_crc) {
+                                             std::uint64_t first_seq, std::uint32_t* last_crc, std::uint8_t flags) {
   ByteWriter out;
   std::uint32_t crc = 0;
   for (std::size_t i = 0; i < payloads.size(); ++i) {
@@ -67,7 +68,7 @@ std::vector<std::uint8_t> encode_wal_entries(WalOp op, std::span<const std::span
     out.le64(first_seq + i);
     out.le32(static_cast<std::uint32_t>(payload.size()));
     out.u8(static_cast<std::uint8_t>(op));
-    out.u8(i + 1 == payloads.size() ? kCommit : 0);
+    out.u8(static_cast<std::uint8_t>((i + 1 == payloads.size() ? kCommit : 0) | flags));
     out.le16(0);
     out.le32(kernels::crc32c(std::span(out.bytes()).subspan(start, 20)));
     out.append(payload);
@@ -172,7 +173,7 @@ WalScan scan_wal(std::span<const std::uint8_t> bytes, std::uint64_t base, WalSta
                           " was expected (entries lost or out of place)");
       break;
     }
-    if (h.len > kWalMaxEntry || h.op < 1 || h.op > 3 || (h.flags & ~kCommit) != 0 || h.reserved != 0) {
+    if (h.len > kWalMaxEntry || h.op < 1 || h.op > 3 || (h.flags & ~(kCommit | kWalSealed)) != 0 || h.reserved != 0) {
       stop(at, false, "has a header this library does not write (op " + std::to_string(h.op) + ", " +
                           std::to_string(h.len) + " bytes)");
       break;
@@ -191,7 +192,7 @@ WalScan scan_wal(std::span<const std::uint8_t> bytes, std::uint64_t base, WalSta
       stop(at, zeros_at <= end - 4 || zero_block_in(at + kWalEntryHeader, end - 4), "fails its checksum");
       break;
     }
-    pending.push_back({at, h.seq, static_cast<WalOp>(h.op), sealed.subspan(kWalEntryHeader)});
+    pending.push_back({at, h.seq, static_cast<WalOp>(h.op), (h.flags & kWalSealed) != 0, sealed.subspan(kWalEntryHeader)});
     pending_crc = crc;
     seq = h.seq;
     at = end;
@@ -270,7 +271,8 @@ bool WriteAheadLog::entry_ends_at(const std::filesystem::path& path, const Bound
 
 WriteAheadLog WriteAheadLog::open(const std::filesystem::path& path,
                                   const std::function<void(WalOp, std::span<const std::uint8_t>)>& apply,
-                                  WalReplay& replay, WalStart start, Mode mode) {
+                                  WalReplay& replay, WalStart start, Mode mode,
+                            std::shared_ptr<const GalleryCipher> cipher) {
   const bool writable = mode == Mode::write;
   const bool existed = std::filesystem::exists(path);
   if (!existed && !writable) throw Error(ErrorCode::not_found, path.string() + ": no gallery log here");
@@ -291,11 +293,11 @@ WriteAheadLog WriteAheadLog::open(const std::filesystem::path& path,
   if (size == 0) {
     if (start.offset > kWalHeaderSize)
       throw Error(ErrorCode::malformed_data, path.string() + ": the log is empty but a snapshot covers part of it");
-    if (!writable) return WriteAheadLog(std::move(fd), path, mode, 0, {});
+    if (!writable) return WriteAheadLog(std::move(fd), path, mode, 0, {}, std::move(cipher));
     storage::write_all(fd.get(), wal_file_header(), path);
     if (::fsync(fd.get()) != 0) storage::throw_errno(path, "fsync failed");
     if (!existed) storage::fsync_dir(path.has_parent_path() ? path.parent_path() : ".");
-    return WriteAheadLog(std::move(fd), path, mode, kWalHeaderSize, {});
+    return WriteAheadLog(std::move(fd), path, mode, kWalHeaderSize, {}, std::move(cipher));
   }
   const auto header = storage::read_at(fd.get(), 0, std::min<std::uint64_t>(size, kWalHeaderSize), path);
   if (size < kWalHeaderSize || !std::equal(kFileMagic, kFileMagic + 4, header.begin()))
@@ -327,7 +329,18 @@ WriteAheadLog WriteAheadLog::open(const std::filesystem::path& path,
                 path.string() + ": " + scan.problem + ", but the snapshot shows the log was acknowledged up to byte " +
                     std::to_string(acknowledged) + ": acknowledged entries are missing; refusing to load it. Nothing "
                     "was changed");
-  for (const auto& e : scan.committed) apply(e.op, e.payload);
+  for (const auto& e : scan.committed) {
+    if (!e.sealed) {
+      ++replay.clear;
+      apply(e.op, e.payload);
+      continue;
+    }
+    const std::string what = path.string() + ", entry at byte " + std::to_string(e.offset);
+    if (!cipher)
+      throw Error(ErrorCode::invalid_argument, what + " is encrypted: open the gallery with its key. Nothing was changed");
+    ++replay.sealed;
+    apply(e.op, cipher->open(e.payload, what));
+  }
   replay.entries = scan.committed.size();
   replay.tail = scan.tail;
   replay.problem = scan.problem;
@@ -343,7 +356,7 @@ WriteAheadLog WriteAheadLog::open(const std::filesystem::path& path,
     storage::throw_errno(path, "cannot seek the gallery log");
   const Boundary last{scan.committed.empty() ? start.entry_offset : scan.committed.back().offset, scan.last_seq,
                       scan.committed.empty() ? start.crc : scan.last_crc};
-  return WriteAheadLog(std::move(fd), path, mode, end, last);
+  return WriteAheadLog(std::move(fd), path, mode, end, last, std::move(cipher));
 }
 
 void WriteAheadLog::append(WalOp op, std::span<const std::uint8_t> payload) {
@@ -358,7 +371,15 @@ void WriteAheadLog::append(WalOp op, std::span<const std::span<const std::uint8_
   if (broken_)
     throw Error(ErrorCode::io, path_.string() + ": an earlier write failed and could not be undone; reopen the gallery");
   std::uint32_t crc = 0;
-  const auto out = encode_wal_entries(op, payloads, last_.seq + 1, &crc);
+  // Sealed, when the gallery has a key: nothing of a record reaches the disk in the clear.
+  std::vector<std::vector<std::uint8_t>> boxes;
+  std::vector<std::span<const std::uint8_t>> sealed;
+  if (cipher_) {
+    for (const auto& p : payloads) boxes.push_back(cipher_->seal(p));
+    sealed.assign(boxes.begin(), boxes.end());
+    payloads = sealed;
+  }
+  const auto out = encode_wal_entries(op, payloads, last_.seq + 1, &crc, cipher_ ? kWalSealed : 0);
   try {
     // At the end of the last acknowledged entry, wherever the descriptor's
     // offset is.

@@ -6,7 +6,9 @@
 //            u32 payload length | u8 op | u8 flags | u16 0 |
 //            u32 CRC-32C of the 20 bytes before it
 // flags bit 0: commit, set on the last entry of each group commit (a single
-// operation is a group of one). A group counts only once its commit entry is
+// operation is a group of one). Bit 1: the payload is sealed (encrypted and
+// authenticated by the gallery's GalleryCipher); the CRC covers what is on
+// disk, so damage is told from a wrong key. A group counts only once its commit entry is
 // whole: a batch is all or nothing on disk as it is in memory.
 // op 1: insert, payload = a native person record ("TGPR");
 // op 2: remove, payload = the reference id;
@@ -22,12 +24,17 @@
 #include <cstdint>
 #include <filesystem>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <span>
 #include <string>
 #include <vector>
 
 #include "../storage/posix_file.h"
+
+namespace tunggal {
+class GalleryCipher;
+}
 
 namespace tunggal::detail {
 
@@ -37,6 +44,7 @@ inline constexpr std::uint64_t kWalHeaderSize = 8;
 inline constexpr std::uint64_t kWalEntryHeader = 24;
 inline constexpr std::uint64_t kWalEntryOverhead = kWalEntryHeader + 4;
 inline constexpr std::uint32_t kWalMaxEntry = 64u << 20;
+inline constexpr std::uint8_t kWalSealed = 2;  // entry flag: the payload is sealed
 
 // Where replay starts: the file's first entry, or the entry boundary a
 // snapshot covers up to, with that entry's sequence number and CRC.
@@ -62,6 +70,7 @@ struct WalScan {
   struct Entry {
     std::uint64_t offset = 0, seq = 0;
     WalOp op = WalOp::insert;
+    bool sealed = false;
     std::span<const std::uint8_t> payload;
   };
   std::vector<Entry> committed;       // entries of committed groups, in order
@@ -85,7 +94,8 @@ WalScan scan_wal(std::span<const std::uint8_t> bytes, std::uint64_t base, WalSta
 
 // Encodes entries as append() writes them (for tests that build logs).
 std::vector<std::uint8_t> encode_wal_entries(WalOp op, std::span<const std::span<const std::uint8_t>> payloads,
-                                             std::uint64_t first_seq, std::uint32_t* last_crc = nullptr);
+                                             std::uint64_t first_seq, std::uint32_t* last_crc = nullptr,
+                                             std::uint8_t flags = 0);
 std::vector<std::uint8_t> wal_file_header();
 
 struct WalReplay {
@@ -94,6 +104,7 @@ struct WalReplay {
   std::uint64_t tail_offset = 0, tail_bytes = 0;  // the unfinished write (torn only)
   std::string problem;
   std::filesystem::path set_aside;  // where a writer moved the torn tail this time (empty: not moved)
+  std::size_t sealed = 0, clear = 0;  // entries read sealed and in the clear
 };
 
 class WriteAheadLog {
@@ -109,9 +120,12 @@ class WriteAheadLog {
   // committed entry so appends follow it. Write mode creates the log if
   // absent and holds an exclusive lock on it (Error(busy) if another
   // process writes the gallery); read-only mode needs the log to exist.
+  // With a cipher, sealed entries are opened before `apply` sees them and
+  // appends are sealed; a sealed entry without one is Error(invalid_argument).
   static WriteAheadLog open(const std::filesystem::path& path,
                             const std::function<void(WalOp, std::span<const std::uint8_t>)>& apply,
-                            WalReplay& replay, WalStart start, Mode mode);
+                            WalReplay& replay, WalStart start, Mode mode,
+                            std::shared_ptr<const GalleryCipher> cipher = nullptr);
   // The last acknowledged entry: where it starts, its sequence number and
   // CRC. A snapshot records it with the offset it covers up to.
   struct Boundary {
@@ -132,8 +146,10 @@ class WriteAheadLog {
   const Boundary& last() const { return last_; }
 
  private:
-  WriteAheadLog(storage::Fd fd, std::filesystem::path path, Mode mode, std::uint64_t end, Boundary last)
-      : fd_(std::move(fd)), path_(std::move(path)), mode_(mode), end_(end), last_(last) {}
+  WriteAheadLog(storage::Fd fd, std::filesystem::path path, Mode mode, std::uint64_t end, Boundary last,
+                std::shared_ptr<const GalleryCipher> cipher)
+      : cipher_(std::move(cipher)), fd_(std::move(fd)), path_(std::move(path)), mode_(mode), end_(end), last_(last) {}
+  std::shared_ptr<const GalleryCipher> cipher_;
   storage::Fd fd_;
   std::filesystem::path path_;
   Mode mode_;

@@ -326,7 +326,11 @@ struct Office::Impl {
     std::lock_guard lock(session_mu);
     if (!session_) {
       sdk::SessionConfig sc = config.session;
-      if (sc.gallery.empty()) sc.gallery = config.dir / "gallery";
+      if (sc.gallery.empty()) {
+        // The office's own gallery: its templates sealed under the store's key.
+        sc.gallery = config.dir / "gallery";
+        if (sc.gallery_key_file.empty()) sc.gallery_key_file = config.dir / "secret.key";
+      }
       sc.target_fpir = config.target_fpir;
       session_ = std::make_unique<sdk::Session>(sc);
     }

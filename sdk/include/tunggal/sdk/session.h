@@ -32,6 +32,13 @@ struct SessionConfig {
   // The embedded default: a gallery folder (created if absent, durable: a
   // write-ahead log, see README "Durability"); empty: a gallery in memory.
   std::filesystem::path gallery;
+  // Templates encrypted at rest: the gallery's log entries and snapshot
+  // blocks sealed with libsodium's secretbox (XSalsa20-Poly1305) under the
+  // 32-byte key in this file (created, random and 0600, if absent; refused
+  // if others may read it). Empty: written in the clear. A gallery written
+  // with a key does not open without it (Error(invalid_argument)), nor with
+  // another (Error(checksum_mismatch)).
+  std::filesystem::path gallery_key_file;
   // The remote mode: a tunggald address, "http://HOST:PORT" or
   // "https://HOST:PORT", for the same gallery calls against the
   // consolidation center's daemon (`gallery` must then be empty). Extraction

@@ -24,6 +24,9 @@ class Vault {
  public:
   // Reads the key in `dir`/secret.key, creating it (random, 0600) if absent.
   explicit Vault(const std::filesystem::path& dir);
+  // The same with the key at `key_file` (created if absent); an existing
+  // key others may read is refused (Error(invalid_argument)).
+  Vault(const std::filesystem::path& dir, const std::filesystem::path& key_file);
   // Stores `plain` under sub/<sha256>, encrypted; returns the name (the hash).
   std::string put(const std::string& sub, std::span<const std::uint8_t> plain);
   // Stores under a fixed name (captures: by application id), replacing.
