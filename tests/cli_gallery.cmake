@@ -124,3 +124,25 @@ file(GLOB aside ${WORK}/torn/gallery.wal.torn-*)
 if(NOT rc EQUAL 0 OR NOT aside OR NOT err MATCHES "moved to")
   message(FATAL_ERROR "enroll on a torn log: ${rc} ${out} ${err}")
 endif()
+# Templates at rest: a gallery enrolled with --key-file does not open
+# without it, and opens (snapshot included) with it.
+execute_process(COMMAND ${TUNGGAL} enroll --gallery ${WORK}/sealed --key-file ${WORK}/sealed.key --population ${WORK}/pop
+                RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+if(NOT rc EQUAL 0 OR NOT out MATCHES "gallery now holds 30 people")
+  message(FATAL_ERROR "sealed enroll: ${rc} ${out} ${err}")
+endif()
+execute_process(COMMAND ${TUNGGAL} snapshot --gallery ${WORK}/sealed --key-file ${WORK}/sealed.key
+                RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+if(NOT rc EQUAL 0)
+  message(FATAL_ERROR "sealed snapshot: ${rc} ${out} ${err}")
+endif()
+execute_process(COMMAND ${TUNGGAL} identify --gallery ${WORK}/sealed --population ${WORK}/pop
+                RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+if(rc EQUAL 0 OR NOT err MATCHES "encrypted: open the gallery with its key")
+  message(FATAL_ERROR "sealed gallery opened without its key: ${rc} ${err}")
+endif()
+execute_process(COMMAND ${TUNGGAL} identify --gallery ${WORK}/sealed --key-file ${WORK}/sealed.key --population ${WORK}/pop
+                RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+if(NOT rc EQUAL 0 OR NOT err MATCHES "30 people \\(30 from the snapshot" OR NOT err MATCHES "FNIR 0.0000")
+  message(FATAL_ERROR "sealed identify: ${rc} ${out} ${err}")
+endif()
