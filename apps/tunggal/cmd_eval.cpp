@@ -35,6 +35,7 @@ struct EvalArgs {
   int min_minutiae = 4;
   std::vector<std::string> params;
   std::string modality = "finger", models;
+  bool no_mirror = false;
 };
 
 }  // namespace
@@ -119,8 +120,9 @@ Runner add_eval(CLI::App& app) {
       ->check(CLI::IsMember({"finger", "face"}))
       ->capture_default_str();
   cmd->add_option("--models", a->models, "With --modality face: model description file");
+  cmd->add_flag("--no-mirror", a->no_mirror, "With --modality face: embed the face alone, not with its mirror image (the pipeline before 2026-12)");
   return [a] {
-    if (a->modality == "face") return eval_faces({a->folder, a->out, a->models, a->impostors});
+    if (a->modality == "face") return eval_faces({a->folder, a->out, a->models, a->impostors, !a->no_mirror});
     const MccParams mcc = mcc_params_from(a->params);
     const auto ds = datasets::scan_fvc_folder(a->folder, a->templates);
     const bool use_templates = !a->templates.empty();

@@ -36,7 +36,10 @@ int eval_faces(const FaceEvalArgs& a) {
     for (auto& f : files) samples.push_back({f, dir.filename().string()});
   }
   if (samples.size() < 2) throw Error(ErrorCode::not_found, a.folder + ": no face images in per-person folders");
-  const FaceExtractor extractor = make_face_extractor(a.models);
+  FaceParams params;
+  params.mirror_embedding = a.mirror;
+  const FaceExtractor extractor(FaceModelSet::load(a.models.empty() ? default_face_model_file() : std::filesystem::path(a.models)),
+                                params);
   std::vector<ColorImage> images;
   for (const auto& s : samples) images.push_back(read_color_image(s.path));
   const auto t0 = std::chrono::steady_clock::now();
@@ -76,7 +79,7 @@ int eval_faces(const FaceEvalArgs& a) {
             << "  extraction " << std::setprecision(1) << 1000.0 * extract_s / static_cast<double>(samples.size())
             << " ms per image (all threads)\n";
   const auto& calibration = default_face_calibration();
-  for (const double score : {20.0, 30.0}) {
+  for (const double score : {20.0, 30.0, 40.0}) {
     const double t = calibration.raw_for(score);
     const auto above = [t](const std::vector<double>& v) {
       return static_cast<double>(std::count_if(v.begin(), v.end(), [t](double s) { return s >= t; }));

@@ -34,6 +34,7 @@ void plot_histograms(const std::vector<double>& genuine, const std::vector<doubl
 
 struct FaceEvalArgs {
   std::string folder, out, models, impostors;
+  bool mirror = true;  // FaceParams::mirror_embedding
 };
 // Faces in a folder per person (AT&T layout: s<person>/<n>.pgm); genuine =
 // every pair of one person's images, impostor = every cross-person pair

@@ -87,6 +87,10 @@ struct FaceParams {
   double max_centre_offset = 0.25; // face centre from the frame's centre, in frame widths / heights
   double min_brightness = 45;      // mean grey of the aligned face
   double max_brightness = 210;
+  // Embed the aligned face and its mirror image and keep their normalised
+  // sum: a face is nearly symmetric, what is not (light from one side, a
+  // slight turn) is what the embedding should not depend on.
+  bool mirror_embedding = true;
 };
 
 enum class FaceIssue : std::uint8_t {

@@ -310,6 +310,19 @@ FaceResult FaceExtractor::Impl::run(const ColorImage& image) const {
   t.model = models.id;
   lap_ms();  // quality measures are not a pipeline stage
   t.embedding = embed(n, aligned);
+  if (params.mirror_embedding) {
+    cv::Mat mirrored;
+    cv::flip(aligned, mirrored, 1);
+    const auto other = embed(n, mirrored);
+    double norm = 0;
+    for (std::size_t i = 0; i < other.size(); ++i) {
+      t.embedding[i] += other[i];
+      norm += static_cast<double>(t.embedding[i]) * t.embedding[i];
+    }
+    norm = std::sqrt(norm);
+    if (!(norm > 0)) throw Error(ErrorCode::malformed_data, "face embedder: the face and its mirror image cancel out");
+    for (float& v : t.embedding) v = static_cast<float>(v / norm);
+  }
   r.timings.embed = lap_ms();
   // Quality 0-100: the detector's confidence (60 when it found nothing and
   // the whole image was used), less 20 per issue.
