@@ -63,6 +63,13 @@ TEST(Calibration, TextRoundTripsAndMalformedTablesAreRejectedByLine) {
   ASSERT_EQ(back.raw_points().size(), table.raw_points().size());
   for (std::size_t i = 0; i < back.raw_points().size(); ++i)
     EXPECT_NEAR(back.raw_points()[i], table.raw_points()[i], 1e-9);
+  // Raw points that differ only past the tenth digit (found by fuzz_text):
+  // written with every digit, so they read back distinct and exact.
+  const auto close = ScoreCalibration::parse("name=c\nsource=s\nraw,score\n0,0\n0.0122701,1\n1.27081767662971,1\n1.27081767662977248,120\n");
+  const auto again = ScoreCalibration::parse(close.to_text());
+  ASSERT_EQ(again.raw_points().size(), 4u);
+  EXPECT_EQ(again.raw_points()[2], close.raw_points()[2]);
+  EXPECT_EQ(again.raw_points()[3], close.raw_points()[3]);
 
   const auto rejects = [](const std::string& text, const std::string& why) {
     try {

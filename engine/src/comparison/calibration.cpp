@@ -145,7 +145,9 @@ ScoreCalibration ScoreCalibration::parse(std::string_view text) {
 
 std::string ScoreCalibration::to_text() const {
   std::ostringstream out;
-  out.precision(10);
+  // Every digit: two raw points closer than 1e-10 must stay apart (the
+  // table's raws increase strictly), so parse(to_text()) always succeeds.
+  out.precision(17);
   out << "# tunggal score calibration: score = -10 log10(FMR)\n";
   out << "name=" << name_ << "\nsource=" << source_ << "\nraw,score\n";
   for (std::size_t i = 0; i < raw_.size(); ++i) out << raw_[i] << ',' << score_[i] << '\n';
