@@ -154,6 +154,65 @@ TEST(MccKernel, PopcntEqualsScalar) {
   expect_counts_equal_scalar(&kernels::mcc_counts_popcnt);
 }
 
+// The row kernels (with their short paths for full and tidy cylinders) equal
+// the scalar per-pair counts for every shape pairing.
+void expect_rows_equal_scalar(kernels::McRowFn row) {
+  using kernels::CylinderShape;
+  std::mt19937_64 rng(8);
+  for (int words : {4, 20, 24}) {
+    for (std::uint32_t disc_bits : {static_cast<std::uint32_t>(words * 64 - 37), static_cast<std::uint32_t>(words * 64)}) {
+      const int n = 24;
+      std::vector<std::uint64_t> c(static_cast<std::size_t>(n * words)), v(c.size());
+      for (int i = 0; i < n; ++i) {
+        const int kind = i % 3;  // 0 full, 1 tidy, 2 random
+        for (int w = 0; w < words; ++w) {
+          const std::uint32_t first = static_cast<std::uint32_t>(w) * 64;
+          const std::uint64_t disc = first + 64 <= disc_bits ? ~0ull
+                                     : first >= disc_bits ? 0ull
+                                                          : (std::uint64_t{1} << (disc_bits - first)) - 1;
+          const std::size_t at = static_cast<std::size_t>(i * words + w);
+          v[at] = kind == 0 ? disc : kind == 1 ? (rng() | rng()) & disc : rng();
+          c[at] = kind == 2 ? rng() : rng() & v[at];
+        }
+      }
+      std::vector<std::uint8_t> shape(n);
+      std::vector<std::uint32_t> ones(n), valid(n);
+      int kinds[3] = {};
+      kernels::mcc_shapes_scalar(c.data(), v.data(), n, words, disc_bits, shape.data(), ones.data(), valid.data());
+      if (detected_simd_level() >= SimdLevel::sse42) {
+        std::vector<std::uint8_t> shape2(n);
+        std::vector<std::uint32_t> ones2(n), valid2(n);
+        kernels::mcc_shapes_popcnt(c.data(), v.data(), n, words, disc_bits, shape2.data(), ones2.data(), valid2.data());
+        EXPECT_EQ(shape2, shape);
+        EXPECT_EQ(ones2, ones);
+        EXPECT_EQ(valid2, valid);
+      }
+      for (int i = 0; i < n; ++i) ++kinds[shape[i]];
+      EXPECT_GT(kinds[0], 0);
+      EXPECT_GT(kinds[1], 0);
+      EXPECT_GT(kinds[2], 0);
+      const kernels::CylinderSet set{c.data(), v.data(), shape.data(), ones.data(), valid.data(), words, disc_bits};
+      std::vector<std::uint32_t> cols;
+      for (std::uint32_t j = 0; j < static_cast<std::uint32_t>(n); j += 1 + (j % 2)) cols.push_back(j);
+      std::vector<kernels::CylinderCounts> out(cols.size());
+      for (std::uint32_t r = 0; r < static_cast<std::uint32_t>(n); ++r) {
+        row(set, r, set, cols.data(), static_cast<std::uint32_t>(cols.size()), out.data());
+        for (std::size_t j = 0; j < cols.size(); ++j) {
+          EXPECT_EQ(out[j], kernels::mcc_counts_scalar(&c[r * words], &v[r * words], &c[cols[j] * words],
+                                                       &v[cols[j] * words], words))
+              << "row " << r << " col " << cols[j] << " words " << words;
+        }
+      }
+    }
+  }
+}
+
+TEST(MccKernel, RowKernelsEqualScalarCounts) {
+  expect_rows_equal_scalar(&kernels::mcc_counts_row_scalar);
+  if (detected_simd_level() >= SimdLevel::sse42) expect_rows_equal_scalar(&kernels::mcc_counts_row_popcnt);
+  if (detected_simd_level() >= SimdLevel::avx2) expect_rows_equal_scalar(&kernels::mcc_counts_row_avx2);
+}
+
 // Each request gets the kernel of its level capped at the CPU's: never one
 // the CPU cannot run, never a lower one than it asked for and could have.
 TEST(MccKernel, DispatchNeverExceedsTheCpu) {

@@ -1,6 +1,6 @@
 // `tunggal bench match`: comparison throughput of pre-enrolled templates,
 // single thread and all threads, medians of several runs, with the scalar
-// kernel measured in the same run. Its last line is the interface others
+// kernel and the reference comparison measured in the same run. Its last line is the interface others
 // read:
 //   comparisons_per_second_per_core=N threads=T comparisons_per_second_all_threads=M
 #include <tbb/enumerable_thread_specific.h>
@@ -32,7 +32,10 @@ struct BenchArgs {
 
 // Comparisons per second over all ordered pairs of `gallery`, repeated for at
 // least `seconds`, on `threads` threads.
-double throughput(const std::vector<EnrolledFinger>& g, int threads, double seconds, const MccParams& p = {}) {
+using Comparator = double (*)(const EnrolledFinger&, const EnrolledFinger&, const MccParams&);
+
+double throughput(const std::vector<EnrolledFinger>& g, int threads, double seconds, const MccParams& p = {},
+                  Comparator compare = &compare_fingers) {
   tbb::global_control limit(tbb::global_control::max_allowed_parallelism, static_cast<std::size_t>(threads));
   const std::size_t n = g.size();
   std::size_t done = 0;
@@ -43,7 +46,7 @@ double throughput(const std::vector<EnrolledFinger>& g, int threads, double seco
     tbb::enumerable_thread_specific<double> local(0.0);
     tbb::parallel_for(std::size_t{0}, n, [&](std::size_t i) {
       double s = 0;
-      for (std::size_t j = 0; j < n; ++j) s += compare_fingers(g[i], g[j], p);
+      for (std::size_t j = 0; j < n; ++j) s += compare(g[i], g[j], p);
       local.local() += s;
     });
     for (double v : local) sink += v;
@@ -110,9 +113,10 @@ Runner add_bench(CLI::App& app) {
       if (usable_simd_level(l) == l) levels.push_back(l);
     }
     std::vector<std::vector<double>> per_kernel(levels.size());
-    std::vector<double> one, all;
+    std::vector<double> one, all, plain;
     for (int r = 0; r < a->runs; ++r) {
       one.push_back(throughput(gallery, 1, a->seconds, mcc));
+      plain.push_back(throughput(gallery, 1, a->seconds, mcc, &compare_fingers_reference));
       all.push_back(throughput(gallery, threads, a->seconds, mcc));
       for (std::size_t k = 0; k < levels.size(); ++k) {
         MccParams kernel = mcc;
@@ -128,6 +132,9 @@ Runner add_bench(CLI::App& app) {
       std::cout << "kernel " << to_string(levels[k]) << ": " << static_cast<long long>(m)
                 << " comparisons/s on one core (ratio to scalar reference " << m / reference << ")\n";
     }
+    std::cout << "reference comparison (compare_fingers_reference, the same scores): "
+              << static_cast<long long>(median(plain)) << " comparisons/s on one core; optimised / reference "
+              << median(one) / median(plain) << "\n";
     std::cout << "default dispatch (" << to_string(usable_simd_level(MccParams{}.simd)) << "): "
               << static_cast<long long>(median(one)) << " comparisons/s on one core, "
               << static_cast<long long>(median(all)) << " on " << threads << " threads\n";

@@ -67,8 +67,21 @@ struct EnrolledFinger {
   std::vector<std::uint64_t> validity;  // same layout
   int words = 0;
   int disc_cells = 0;  // cells of a cylinder's disc (the same for every cylinder)
+  // Per-cylinder counts derived from the bits, so that a comparison does not
+  // recount them: filled by enroll_finger and when a gallery loads its
+  // snapshot, and by refresh_cylinder_stats after bits are changed by hand.
+  // A comparison recounts (the same score, slower) when they are missing or
+  // were counted for another disc.
+  struct CylinderStats {
+    std::vector<std::uint8_t> shape;                   // how values and validity fill the disc
+    std::vector<std::uint32_t> value_ones, valid_ones;  // |values|, |validity| per cylinder
+    std::uint32_t disc_bits = 0;                        // disc_cells x Nd they were counted for
+  } stats;
   std::size_t size() const { return minutiae.size(); }
 };
+
+// Recounts f.stats from its bits, for the disc of `p` (its Nd).
+void refresh_cylinder_stats(EnrolledFinger& f, const MccParams& p = {});
 
 // Different resolutions: minutiae positions are scaled to 500 dpi from the
 // template's own resolution (ISO/ANSI headers give it; 0 is taken as 500),
@@ -82,5 +95,11 @@ EnrolledFinger enroll_finger(const FingerTemplate& t, const MccParams& p = {});
 // exactly. Calibrated scores (a threshold is a false-match rate) come from
 // default_finger_calibration().calibrate(raw), see calibration.h.
 double compare_fingers(const EnrolledFinger& a, const EnrolledFinger& b, const MccParams& p = {});
+
+// The same score computed the plain way (the cylinder kernel per pair, every
+// pair sorted): the reference compare_fingers is tested against, bit for
+// bit, and benchmarked against in the same run (`tunggal bench match`).
+double compare_fingers_reference(const EnrolledFinger& a, const EnrolledFinger& b,
+                                 const MccParams& p = {});
 
 }  // namespace tunggal

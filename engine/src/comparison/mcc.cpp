@@ -1,5 +1,6 @@
 // Bit-based Minutia Cylinder-Code and LSS-R (Cappelli, Ferrara, Maltoni 2010).
 #include <algorithm>
+#include <bit>
 #include <cmath>
 #include <cstring>
 #include <functional>
@@ -7,6 +8,9 @@
 #include <memory>
 #include <numeric>
 #include <opencv2/imgproc.hpp>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include "../kernels/mcc_popcount.h"
 #include "tunggal/comparison.h"
@@ -42,9 +46,14 @@ float fast_atan2(float y, float x) {
 }
 
 float fast_dphi(float a, float b) {
+  constexpr float pi = static_cast<float>(kPi), two_pi = static_cast<float>(2 * kPi);
   float d = a - b;
-  while (d >= static_cast<float>(kPi)) d -= static_cast<float>(2 * kPi);
-  while (d < -static_cast<float>(kPi)) d += static_cast<float>(2 * kPi);
+  // One branch-free step covers angles in [0, 2 pi); the loops (the same
+  // arithmetic continued) only run for angles outside it.
+  d = d >= pi ? d - two_pi : d;
+  d = d < -pi ? d + two_pi : d;
+  while (d >= pi) d -= two_pi;
+  while (d < -pi) d += two_pi;
   return d;
 }
 
@@ -289,7 +298,25 @@ EnrolledFinger enroll_finger(const FingerTemplate& t, const MccParams& p) {
     e.values.insert(e.values.end(), value.begin(), value.end());
     e.validity.insert(e.validity.end(), valid.begin(), valid.end());
   }
+  refresh_cylinder_stats(e, p);
   return e;
+}
+
+void refresh_cylinder_stats(EnrolledFinger& f, const MccParams& p) {
+  auto& st = f.stats;
+  const std::size_t n = f.size();
+  st.disc_bits = static_cast<std::uint32_t>(std::max(0, f.disc_cells * p.nd));
+  st.shape.assign(n, 0);
+  st.value_ones.assign(n, 0);
+  st.valid_ones.assign(n, 0);
+  if (n == 0 || f.words <= 0 || f.values.size() != n * static_cast<std::size_t>(f.words) ||
+      f.validity.size() != f.values.size()) {
+    st.disc_bits = 0;
+    return;
+  }
+  kernels::mcc_shapes_kernel(p.simd)(f.values.data(), f.validity.data(), static_cast<std::uint32_t>(n),
+                                     f.words, st.disc_bits, st.shape.data(), st.value_ones.data(),
+                                     st.valid_ones.data());
 }
 
 namespace {
@@ -301,8 +328,21 @@ struct CompareScratch {
   std::vector<char> used_r, used_c;
   std::vector<std::uint32_t> sel_r, sel_c;
   std::vector<float> sel_sim, rho, lambda, next;
+  std::vector<std::uint32_t> nz_col, nz_start;  // rho's non-zeros by row
+  std::vector<float> nz_rho;
+  std::vector<float> sel_xy, d1;  // selected positions (x, y of A then of B), distance terms
   std::vector<std::uint32_t> order;
   std::vector<float> roots;  // roots[i] = sqrt(i)
+  // compare_fingers: similarity matrix, per-row best column, cylinder shapes.
+  std::vector<float> sim;
+  std::vector<std::uint32_t> row_best;
+  std::vector<float> row_value;
+  std::vector<std::uint32_t> cols;
+  std::vector<float> angle_b;       // B's angles in b_order
+  std::vector<std::uint32_t> b_order;  // B's cylinders, full ones first
+  std::vector<kernels::CylinderCounts> counts;
+  std::vector<std::uint8_t> shape_a, shape_b;
+  std::vector<std::uint32_t> ones_a, valid_a, ones_b, valid_b;
 };
 
 CompareScratch& compare_scratch() {
@@ -329,10 +369,122 @@ bool goes_first(const EnrolledFinger& a, const EnrolledFinger& b) {
                      a.minutiae.size() * sizeof(EnrolledFinger::Point)) <= 0;
 }
 
+// LSS-R's second half on the selected pairs (s.sel_*): geometric
+// compatibility, relaxation, the n_P most efficient averaged.
+double relaxed_score(const EnrolledFinger& a, const EnrolledFinger& b, CompareScratch& s,
+                     std::size_t na, std::size_t nb, const MccParams& p) {
+  const std::size_t n = s.sel_r.size();
+  const double z = sigmoid(static_cast<double>(std::min(na, nb)), p.np_mu, p.np_tau);
+  const std::size_t np =
+      std::min(n, static_cast<std::size_t>(std::lround(p.min_np + z * (p.max_np - p.min_np))));
+  if (n < 2) return n == 1 ? s.sel_sim[0] / std::max<double>(1, static_cast<double>(np)) : 0.0;
+  // Geometric compatibility of every two selected pairs (distances, relative
+  // directions, radial angles agree), through tabulated sigmoids. Pairs whose
+  // distances already disagree get zero without the angle work: the distance
+  // sigmoid is below 1e-4 there, and most pairs of an impostor end here.
+  const RelaxationTables& tables = relaxation_tables(p);
+  const SigmoidTable &z1 = tables.z1, &z2 = tables.z2, &z3 = tables.z3;
+  const float far = static_cast<float>(p.mu1 + 6.0 / std::max(1e-6, std::abs(p.tau1)));
+  s.rho.assign(n * n, 0.0f);
+  float* rho = s.rho.data();
+  // The distance term of every later pair first, four at a time where SSE2
+  // is there (the same IEEE operations as the scalar line below).
+  s.sel_xy.resize(4 * n);
+  float *ax = s.sel_xy.data(), *ay = ax + n, *bx = ay + n, *by = bx + n;
+  for (std::size_t i = 0; i < n; ++i) {
+    ax[i] = a.minutiae[s.sel_r[i]].x;
+    ay[i] = a.minutiae[s.sel_r[i]].y;
+    bx[i] = b.minutiae[s.sel_c[i]].x;
+    by[i] = b.minutiae[s.sel_c[i]].y;
+  }
+  s.d1.resize(n);
+  float* d1s = s.d1.data();
+  for (std::size_t i = 0; i < n; ++i) {
+    const auto& ai = a.minutiae[s.sel_r[i]];
+    const auto& bi = b.minutiae[s.sel_c[i]];
+    std::size_t k = i + 1;
+#if defined(__SSE2__)
+    const __m128 xi = _mm_set1_ps(ai.x), yi = _mm_set1_ps(ai.y), ui = _mm_set1_ps(bi.x), vi = _mm_set1_ps(bi.y);
+    const __m128 magnitude = _mm_castsi128_ps(_mm_set1_epi32(0x7FFFFFFF));
+    for (; k + 4 <= n; k += 4) {
+      const __m128 dxa = _mm_sub_ps(_mm_loadu_ps(ax + k), xi), dya = _mm_sub_ps(_mm_loadu_ps(ay + k), yi);
+      const __m128 dxb = _mm_sub_ps(_mm_loadu_ps(bx + k), ui), dyb = _mm_sub_ps(_mm_loadu_ps(by + k), vi);
+      const __m128 la = _mm_sqrt_ps(_mm_add_ps(_mm_mul_ps(dxa, dxa), _mm_mul_ps(dya, dya)));
+      const __m128 lb = _mm_sqrt_ps(_mm_add_ps(_mm_mul_ps(dxb, dxb), _mm_mul_ps(dyb, dyb)));
+      _mm_storeu_ps(d1s + k, _mm_and_ps(_mm_sub_ps(la, lb), magnitude));
+    }
+#endif
+    for (; k < n; ++k) {
+      const float dxa = ax[k] - ai.x, dya = ay[k] - ai.y, dxb = bx[k] - bi.x, dyb = by[k] - bi.y;
+      d1s[k] = std::abs(std::sqrt(dxa * dxa + dya * dya) - std::sqrt(dxb * dxb + dyb * dyb));
+    }
+    for (k = i + 1; k < n; ++k) {
+      const float d1 = d1s[k];
+      if (d1 >= far) continue;
+      const auto& ak = a.minutiae[s.sel_r[k]];
+      const auto& bk = b.minutiae[s.sel_c[k]];
+      const float dxa = ak.x - ai.x, dya = ak.y - ai.y, dxb = bk.x - bi.x, dyb = bk.y - bi.y;
+      const float d2 =
+          std::abs(fast_dphi(fast_dphi(ai.angle, ak.angle), fast_dphi(bi.angle, bk.angle)));
+      const float common = z1(d1) * z2(d2);
+      if (common == 0.0f) continue;
+      const float ra = fast_atan2(-dya, dxa), rb = fast_atan2(-dyb, dxb);
+      const float d3 = std::abs(fast_dphi(fast_dphi(ai.angle, ra), fast_dphi(bi.angle, rb)));
+      // From k's side: the same distances; relative directions negate; radial
+      // angles are measured from k.
+      const float d3k = std::abs(fast_dphi(fast_dphi(ak.angle, fast_atan2(dya, -dxa)),
+                                           fast_dphi(bk.angle, fast_atan2(dyb, -dxb))));
+      rho[i * n + k] = common * z3(d3);
+      rho[k * n + i] = common * z3(d3k);
+    }
+  }
+  s.lambda.assign(s.sel_sim.begin(), s.sel_sim.end());
+  s.next.resize(n);
+  const float wr = static_cast<float>(p.relaxation_weight);
+  const float wn = static_cast<float>((1 - p.relaxation_weight) / static_cast<double>(n - 1));
+  // Each row's non-zero compatibilities, in column order: a zero term adds
+  // +0 to a non-negative sum, so skipping it leaves every sum bit for bit
+  // the same, and an impostor's rows are mostly zero.
+  s.nz_col.resize(n * n);
+  s.nz_rho.resize(n * n);
+  s.nz_start.resize(n + 1);
+  std::uint32_t nonzero = 0;
+  for (std::size_t i = 0; i < n; ++i) {
+    const float* row = rho + i * n;
+    s.nz_start[i] = nonzero;
+    for (std::size_t k = 0; k < n; ++k) {  // branch-free compaction
+      s.nz_col[nonzero] = static_cast<std::uint32_t>(k);
+      s.nz_rho[nonzero] = row[k];
+      nonzero += row[k] != 0.0f;
+    }
+  }
+  s.nz_start[n] = nonzero;
+  for (int t = 0; t < p.relaxation_iterations; ++t) {
+    const float* lambda = s.lambda.data();
+    for (std::size_t i = 0; i < n; ++i) {
+      float sum = 0;
+      for (std::uint32_t e = s.nz_start[i]; e < s.nz_start[i + 1]; ++e) sum += s.nz_rho[e] * lambda[s.nz_col[e]];
+      s.next[i] = wr * lambda[i] + wn * sum;
+    }
+    s.lambda.swap(s.next);
+  }
+  s.order.resize(n);
+  std::iota(s.order.begin(), s.order.end(), 0u);
+  const auto efficiency = [&](std::uint32_t x) { return s.lambda[x] / s.sel_sim[x]; };
+  std::partial_sort(s.order.begin(), s.order.begin() + static_cast<std::ptrdiff_t>(np),
+                    s.order.end(), [&](std::uint32_t x, std::uint32_t y) {
+                      const float ex = efficiency(x), ey = efficiency(y);
+                      return ex != ey ? ex > ey : x < y;
+                    });
+  double score = 0;
+  for (std::size_t i = 0; i < np; ++i) score += s.lambda[s.order[i]];
+  return score / static_cast<double>(np);
+}
+
 }  // namespace
 
-double compare_fingers(const EnrolledFinger& first, const EnrolledFinger& second,
-                       const MccParams& p) {
+double compare_fingers_reference(const EnrolledFinger& first, const EnrolledFinger& second,
+                                 const MccParams& p) {
   if (first.size() == 0 || second.size() == 0 || first.words != second.words ||
       first.size() > 0xFFFF || second.size() > 0xFFFF) {
     return 0.0;
@@ -402,69 +554,167 @@ double compare_fingers(const EnrolledFinger& first, const EnrolledFinger& second
     s.sel_c.push_back(c);
     s.sel_sim.push_back(sim);
   }
-  const std::size_t n = s.sel_r.size();
-  const double z = sigmoid(static_cast<double>(std::min(na, nb)), p.np_mu, p.np_tau);
-  const std::size_t np =
-      std::min(n, static_cast<std::size_t>(std::lround(p.min_np + z * (p.max_np - p.min_np))));
-  if (n < 2) return n == 1 ? s.sel_sim[0] / std::max<double>(1, static_cast<double>(np)) : 0.0;
-  // Geometric compatibility of every two selected pairs (distances, relative
-  // directions, radial angles agree), through tabulated sigmoids. Pairs whose
-  // distances already disagree get zero without the angle work: the distance
-  // sigmoid is below 1e-4 there, and most pairs of an impostor end here.
-  const RelaxationTables& tables = relaxation_tables(p);
-  const SigmoidTable &z1 = tables.z1, &z2 = tables.z2, &z3 = tables.z3;
-  const float far = static_cast<float>(p.mu1 + 6.0 / std::max(1e-6, std::abs(p.tau1)));
-  s.rho.assign(n * n, 0.0f);
-  float* rho = s.rho.data();
-  for (std::size_t i = 0; i < n; ++i) {
-    const auto& ai = a.minutiae[s.sel_r[i]];
-    const auto& bi = b.minutiae[s.sel_c[i]];
-    for (std::size_t k = i + 1; k < n; ++k) {
-      const auto& ak = a.minutiae[s.sel_r[k]];
-      const auto& bk = b.minutiae[s.sel_c[k]];
-      const float dxa = ak.x - ai.x, dya = ak.y - ai.y, dxb = bk.x - bi.x, dyb = bk.y - bi.y;
-      const float d1 =
-          std::abs(std::sqrt(dxa * dxa + dya * dya) - std::sqrt(dxb * dxb + dyb * dyb));
-      if (d1 >= far) continue;
-      const float d2 =
-          std::abs(fast_dphi(fast_dphi(ai.angle, ak.angle), fast_dphi(bi.angle, bk.angle)));
-      const float common = z1(d1) * z2(d2);
-      if (common == 0.0f) continue;
-      const float ra = fast_atan2(-dya, dxa), rb = fast_atan2(-dyb, dxb);
-      const float d3 = std::abs(fast_dphi(fast_dphi(ai.angle, ra), fast_dphi(bi.angle, rb)));
-      // From k's side: the same distances; relative directions negate; radial
-      // angles are measured from k.
-      const float d3k = std::abs(fast_dphi(fast_dphi(ak.angle, fast_atan2(dya, -dxa)),
-                                           fast_dphi(bk.angle, fast_atan2(dyb, -dxb))));
-      rho[i * n + k] = common * z3(d3);
-      rho[k * n + i] = common * z3(d3k);
+  return relaxed_score(a, b, s, na, nb, p);
+}
+
+// The same score as compare_fingers_reference, bit for bit (tested): the
+// pairs go into a dense matrix by rows (one kernel call per row, short paths
+// for full cylinders), and the greedy one-to-one selection keeps each row's
+// best free column instead of sorting every pair, which cost more than the
+// cylinders themselves when most pairs conflict (impostors).
+double compare_fingers(const EnrolledFinger& first, const EnrolledFinger& second,
+                       const MccParams& p) {
+  if (first.size() == 0 || second.size() == 0 || first.words != second.words ||
+      first.size() > 0xFFFF || second.size() > 0xFFFF) {
+    return 0.0;
+  }
+  const bool in_order = goes_first(first, second);
+  const EnrolledFinger& a = in_order ? first : second;
+  const EnrolledFinger& b = in_order ? second : first;
+  const std::size_t na = a.size(), nb = b.size();
+  const auto row_counts = kernels::mcc_counts_row_kernel(p.simd);
+  const auto shapes_of = kernels::mcc_shapes_kernel(p.simd);
+  const double min_common = p.min_matchable * a.disc_cells * p.nd;
+  const auto max_dir = static_cast<float>(p.max_direction_difference);
+  CompareScratch& s = compare_scratch();
+  if (s.roots.size() < static_cast<std::size_t>(a.words) * 64 + 1) {
+    s.roots.resize(static_cast<std::size_t>(a.words) * 64 + 1);
+    for (std::size_t i = 0; i < s.roots.size(); ++i) s.roots[i] = std::sqrt(static_cast<float>(i));
+  }
+  const float* roots = s.roots.data();
+  // Shapes against one disc for both templates, so that full x full may
+  // take common = D.
+  const auto disc_bits = static_cast<std::uint32_t>(std::max(0, a.disc_cells * p.nd));
+  const auto shapes = [&](const EnrolledFinger& f, std::vector<std::uint8_t>& shape,
+                          std::vector<std::uint32_t>& ones, std::vector<std::uint32_t>& valid) {
+    const auto& st = f.stats;
+    if (st.disc_bits == disc_bits && disc_bits > 0 && st.shape.size() == f.size() &&
+        st.value_ones.size() == f.size() && st.valid_ones.size() == f.size()) {
+      return kernels::CylinderSet{f.values.data(),      f.validity.data(),    st.shape.data(),
+                                  st.value_ones.data(), st.valid_ones.data(), f.words,
+                                  disc_bits};
+    }
+    shape.resize(f.size());
+    ones.resize(f.size());
+    valid.resize(f.size());
+    shapes_of(f.values.data(), f.validity.data(), static_cast<std::uint32_t>(f.size()), f.words,
+              disc_bits, shape.data(), ones.data(), valid.data());
+    return kernels::CylinderSet{f.values.data(), f.validity.data(), shape.data(), ones.data(),
+                                valid.data(),    f.words,           disc_bits};
+  };
+  const kernels::CylinderSet ca = shapes(a, s.shape_a, s.ones_a, s.valid_a);
+  const kernels::CylinderSet cb = shapes(b, s.shape_b, s.ones_b, s.valid_b);
+  // Local similarities of all pairs whose directions are close enough; 0
+  // marks a pair that cannot be selected.
+  s.sim.assign(na * nb, 0.0f);
+  s.cols.resize(nb);
+  s.angle_b.resize(nb);
+  constexpr float pi = static_cast<float>(kPi), two_pi = static_cast<float>(2 * kPi);
+  const auto in_range = [](float t) { return t >= 0.0f && t < two_pi; };
+  bool angles_in_range = true;
+  // B's columns in shape order (full ones first): the row kernel branches on
+  // the pair's shapes, and grouped they are predictable.
+  s.b_order.resize(nb);
+  std::size_t full_b = 0;
+  for (std::size_t c = 0; c < nb; ++c) full_b += cb.shape[c] == static_cast<std::uint8_t>(kernels::CylinderShape::full);
+  for (std::size_t c = 0, front = 0, back = full_b; c < nb; ++c) {
+    const bool full = cb.shape[c] == static_cast<std::uint8_t>(kernels::CylinderShape::full);
+    s.b_order[full ? front++ : back++] = static_cast<std::uint32_t>(c);
+  }
+  for (std::size_t j = 0; j < nb; ++j) {
+    s.angle_b[j] = b.minutiae[s.b_order[j]].angle;
+    angles_in_range = angles_in_range && in_range(s.angle_b[j]);
+  }
+  for (std::size_t r = 0; r < na; ++r) angles_in_range = angles_in_range && in_range(a.minutiae[r].angle);
+  s.counts.resize(nb);
+  bool any = false;
+  for (std::size_t r = 0; r < na; ++r) {
+    std::uint32_t n = 0;
+    const float ar = a.minutiae[r].angle;
+    std::size_t c = 0;
+#if defined(__SSE2__)
+    if (angles_in_range) {
+      // fast_dphi's one step, which is all it does for angles in [0, 2 pi),
+      // four columns at a time: the same IEEE operations, selected by masks.
+      const __m128 vpi = _mm_set1_ps(pi), vneg = _mm_set1_ps(-pi), vtwo = _mm_set1_ps(two_pi);
+      const __m128 vmax = _mm_set1_ps(max_dir), var = _mm_set1_ps(ar);
+      const __m128 magnitude = _mm_castsi128_ps(_mm_set1_epi32(0x7FFFFFFF));
+      for (; c + 4 <= nb; c += 4) {
+        __m128 d = _mm_sub_ps(var, _mm_loadu_ps(&s.angle_b[c]));
+        const __m128 high = _mm_cmpge_ps(d, vpi);
+        d = _mm_or_ps(_mm_and_ps(high, _mm_sub_ps(d, vtwo)), _mm_andnot_ps(high, d));
+        const __m128 low = _mm_cmplt_ps(d, vneg);
+        d = _mm_or_ps(_mm_and_ps(low, _mm_add_ps(d, vtwo)), _mm_andnot_ps(low, d));
+        auto mask = static_cast<unsigned>(_mm_movemask_ps(_mm_cmple_ps(_mm_and_ps(d, magnitude), vmax)));
+        for (; mask != 0; mask &= mask - 1) s.cols[n++] = s.b_order[c + static_cast<std::size_t>(std::countr_zero(mask))];
+      }
+    }
+#endif
+    for (; c < nb; ++c) {  // branch-free compaction
+      s.cols[n] = s.b_order[c];
+      n += std::abs(fast_dphi(ar, s.angle_b[c])) <= max_dir;
+    }
+    row_counts(ca, static_cast<std::uint32_t>(r), cb, s.cols.data(), n, s.counts.data());
+    float* row = &s.sim[r * nb];
+    for (std::uint32_t i = 0; i < n; ++i) {
+      const kernels::CylinderCounts& k = s.counts[i];
+      if (k.common < min_common || k.a + k.b == 0) continue;
+      const float sim = 1.0f - roots[k.x] / (roots[k.a] + roots[k.b]);
+      if (sim > 0) {
+        row[s.cols[i]] = sim;
+        any = true;
+      }
     }
   }
-  s.lambda.assign(s.sel_sim.begin(), s.sel_sim.end());
-  s.next.resize(n);
-  const float wr = static_cast<float>(p.relaxation_weight);
-  const float wn = static_cast<float>((1 - p.relaxation_weight) / static_cast<double>(n - 1));
-  for (int t = 0; t < p.relaxation_iterations; ++t) {
-    const float* lambda = s.lambda.data();
-    for (std::size_t i = 0; i < n; ++i) {
-      const float* row = rho + i * n;
-      float sum = 0;
-      for (std::size_t k = 0; k < n; ++k) sum += row[k] * lambda[k];
-      s.next[i] = wr * lambda[i] + wn * sum;
+  if (!any) return 0.0;
+  // Greedy one-to-one selection in the reference's order (similarity
+  // descending, then row, then column ascending): the next pair is the best
+  // of the rows' best free columns.
+  std::size_t nr = std::min(na, nb);
+  if (p.max_relaxation_pairs > 1)
+    nr = std::min(nr, static_cast<std::size_t>(p.max_relaxation_pairs));
+  // A taken row or column is zeroed in the matrix (its similarities are no
+  // longer needed), so each row's best free column is a plain first maximum.
+  s.row_best.resize(na);
+  s.row_value.resize(na);
+  float* sim = s.sim.data();
+  const auto best_of = [&](std::size_t r) {
+    const float* row = sim + r * nb;
+    std::uint32_t best = 0;
+    float v = row[0];
+    for (std::size_t c = 1; c < nb; ++c) {
+      const bool better = row[c] > v;
+      v = better ? row[c] : v;
+      best = better ? static_cast<std::uint32_t>(c) : best;
     }
-    s.lambda.swap(s.next);
+    s.row_best[r] = best;
+    s.row_value[r] = v;
+  };
+  for (std::size_t r = 0; r < na; ++r) best_of(r);
+  s.sel_r.clear();
+  s.sel_c.clear();
+  s.sel_sim.clear();
+  while (s.sel_r.size() < nr) {
+    std::size_t r = 0;
+    float v = s.row_value[0];
+    for (std::size_t q = 1; q < na; ++q) {
+      const bool better = s.row_value[q] > v;
+      v = better ? s.row_value[q] : v;
+      r = better ? q : r;
+    }
+    if (!(v > 0)) break;
+    const std::uint32_t c = s.row_best[r];
+    s.sel_r.push_back(static_cast<std::uint32_t>(r));
+    s.sel_c.push_back(c);
+    s.sel_sim.push_back(v);
+    std::fill(sim + r * nb, sim + (r + 1) * nb, 0.0f);
+    s.row_value[r] = 0;
+    for (std::size_t q = 0; q < na; ++q) sim[q * nb + c] = 0.0f;
+    for (std::size_t q = 0; q < na; ++q) {
+      if (s.row_best[q] == c && s.row_value[q] > 0) best_of(q);
+    }
   }
-  s.order.resize(n);
-  std::iota(s.order.begin(), s.order.end(), 0u);
-  const auto efficiency = [&](std::uint32_t x) { return s.lambda[x] / s.sel_sim[x]; };
-  std::partial_sort(s.order.begin(), s.order.begin() + static_cast<std::ptrdiff_t>(np),
-                    s.order.end(), [&](std::uint32_t x, std::uint32_t y) {
-                      const float ex = efficiency(x), ey = efficiency(y);
-                      return ex != ey ? ex > ey : x < y;
-                    });
-  double score = 0;
-  for (std::size_t i = 0; i < np; ++i) score += s.lambda[s.order[i]];
-  return score / static_cast<double>(np);
+  return relaxed_score(a, b, s, na, nb, p);
 }
 
 }  // namespace tunggal

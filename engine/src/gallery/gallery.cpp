@@ -331,6 +331,9 @@ detail::WalStart load_snapshot(Gallery::Impl& g, const std::filesystem::path& di
     auto batch = reader.next(std::size_t{256} << 20);
     if (batch.empty()) break;
     g.check_insertable(batch);
+    tbb::parallel_for(std::size_t{0}, batch.size(), [&](std::size_t i) {
+      for (auto& f : batch[i].fingers) refresh_cylinder_stats(f, g.mcc);  // not stored in the snapshot
+    });
     g.apply_inserts(batch);
   }
   people = reader.people();
