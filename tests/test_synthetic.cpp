@@ -176,5 +176,32 @@ TEST(Synthetic, RenderedFingerIsDeterministicAndLooksLikeAPrint) {
   EXPECT_GT(hi, 180);
 }
 
+// The hard preset is harder where it says: more plastic distortion, a
+// smaller pressed area (so fewer visible minutiae), skin further from
+// normal, more rotation; measured over the same masters and seeds.
+TEST(Synthetic, HardConditionsDistortMoreAndShowLess) {
+  const ImpressionParams normal{}, hard = hard_conditions();
+  double shift[2] = {}, area[2] = {}, skin[2] = {}, turn[2] = {}, visible[2] = {};
+  const int n = 60;
+  for (int i = 0; i < n; ++i) {
+    const auto m = generate_master(900 + static_cast<std::uint64_t>(i), {}, false);
+    for (int k = 0; k < 2; ++k) {
+      const auto imp = make_impression(m, 77 + static_cast<std::uint64_t>(i), k ? hard : normal, false);
+      const auto& t = imp.transform;
+      shift[k] += std::hypot(t.distortion_dx, t.distortion_dy);
+      area[k] += t.visible_rx * t.visible_ry;
+      skin[k] += std::abs(t.dryness);
+      turn[k] += std::abs(t.rotation);
+      visible[k] += static_cast<double>(imp.truth.minutiae.size());
+    }
+  }
+  EXPECT_GT(shift[1], 1.8 * shift[0]);
+  EXPECT_LT(area[1], 0.9 * area[0]);
+  EXPECT_GT(skin[1], 1.4 * skin[0]);
+  EXPECT_GT(turn[1], 1.2 * turn[0]);
+  EXPECT_LT(visible[1], visible[0]);
+  EXPECT_GT(visible[1], 10.0 * n);  // still prints, not empty frames
+}
+
 }  // namespace
 }  // namespace tunggal::datasets

@@ -18,6 +18,7 @@ struct GenArgs {
   bool images = false, overwrite = false;
   double duplicates = 0.1;
   int threads = 0, fvc = 0, impressions = 8;
+  std::string conditions = "fvc2002";
   std::string sheet;
 };
 
@@ -47,6 +48,12 @@ Runner add_gen(CLI::App& app) {
       ->check(CLI::Range(0, 1024));
   cmd->add_option("--fvc", a->fvc, "Instead: an FVC-style set of this many synthetic fingers")
       ->check(CLI::Range(1, 100000));
+  cmd->add_option("--conditions", a->conditions,
+                  "With --fvc: 'fvc2002' (the default impression parameters) or 'hard' (strong plastic "
+                  "distortion, soaked to parched skin, partial contact, 45-degree rotation: "
+                  "datasets::hard_conditions)")
+      ->check(CLI::IsMember({"fvc2002", "hard"}))
+      ->capture_default_str();
   cmd->add_option("--impressions", a->impressions, "Impressions per finger with --fvc")
       ->check(CLI::Range(1, 100))
       ->capture_default_str();
@@ -66,10 +73,14 @@ Runner add_gen(CLI::App& app) {
           ErrorCode::invalid_argument,
           out.string() + " already holds generated data (use --overwrite or another --out)");
     }
+    if (a->conditions != "fvc2002" && a->fvc == 0)
+      throw Error(ErrorCode::invalid_argument, "--conditions applies to FVC-style sets (--fvc N) only");
     if (a->fvc > 0) {
       Progress bar("fingers");
       const auto s =
-          datasets::write_fvc_set(a->seed, a->fvc, a->impressions, out, {}, {}, a->threads,
+          datasets::write_fvc_set(a->seed, a->fvc, a->impressions, out, {},
+                                  a->conditions == "hard" ? datasets::hard_conditions() : datasets::ImpressionParams{},
+                                  a->threads,
                                   [&](std::size_t d, std::size_t t) { bar.update(d, t); });
       std::cout << "generated " << s.images << " images of " << s.fingers
                 << " synthetic fingers in " << out.string() << " (ground truth in truth/) in "

@@ -237,6 +237,21 @@ void map_to_impression(const ImpressionTransform& t, double mx, double my, doubl
   forward(Geometry(t), mx, my, ix, iy);
 }
 
+ImpressionParams hard_conditions(ImpressionParams p) {
+  p.max_rotation_deg = 45;
+  p.translation_sd = 20;
+  p.distortion_rotation_deg = 10;
+  p.distortion_shift = 18;
+  p.brake_width = 70;
+  p.contact_min = 0.35;
+  p.contact_max = 0.8;
+  p.max_wet = 1.0;
+  p.max_dry = 1.0;
+  p.noise_sd = 14;
+  p.scratch_probability = 0.5;
+  return p;
+}
+
 Impression make_impression(const MasterFinger& m, std::uint64_t seed, const ImpressionParams& p,
                            bool render_image) {
   synth::Rng rng(seed);

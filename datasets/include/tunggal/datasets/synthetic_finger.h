@@ -143,6 +143,14 @@ struct ImpressionParams {
   double contact_margin = 8.0;
 };
 
+// Conditions harder than the shared FVC2002 sets, for tuning without tuning
+// to their conditions (issue 16): plastic distortion 2.5x the default (up
+// to 10 degrees and 18 px outside a narrower close-contact band), skin from
+// soaked to parched (dryness uniform in [-1, 1] instead of [-0.6, 0.6]),
+// partial contact (35-80% of the silhouette's half-axes), rotation up to 45
+// degrees, more sensor noise and scratches.
+ImpressionParams hard_conditions(ImpressionParams base = {});
+
 struct ImpressionTransform {
   double master_cx = 0, master_cy = 0;  // centre of rotation (silhouette centre)
   double rotation = 0;                  // radians, counter-clockwise on screen
