@@ -23,3 +23,23 @@ execute_process(COMMAND ${TUNGGAL} extract ${WORK}/not_an_image.png -o ${WORK}/x
 if(rc EQUAL 0 OR NOT err MATCHES "not a PNG")
   message(FATAL_ERROR "a non-image must fail with a message: ${rc} ${err}")
 endif()
+# Extraction parameters by name: a changed margin changes the template; a
+# value out of range is refused naming the parameter.
+run(extract ${WORK}/images/102_2.png -o ${WORK}/margin0.iso --extract-param border_margin=0)
+run(extract ${WORK}/images/102_2.png -o ${WORK}/margin14.iso)
+file(SHA256 ${WORK}/margin0.iso h0)
+file(SHA256 ${WORK}/margin14.iso h14)
+if(h0 STREQUAL h14)
+  message(FATAL_ERROR "--extract-param border_margin=0 changed nothing")
+endif()
+execute_process(COMMAND ${TUNGGAL} extract ${WORK}/images/102_2.png -o ${WORK}/x.iso --extract-param border_margin=900
+                RESULT_VARIABLE rc ERROR_VARIABLE err)
+if(rc EQUAL 0 OR NOT err MATCHES "border_margin")
+  message(FATAL_ERROR "an out-of-range extraction parameter must be refused by name: ${rc} ${err}")
+endif()
+# The generator's named conditions: an unknown one is refused.
+execute_process(COMMAND ${TUNGGAL} gen --fvc 1 --conditions muddy --out ${WORK}/muddy RESULT_VARIABLE rc ERROR_VARIABLE err)
+if(rc EQUAL 0 OR NOT err MATCHES "muddy")
+  message(FATAL_ERROR "an unknown --conditions must be refused: ${rc} ${err}")
+endif()
+run(gen --fvc 1 --impressions 2 --seed 4 --conditions hard --out ${WORK}/hard)

@@ -253,5 +253,53 @@ TEST(Extraction, BatchEqualsOneByOne) {
     EXPECT_EQ(batch[i].finger, extract_finger(images[i]).finger);
 }
 
+// Tuning by name: every parameter at both ends of its range extracts or
+// refuses cleanly (the ranges are what a tool may set, so none may crash);
+// an unknown name, a value out of range and a fraction for a whole number
+// are refused naming the parameter.
+TEST(ExtractionParamsByName, EveryRangeEndExtractsOrRefusesCleanly) {
+  const auto m = datasets::generate_master(31);
+  const GrayImage image = datasets::make_impression(m, 5).image;
+  int extracted = 0, tried = 0;
+  for (const auto& name : extraction_param_names()) {
+    // Values spanning every range (0, fractions, the integer ends 1, 8, 25,
+    // 32, 64, 128, 255): each one the setter accepts is run.
+    for (const double value : {0.0, 0.05, 0.5, 1.0, 3.0, 8.0, 25.0, 32.0, 64.0, 128.0, 255.0}) {
+      ExtractionParams p;
+      try {
+        set_extraction_param(p, name, value);
+      } catch (const Error&) {
+        continue;
+      }
+      ++tried;
+      try {
+        const auto r = extract_finger(image, p);
+        extracted += !r.finger.minutiae.empty();
+      } catch (const Error& e) {
+        EXPECT_FALSE(std::string(e.what()).empty()) << name << " = " << value;
+      }
+    }
+  }
+  EXPECT_GT(tried, 3 * static_cast<int>(extraction_param_names().size()));
+  EXPECT_GT(extracted, static_cast<int>(extraction_param_names().size()));
+  ExtractionParams p;
+  set_extraction_param(p, "border_margin", 9);
+  EXPECT_EQ(p.border_margin, 9);
+  set_extraction_param(p, "min_coherence", 0.25);
+  EXPECT_EQ(p.min_coherence, 0.25);
+  const auto refused = [&](const char* name, double v, const char* says) {
+    try {
+      set_extraction_param(p, name, v);
+      ADD_FAILURE() << name << " = " << v << " accepted";
+    } catch (const Error& e) {
+      EXPECT_EQ(e.code(), ErrorCode::invalid_argument);
+      EXPECT_NE(std::string(e.what()).find(says), std::string::npos) << e.what();
+    }
+  };
+  refused("no_such_thing", 1, "no_such_thing");
+  refused("border_margin", 1000, "border_margin");
+  refused("border_margin", 2.5, "whole number");
+}
+
 }  // namespace
 }  // namespace tunggal

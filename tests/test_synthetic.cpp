@@ -5,6 +5,7 @@
 #include <cmath>
 
 #include "tunggal/datasets/synthetic_finger.h"
+#include "tunggal/error.h"
 
 namespace tunggal::datasets {
 namespace {
@@ -201,6 +202,33 @@ TEST(Synthetic, HardConditionsDistortMoreAndShowLess) {
   EXPECT_GT(turn[1], 1.2 * turn[0]);
   EXPECT_LT(visible[1], visible[0]);
   EXPECT_GT(visible[1], 10.0 * n);  // still prints, not empty frames
+}
+
+// Each named condition changes only its own parameters; an unknown name is
+// refused with the choices.
+TEST(Synthetic, NamedConditionsChangeOnlyTheirOwnParameters) {
+  const ImpressionParams normal{};
+  EXPECT_EQ(impression_conditions("dry").max_wet, 0.0);
+  EXPECT_GT(impression_conditions("dry").max_dry, normal.max_dry);
+  EXPECT_EQ(impression_conditions("dry").distortion_shift, normal.distortion_shift);
+  EXPECT_EQ(impression_conditions("wet").max_dry, 0.0);
+  EXPECT_GT(impression_conditions("wet").max_wet, normal.max_wet);
+  EXPECT_GT(impression_conditions("distortion").distortion_shift, normal.distortion_shift);
+  EXPECT_EQ(impression_conditions("distortion").contact_min, normal.contact_min);
+  EXPECT_LT(impression_conditions("partial").contact_max, normal.contact_max);
+  EXPECT_EQ(impression_conditions("partial").max_dry, normal.max_dry);
+  EXPECT_EQ(impression_conditions("partial").max_rotation_deg, normal.max_rotation_deg);
+  EXPECT_GT(impression_conditions("rotation").max_rotation_deg, normal.max_rotation_deg);
+  EXPECT_EQ(impression_conditions("rotation").contact_min, normal.contact_min);
+  EXPECT_EQ(impression_conditions("hard").noise_sd, hard_conditions().noise_sd);
+  EXPECT_EQ(impression_conditions("fvc2002").noise_sd, normal.noise_sd);
+  try {
+    impression_conditions("muddy");
+    FAIL() << "accepted an unknown name";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::invalid_argument);
+    EXPECT_NE(std::string(e.what()).find("partial"), std::string::npos) << e.what();
+  }
 }
 
 }  // namespace

@@ -33,7 +33,7 @@ struct EvalArgs {
   std::string folder, templates, impostors = "first", out, iso_frame;
   int dpi = 500;
   int min_minutiae = 4;
-  std::vector<std::string> params;
+  std::vector<std::string> params, extract_params;
   std::string modality = "finger", models;
   bool no_mirror = false;
 };
@@ -116,6 +116,7 @@ Runner add_eval(CLI::App& app) {
   cmd->add_option("--dpi", a->dpi, "Resolution of the images")->capture_default_str();
   cmd->add_option("--out", a->out, "Write scores.csv, summary.json, det.png, histogram.png here");
   add_mcc_param_option(cmd, a->params);
+  add_extraction_param_option(cmd, a->extract_params);
   cmd->add_option("--modality", a->modality, "finger (FVC layout) or face (a folder per person)")
       ->check(CLI::IsMember({"finger", "face"}))
       ->capture_default_str();
@@ -124,6 +125,7 @@ Runner add_eval(CLI::App& app) {
   return [a] {
     if (a->modality == "face") return eval_faces({a->folder, a->out, a->models, a->impostors, !a->no_mirror});
     const MccParams mcc = mcc_params_from(a->params);
+    const ExtractionParams extraction = extraction_params_from(a->extract_params);
     const auto ds = datasets::scan_fvc_folder(a->folder, a->templates);
     const bool use_templates = !a->templates.empty();
     const auto& samples = use_templates ? ds.templates : ds.images;
@@ -155,7 +157,7 @@ Runner add_eval(CLI::App& app) {
       }
     } else {
       tbb::parallel_for(std::size_t{0}, samples.size(), [&](std::size_t i) {
-        templates[i] = extract_finger(read_gray_image(samples[i].path, a->dpi)).finger;
+        templates[i] = extract_finger(read_gray_image(samples[i].path, a->dpi), extraction).finger;
       });
     }
     const double extract_s =

@@ -9,6 +9,7 @@
 #include <opencv2/imgproc.hpp>
 
 #include "commands.h"
+#include "mcc_options.h"
 #include "tunggal/files.h"
 #include "tunggal/datasets/fvc.h"
 #include "tunggal/extraction.h"
@@ -21,6 +22,7 @@ struct ExtractArgs {
   std::vector<std::string> inputs;
   std::string output, format = "iso", debug_png;
   int dpi = 500;
+  std::vector<std::string> extract_params;
 };
 
 std::string extension_for(TemplateFormat f) {
@@ -95,6 +97,7 @@ Runner add_extract(CLI::App& app) {
       ->capture_default_str();
   cmd->add_option("--debug-png", a->debug_png,
                   "Draw mask, orientation and minutiae over the (single) image");
+  add_extraction_param_option(cmd, a->extract_params);
   return [a] {
     const TemplateFormat format = *format_from_name(a->format);
     std::vector<std::filesystem::path> images;
@@ -120,7 +123,7 @@ Runner add_extract(CLI::App& app) {
       double ms = 0;
     };
     const bool debug = !a->debug_png.empty() && !folder_mode;
-    ExtractionParams params;
+    ExtractionParams params = extraction_params_from(a->extract_params);
     params.keep_intermediates = debug;
     int failures = 0;
     double total_ms = 0;

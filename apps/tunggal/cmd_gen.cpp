@@ -49,10 +49,10 @@ Runner add_gen(CLI::App& app) {
   cmd->add_option("--fvc", a->fvc, "Instead: an FVC-style set of this many synthetic fingers")
       ->check(CLI::Range(1, 100000));
   cmd->add_option("--conditions", a->conditions,
-                  "With --fvc: 'fvc2002' (the default impression parameters) or 'hard' (strong plastic "
-                  "distortion, soaked to parched skin, partial contact, 45-degree rotation: "
-                  "datasets::hard_conditions)")
-      ->check(CLI::IsMember({"fvc2002", "hard"}))
+                  "With --fvc: 'fvc2002' (the default impression parameters), 'hard' (strong plastic "
+                  "distortion, soaked to parched skin, partial contact, 45-degree rotation), or one of "
+                  "those alone: 'distortion', 'dry', 'wet', 'partial', 'rotation'")
+      ->check(CLI::IsMember(datasets::impression_condition_names()))
       ->capture_default_str();
   cmd->add_option("--impressions", a->impressions, "Impressions per finger with --fvc")
       ->check(CLI::Range(1, 100))
@@ -79,7 +79,7 @@ Runner add_gen(CLI::App& app) {
       Progress bar("fingers");
       const auto s =
           datasets::write_fvc_set(a->seed, a->fvc, a->impressions, out, {},
-                                  a->conditions == "hard" ? datasets::hard_conditions() : datasets::ImpressionParams{},
+                                  datasets::impression_conditions(a->conditions),
                                   a->threads,
                                   [&](std::size_t d, std::size_t t) { bar.update(d, t); });
       std::cout << "generated " << s.images << " images of " << s.fingers

@@ -9,6 +9,7 @@
 #include <cmath>
 
 #include "field.h"
+#include "tunggal/error.h"
 
 namespace tunggal::datasets {
 namespace {
@@ -250,6 +251,40 @@ ImpressionParams hard_conditions(ImpressionParams p) {
   p.noise_sd = 14;
   p.scratch_probability = 0.5;
   return p;
+}
+
+ImpressionParams impression_conditions(std::string_view name) {
+  const ImpressionParams normal{}, hard = hard_conditions();
+  ImpressionParams p = normal;
+  if (name == "fvc2002") return normal;
+  if (name == "hard") return hard;
+  if (name == "distortion") {
+    p.distortion_rotation_deg = hard.distortion_rotation_deg;
+    p.distortion_shift = hard.distortion_shift;
+    p.brake_width = hard.brake_width;
+  } else if (name == "dry") {
+    p.max_wet = 0;
+    p.max_dry = hard.max_dry;
+  } else if (name == "wet") {
+    p.max_dry = 0;
+    p.max_wet = hard.max_wet;
+  } else if (name == "partial") {
+    p.contact_min = hard.contact_min;
+    p.contact_max = hard.contact_max;
+  } else if (name == "rotation") {
+    p.max_rotation_deg = hard.max_rotation_deg;
+    p.translation_sd = hard.translation_sd;
+  } else {
+    std::string names;
+    for (const auto& n : impression_condition_names()) names += (names.empty() ? "" : ", ") + n;
+    throw Error(ErrorCode::invalid_argument,
+                "unknown impression conditions '" + std::string(name) + "' (choose " + names + ")");
+  }
+  return p;
+}
+
+std::vector<std::string> impression_condition_names() {
+  return {"fvc2002", "hard", "distortion", "dry", "wet", "partial", "rotation"};
 }
 
 Impression make_impression(const MasterFinger& m, std::uint64_t seed, const ImpressionParams& p,

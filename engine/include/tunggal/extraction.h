@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "tunggal/finger_template.h"
@@ -45,6 +46,13 @@ struct ExtractionParams {
   int min_grey_range = 8;              // max - min grey below this: a blank image, refused before enhancement
   bool keep_intermediates = false;     // fill ExtractionResult's images (the debug view); costs copies
 };
+
+// Sets one ExtractionParams field by its name (as spelled in the struct,
+// e.g. "border_margin"), for tuning tools; throws Error(invalid_argument)
+// naming the field for an unknown name or a value out of its range.
+// extraction_param_names() lists what can be set.
+void set_extraction_param(ExtractionParams& p, std::string_view name, double value);
+std::vector<std::string> extraction_param_names();
 
 struct ExtractionResult {
   FingerTemplate finger;             // coordinates in the input image

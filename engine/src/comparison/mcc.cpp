@@ -12,6 +12,7 @@
 #include <emmintrin.h>
 #endif
 
+#include "../common/param_table.h"
 #include "../kernels/mcc_popcount.h"
 #include "tunggal/comparison.h"
 #include "tunggal/error.h"
@@ -138,14 +139,7 @@ bool inside_by(const std::vector<cv::Point2f>& hull, double x, double y, double 
 
 namespace {
 
-struct ParamField {
-  const char* name;
-  double MccParams::*real;
-  int MccParams::*integer;
-  double min, max;
-};
-
-constexpr ParamField kParamFields[] = {
+constexpr detail::ParamField<MccParams> kParamFields[] = {
     {"radius", &MccParams::radius, nullptr, 10, 300},
     {"ns", nullptr, &MccParams::ns, 2, 32},
     {"nd", nullptr, &MccParams::nd, 1, 16},
@@ -175,32 +169,10 @@ constexpr ParamField kParamFields[] = {
 }  // namespace
 
 void set_mcc_param(MccParams& p, std::string_view name, double value) {
-  for (const auto& f : kParamFields) {
-    if (name != f.name) continue;
-    if (!(value >= f.min && value <= f.max)) {
-      throw Error(ErrorCode::invalid_argument, "MCC parameter " + std::string(name) + " = " +
-                                                   std::to_string(value) + " is outside [" +
-                                                   std::to_string(f.min) + ", " +
-                                                   std::to_string(f.max) + "]");
-    }
-    if (f.real != nullptr) {
-      p.*f.real = value;
-    } else {
-      if (value != std::floor(value))
-        throw Error(ErrorCode::invalid_argument,
-                    "MCC parameter " + std::string(name) + " takes a whole number");
-      p.*f.integer = static_cast<int>(value);
-    }
-    return;
-  }
-  throw Error(ErrorCode::invalid_argument, "unknown MCC parameter '" + std::string(name) + "'");
+  detail::set_param(p, kParamFields, "MCC", name, value);
 }
 
-std::vector<std::string> mcc_param_names() {
-  std::vector<std::string> names;
-  for (const auto& f : kParamFields) names.emplace_back(f.name);
-  return names;
-}
+std::vector<std::string> mcc_param_names() { return detail::param_names(kParamFields); }
 
 EnrolledFinger enroll_finger(const FingerTemplate& t, const MccParams& p) {
   EnrolledFinger e;

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <string>
 
+#include "../common/param_table.h"
 #include "stages.h"
 #include "tunggal/error.h"
 #include "tunggal/extraction.h"
@@ -93,6 +94,35 @@ ExtractionResult extract_one(const GrayImage& image, const ExtractionParams& p) 
 }
 
 }  // namespace
+
+namespace {
+
+constexpr detail::ParamField<ExtractionParams> kParamFields[] = {
+    {"block", nullptr, &ExtractionParams::block, 8, 64},
+    {"foreground_contrast", &ExtractionParams::foreground_contrast, nullptr, 0, 1},
+    {"min_block_sd", &ExtractionParams::min_block_sd, nullptr, 0, 128},
+    {"min_block_coherence", &ExtractionParams::min_block_coherence, nullptr, 0, 1},
+    {"orientation_sigma", &ExtractionParams::orientation_sigma, nullptr, 0.5, 32},
+    {"default_period", &ExtractionParams::default_period, nullptr, 3, 25},
+    {"enhancement_gain", nullptr, &ExtractionParams::enhancement_gain, 1, 64},
+    {"border_margin", nullptr, &ExtractionParams::border_margin, 0, 64},
+    {"min_coherence", &ExtractionParams::min_coherence, nullptr, 0, 1},
+    {"spur_length", nullptr, &ExtractionParams::spur_length, 0, 64},
+    {"short_ridge", nullptr, &ExtractionParams::short_ridge, 0, 128},
+    {"break_distance", &ExtractionParams::break_distance, nullptr, 0, 64},
+    {"min_distance", &ExtractionParams::min_distance, nullptr, 0, 32},
+    {"max_minutiae", nullptr, &ExtractionParams::max_minutiae, 1, 255},
+    {"min_quality_area", &ExtractionParams::min_quality_area, nullptr, 0, 1},
+    {"min_ridge_share", &ExtractionParams::min_ridge_share, nullptr, 0, 1},
+};
+
+}  // namespace
+
+void set_extraction_param(ExtractionParams& p, std::string_view name, double value) {
+  detail::set_param(p, kParamFields, "extraction", name, value);
+}
+
+std::vector<std::string> extraction_param_names() { return detail::param_names(kParamFields); }
 
 ExtractionResult extract_finger(const GrayImage& image, const ExtractionParams& p) {
   try {

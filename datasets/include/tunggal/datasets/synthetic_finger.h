@@ -14,6 +14,7 @@
 
 #include <array>
 #include <cstdint>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -150,6 +151,15 @@ struct ImpressionParams {
 // partial contact (35-80% of the silhouette's half-axes), rotation up to 45
 // degrees, more sensor noise and scratches.
 ImpressionParams hard_conditions(ImpressionParams base = {});
+
+// One of the hard conditions alone on top of the defaults, to see which
+// one an extractor fails on: "distortion", "dry" (dryness in [0, 1]),
+// "wet" (in [-1, 0]), "partial" (contact), "rotation" (up to 45 degrees,
+// and more translation), or "hard" (all of
+// them) and "fvc2002" (the defaults). Throws Error(invalid_argument) naming
+// the choices for any other name.
+ImpressionParams impression_conditions(std::string_view name);
+std::vector<std::string> impression_condition_names();
 
 struct ImpressionTransform {
   double master_cx = 0, master_cy = 0;  // centre of rotation (silhouette centre)
