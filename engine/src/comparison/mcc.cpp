@@ -341,6 +341,22 @@ bool goes_first(const EnrolledFinger& a, const EnrolledFinger& b) {
                      a.minutiae.size() * sizeof(EnrolledFinger::Point)) <= 0;
 }
 
+// Whether two enrolled fingers can be compared at all (otherwise 0).
+bool comparable(const EnrolledFinger& a, const EnrolledFinger& b) {
+  return a.size() > 0 && b.size() > 0 && a.words == b.words && a.size() <= 0xFFFF && b.size() <= 0xFFFF;
+}
+
+// Square roots of bit counts (at most words * 64) from a table: three per
+// pair were a fifth of the comparison.
+const float* root_table(CompareScratch& s, int words) {
+  const std::size_t needed = static_cast<std::size_t>(words) * 64 + 1;
+  if (s.roots.size() < needed) {
+    s.roots.resize(needed);
+    for (std::size_t i = 0; i < s.roots.size(); ++i) s.roots[i] = std::sqrt(static_cast<float>(i));
+  }
+  return s.roots.data();
+}
+
 // LSS-R's second half on the selected pairs (s.sel_*): geometric
 // compatibility, relaxation, the n_P most efficient averaged.
 double relaxed_score(const EnrolledFinger& a, const EnrolledFinger& b, CompareScratch& s,
@@ -457,10 +473,7 @@ double relaxed_score(const EnrolledFinger& a, const EnrolledFinger& b, CompareSc
 
 double compare_fingers_reference(const EnrolledFinger& first, const EnrolledFinger& second,
                                  const MccParams& p) {
-  if (first.size() == 0 || second.size() == 0 || first.words != second.words ||
-      first.size() > 0xFFFF || second.size() > 0xFFFF) {
-    return 0.0;
-  }
+  if (!comparable(first, second)) return 0.0;
   const bool in_order = goes_first(first, second);
   const EnrolledFinger& a = in_order ? first : second;
   const EnrolledFinger& b = in_order ? second : first;
@@ -469,13 +482,7 @@ double compare_fingers_reference(const EnrolledFinger& first, const EnrolledFing
   const double min_common = p.min_matchable * a.disc_cells * p.nd;
   const auto max_dir = static_cast<float>(p.max_direction_difference);
   CompareScratch& s = compare_scratch();
-  // Square roots of bit counts (at most words * 64) from a table: three per
-  // pair were a fifth of the comparison.
-  if (s.roots.size() < static_cast<std::size_t>(a.words) * 64 + 1) {
-    s.roots.resize(static_cast<std::size_t>(a.words) * 64 + 1);
-    for (std::size_t i = 0; i < s.roots.size(); ++i) s.roots[i] = std::sqrt(static_cast<float>(i));
-  }
-  const float* roots = s.roots.data();
+  const float* roots = root_table(s, a.words);
   const auto root = [roots](std::uint32_t v) { return roots[v]; };
   // Local similarities of all pairs whose directions are close enough.
   s.keys.clear();
@@ -536,10 +543,7 @@ double compare_fingers_reference(const EnrolledFinger& first, const EnrolledFing
 // cylinders themselves when most pairs conflict (impostors).
 double compare_fingers(const EnrolledFinger& first, const EnrolledFinger& second,
                        const MccParams& p) {
-  if (first.size() == 0 || second.size() == 0 || first.words != second.words ||
-      first.size() > 0xFFFF || second.size() > 0xFFFF) {
-    return 0.0;
-  }
+  if (!comparable(first, second)) return 0.0;
   const bool in_order = goes_first(first, second);
   const EnrolledFinger& a = in_order ? first : second;
   const EnrolledFinger& b = in_order ? second : first;
@@ -549,11 +553,7 @@ double compare_fingers(const EnrolledFinger& first, const EnrolledFinger& second
   const double min_common = p.min_matchable * a.disc_cells * p.nd;
   const auto max_dir = static_cast<float>(p.max_direction_difference);
   CompareScratch& s = compare_scratch();
-  if (s.roots.size() < static_cast<std::size_t>(a.words) * 64 + 1) {
-    s.roots.resize(static_cast<std::size_t>(a.words) * 64 + 1);
-    for (std::size_t i = 0; i < s.roots.size(); ++i) s.roots[i] = std::sqrt(static_cast<float>(i));
-  }
-  const float* roots = s.roots.data();
+  const float* roots = root_table(s, a.words);
   // Shapes against one disc for both templates, so that full x full may
   // take common = D.
   const auto disc_bits = static_cast<std::uint32_t>(std::max(0, a.disc_cells * p.nd));
