@@ -129,14 +129,17 @@ namespace {
 
 void expect_counts_equal_scalar(kernels::McCountsFn kernel) {
   std::mt19937_64 rng(5);
-  for (int words : {4, 8, 20, 24, 40}) {
+  // 128 and more words pass 31 vectors of byte sums; from 1024 the counts
+  // no longer fit the 16-bit fields of the shared reduction.
+  for (int words : {4, 8, 20, 24, 40, 128, 1020, 1024, 1200}) {
     std::vector<std::uint64_t> ca(words), va(words), cb(words), vb(words);
     for (int trial = 0; trial < 200; ++trial) {
       for (int i = 0; i < words; ++i) {
-        ca[i] = rng();
-        cb[i] = rng();
-        va[i] = trial % 3 ? rng() : ~0ull;
-        vb[i] = trial % 5 ? rng() : 0ull;
+        const bool ones = trial % 7 == 0;  // the largest counts
+        ca[i] = ones ? ~0ull : rng();
+        cb[i] = ones ? 0ull : rng();
+        va[i] = trial % 3 && !ones ? rng() : ~0ull;
+        vb[i] = trial % 5 || ones ? (ones ? ~0ull : rng()) : 0ull;
       }
       EXPECT_EQ(kernel(ca.data(), va.data(), cb.data(), vb.data(), words),
                 kernels::mcc_counts_scalar(ca.data(), va.data(), cb.data(), vb.data(), words));
@@ -159,7 +162,7 @@ TEST(MccKernel, PopcntEqualsScalar) {
 void expect_rows_equal_scalar(kernels::McRowFn row) {
   using kernels::CylinderShape;
   std::mt19937_64 rng(8);
-  for (int words : {4, 20, 24}) {
+  for (int words : {4, 20, 24, 128, 256}) {  // 128 and 256: past 31 vectors of byte sums
     for (std::uint32_t disc_bits : {static_cast<std::uint32_t>(words * 64 - 37), static_cast<std::uint32_t>(words * 64)}) {
       const int n = 24;
       std::vector<std::uint64_t> c(static_cast<std::size_t>(n * words)), v(c.size());

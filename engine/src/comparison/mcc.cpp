@@ -58,6 +58,39 @@ float fast_dphi(float a, float b) {
   return d;
 }
 
+#if defined(__SSE2__)
+// fast_atan2 and fast_dphi four lanes at a time, with the same IEEE
+// operations in the same order, so that every lane equals the scalar call.
+__m128 select_ps(__m128 mask, __m128 yes, __m128 no) { return _mm_or_ps(_mm_and_ps(mask, yes), _mm_andnot_ps(mask, no)); }
+
+__m128 fast_atan2_x4(__m128 y, __m128 x) {
+  const __m128 magnitude = _mm_castsi128_ps(_mm_set1_epi32(0x7FFFFFFF));
+  const __m128 zero = _mm_setzero_ps();
+  const __m128 ax = _mm_and_ps(x, magnitude), ay = _mm_and_ps(y, magnitude);
+  const __m128 mn = select_ps(_mm_cmplt_ps(ay, ax), ay, ax), mx = select_ps(_mm_cmplt_ps(ax, ay), ay, ax);
+  const __m128 a = _mm_div_ps(mn, mx), s = _mm_mul_ps(a, a);
+  __m128 r = _mm_add_ps(_mm_mul_ps(_mm_set1_ps(-0.0464964749f), s), _mm_set1_ps(0.15931422f));
+  r = _mm_sub_ps(_mm_mul_ps(r, s), _mm_set1_ps(0.327622764f));
+  r = _mm_add_ps(_mm_mul_ps(_mm_mul_ps(r, s), a), a);
+  r = select_ps(_mm_cmpgt_ps(ay, ax), _mm_sub_ps(_mm_set1_ps(1.57079637f), r), r);
+  r = select_ps(_mm_cmplt_ps(x, zero), _mm_sub_ps(_mm_set1_ps(3.14159274f), r), r);
+  r = select_ps(_mm_cmplt_ps(y, zero), _mm_xor_ps(r, _mm_set1_ps(-0.0f)), r);
+  return _mm_andnot_ps(_mm_cmpeq_ps(mx, zero), r);
+}
+
+// fast_dphi's branch-free step; lanes it does not bring into [-pi, pi) are
+// flagged in `outside` (the scalar loops then take the group).
+__m128 fast_dphi_x4(__m128 a, __m128 b, __m128& outside) {
+  const __m128 pi = _mm_set1_ps(static_cast<float>(kPi)), neg = _mm_set1_ps(-static_cast<float>(kPi));
+  const __m128 two_pi = _mm_set1_ps(static_cast<float>(2 * kPi));
+  __m128 d = _mm_sub_ps(a, b);
+  d = select_ps(_mm_cmpge_ps(d, pi), _mm_sub_ps(d, two_pi), d);
+  d = select_ps(_mm_cmplt_ps(d, neg), _mm_add_ps(d, two_pi), d);
+  outside = _mm_or_ps(outside, _mm_or_ps(_mm_cmpge_ps(d, pi), _mm_cmplt_ps(d, neg)));
+  return d;
+}
+#endif
+
 // A sigmoid tabulated over [0, max): the compatibility terms of LSS-R.
 struct SigmoidTable {
   static constexpr int kSize = 1024;
@@ -299,10 +332,12 @@ struct CompareScratch {
   std::vector<std::uint64_t> keys;  // pair sort keys (see pair_key)
   std::vector<char> used_r, used_c;
   std::vector<std::uint32_t> sel_r, sel_c;
-  std::vector<float> sel_sim, rho, lambda, next;
+  std::vector<float> sel_sim, lambda, next;
+  std::vector<std::uint32_t> edge_row, edge_col;  // non-zero compatibilities
+  std::vector<float> edge_rho;
   std::vector<std::uint32_t> nz_col, nz_start;  // rho's non-zeros by row
   std::vector<float> nz_rho;
-  std::vector<float> sel_xy, d1;  // selected positions (x, y of A then of B), distance terms
+  std::vector<float> sel_xy, d1;  // selected positions and angles (x, y of A, of B, angles), distance terms
   std::vector<std::uint32_t> order;
   std::vector<float> roots;  // roots[i] = sqrt(i)
   // compare_fingers: similarity matrix, per-row best column, cylinder shapes.
@@ -357,6 +392,37 @@ const float* root_table(CompareScratch& s, int words) {
   return s.roots.data();
 }
 
+// The first index of the largest of x[0..n) (n > 0, no NaN), and the
+// value: what a scan keeping the first strict maximum finds, in two
+// vectorised passes (the scan's compare-and-select chain was a tenth of the
+// comparison).
+std::uint32_t first_max(const float* x, std::size_t n, float* value) {
+  std::size_t i = 0;
+  float m = x[0];
+#if defined(__SSE2__)
+  if (n >= 8) {
+    __m128 v = _mm_loadu_ps(x);
+    for (i = 4; i + 4 <= n; i += 4) v = _mm_max_ps(v, _mm_loadu_ps(x + i));
+    v = _mm_max_ps(v, _mm_shuffle_ps(v, v, _MM_SHUFFLE(2, 3, 0, 1)));
+    v = _mm_max_ps(v, _mm_shuffle_ps(v, v, _MM_SHUFFLE(1, 0, 3, 2)));
+    m = _mm_cvtss_f32(v);
+  }
+#endif
+  for (; i < n; ++i) m = x[i] > m ? x[i] : m;
+  *value = m;
+  i = 0;
+#if defined(__SSE2__)
+  const __m128 vm = _mm_set1_ps(m);
+  for (; i + 4 <= n; i += 4) {
+    const int hit = _mm_movemask_ps(_mm_cmpeq_ps(_mm_loadu_ps(x + i), vm));
+    if (hit != 0) return static_cast<std::uint32_t>(i + static_cast<std::size_t>(std::countr_zero(static_cast<unsigned>(hit))));
+  }
+#endif
+  for (; i < n && x[i] != m; ++i) {
+  }
+  return static_cast<std::uint32_t>(i);
+}
+
 // LSS-R's second half on the selected pairs (s.sel_*): geometric
 // compatibility, relaxation, the n_P most efficient averaged.
 double relaxed_score(const EnrolledFinger& a, const EnrolledFinger& b, CompareScratch& s,
@@ -373,18 +439,33 @@ double relaxed_score(const EnrolledFinger& a, const EnrolledFinger& b, CompareSc
   const RelaxationTables& tables = relaxation_tables(p);
   const SigmoidTable &z1 = tables.z1, &z2 = tables.z2, &z3 = tables.z3;
   const float far = static_cast<float>(p.mu1 + 6.0 / std::max(1e-6, std::abs(p.tau1)));
-  s.rho.assign(n * n, 0.0f);
-  float* rho = s.rho.data();
+  // Non-zero compatibilities as (row, column) edges, made in an order in
+  // which every row's columns ascend once the edges are grouped by row
+  // stably: row r gets columns below r while earlier rows are done, then its
+  // own later ones.
+  s.edge_row.clear();
+  s.edge_col.clear();
+  s.edge_rho.clear();
+  const auto edge = [&s](std::size_t r, std::size_t c, float v) {
+    if (v == 0.0f) return;
+    s.edge_row.push_back(static_cast<std::uint32_t>(r));
+    s.edge_col.push_back(static_cast<std::uint32_t>(c));
+    s.edge_rho.push_back(v);
+  };
   // The distance term of every later pair first, four at a time where SSE2
   // is there (the same IEEE operations as the scalar line below).
-  s.sel_xy.resize(4 * n);
-  float *ax = s.sel_xy.data(), *ay = ax + n, *bx = ay + n, *by = bx + n;
+  s.sel_xy.resize(6 * n);
+  float *ax = s.sel_xy.data(), *ay = ax + n, *bx = ay + n, *by = bx + n, *aa = by + n, *ba = aa + n;
   for (std::size_t i = 0; i < n; ++i) {
     ax[i] = a.minutiae[s.sel_r[i]].x;
     ay[i] = a.minutiae[s.sel_r[i]].y;
+    aa[i] = a.minutiae[s.sel_r[i]].angle;
     bx[i] = b.minutiae[s.sel_c[i]].x;
     by[i] = b.minutiae[s.sel_c[i]].y;
+    ba[i] = b.minutiae[s.sel_c[i]].angle;
   }
+  s.order.resize(n);
+  std::uint32_t* ks = s.order.data();  // per row, the later pairs close in distance
   s.d1.resize(n);
   float* d1s = s.d1.data();
   for (std::size_t i = 0; i < n; ++i) {
@@ -406,9 +487,48 @@ double relaxed_score(const EnrolledFinger& a, const EnrolledFinger& b, CompareSc
       const float dxa = ax[k] - ai.x, dya = ay[k] - ai.y, dxb = bx[k] - bi.x, dyb = by[k] - bi.y;
       d1s[k] = std::abs(std::sqrt(dxa * dxa + dya * dya) - std::sqrt(dxb * dxb + dyb * dyb));
     }
-    for (k = i + 1; k < n; ++k) {
+    // The later pairs whose distances agree (the rest get zero), their
+    // angle terms four at a time.
+    std::uint32_t m = 0;
+    for (k = i + 1; k < n; ++k) {  // branch-free compaction
+      ks[m] = static_cast<std::uint32_t>(k);
+      m += !(d1s[k] >= far);
+    }
+    std::uint32_t g = 0;
+#if defined(__SSE2__)
+    const __m128 sign = _mm_set1_ps(-0.0f), magnitude4 = _mm_castsi128_ps(_mm_set1_epi32(0x7FFFFFFF));
+    const __m128 ta = _mm_set1_ps(ai.angle), tb = _mm_set1_ps(bi.angle);
+    for (; g + 4 <= m; g += 4) {
+      const std::uint32_t* q = ks + g;
+      const auto lanes = [q](const float* v) { return _mm_setr_ps(v[q[0]], v[q[1]], v[q[2]], v[q[3]]); };
+      const __m128 dxa = _mm_sub_ps(lanes(ax), xi), dya = _mm_sub_ps(lanes(ay), yi);
+      const __m128 dxb = _mm_sub_ps(lanes(bx), ui), dyb = _mm_sub_ps(lanes(by), vi);
+      const __m128 tka = lanes(aa), tkb = lanes(ba);
+      __m128 outside = _mm_setzero_ps();
+      const __m128 d2 = _mm_and_ps(
+          fast_dphi_x4(fast_dphi_x4(ta, tka, outside), fast_dphi_x4(tb, tkb, outside), outside), magnitude4);
+      const __m128 ra = fast_atan2_x4(_mm_xor_ps(dya, sign), dxa), rb = fast_atan2_x4(_mm_xor_ps(dyb, sign), dxb);
+      const __m128 d3 = _mm_and_ps(
+          fast_dphi_x4(fast_dphi_x4(ta, ra, outside), fast_dphi_x4(tb, rb, outside), outside), magnitude4);
+      const __m128 rka = fast_atan2_x4(dya, _mm_xor_ps(dxa, sign)), rkb = fast_atan2_x4(dyb, _mm_xor_ps(dxb, sign));
+      const __m128 d3k = _mm_and_ps(
+          fast_dphi_x4(fast_dphi_x4(tka, rka, outside), fast_dphi_x4(tkb, rkb, outside), outside), magnitude4);
+      if (_mm_movemask_ps(outside) != 0) break;  // angles outside [0, 2 pi): the scalar path
+      alignas(16) float v2[4], v3[4], v3k[4];
+      _mm_store_ps(v2, d2);
+      _mm_store_ps(v3, d3);
+      _mm_store_ps(v3k, d3k);
+      for (int l = 0; l < 4; ++l) {
+        const float common = z1(d1s[q[l]]) * z2(v2[l]);
+        if (common == 0.0f) continue;
+        edge(i, q[l], common * z3(v3[l]));
+        edge(q[l], i, common * z3(v3k[l]));
+      }
+    }
+#endif
+    for (; g < m; ++g) {
+      k = ks[g];
       const float d1 = d1s[k];
-      if (d1 >= far) continue;
       const auto& ak = a.minutiae[s.sel_r[k]];
       const auto& bk = b.minutiae[s.sel_c[k]];
       const float dxa = ak.x - ai.x, dya = ak.y - ai.y, dxb = bk.x - bi.x, dyb = bk.y - bi.y;
@@ -422,31 +542,29 @@ double relaxed_score(const EnrolledFinger& a, const EnrolledFinger& b, CompareSc
       // angles are measured from k.
       const float d3k = std::abs(fast_dphi(fast_dphi(ak.angle, fast_atan2(dya, -dxa)),
                                            fast_dphi(bk.angle, fast_atan2(dyb, -dxb))));
-      rho[i * n + k] = common * z3(d3);
-      rho[k * n + i] = common * z3(d3k);
+      edge(i, k, common * z3(d3));
+      edge(k, i, common * z3(d3k));
     }
   }
   s.lambda.assign(s.sel_sim.begin(), s.sel_sim.end());
   s.next.resize(n);
   const float wr = static_cast<float>(p.relaxation_weight);
   const float wn = static_cast<float>((1 - p.relaxation_weight) / static_cast<double>(n - 1));
-  // Each row's non-zero compatibilities, in column order: a zero term adds
-  // +0 to a non-negative sum, so skipping it leaves every sum bit for bit
-  // the same, and an impostor's rows are mostly zero.
-  s.nz_col.resize(n * n);
-  s.nz_rho.resize(n * n);
-  s.nz_start.resize(n + 1);
-  std::uint32_t nonzero = 0;
-  for (std::size_t i = 0; i < n; ++i) {
-    const float* row = rho + i * n;
-    s.nz_start[i] = nonzero;
-    for (std::size_t k = 0; k < n; ++k) {  // branch-free compaction
-      s.nz_col[nonzero] = static_cast<std::uint32_t>(k);
-      s.nz_rho[nonzero] = row[k];
-      nonzero += row[k] != 0.0f;
-    }
+  // Each row's non-zero compatibilities, in column order (a counting sort
+  // of the edges): a zero term adds +0 to a non-negative sum, so leaving it
+  // out keeps every sum bit for bit the same, and an impostor's rows are
+  // mostly zero.
+  const std::size_t edges = s.edge_row.size();
+  s.nz_start.assign(n + 2, 0);
+  for (std::size_t e = 0; e < edges; ++e) ++s.nz_start[s.edge_row[e] + 2];
+  for (std::size_t i = 2; i < n + 2; ++i) s.nz_start[i] += s.nz_start[i - 1];
+  s.nz_col.resize(edges);
+  s.nz_rho.resize(edges);
+  for (std::size_t e = 0; e < edges; ++e) {
+    const std::uint32_t at = s.nz_start[s.edge_row[e] + 1]++;
+    s.nz_col[at] = s.edge_col[e];
+    s.nz_rho[at] = s.edge_rho[e];
   }
-  s.nz_start[n] = nonzero;
   for (int t = 0; t < p.relaxation_iterations; ++t) {
     const float* lambda = s.lambda.data();
     for (std::size_t i = 0; i < n; ++i) {
@@ -651,29 +769,15 @@ double compare_fingers(const EnrolledFinger& first, const EnrolledFinger& second
   s.row_value.resize(na);
   float* sim = s.sim.data();
   const auto best_of = [&](std::size_t r) {
-    const float* row = sim + r * nb;
-    std::uint32_t best = 0;
-    float v = row[0];
-    for (std::size_t c = 1; c < nb; ++c) {
-      const bool better = row[c] > v;
-      v = better ? row[c] : v;
-      best = better ? static_cast<std::uint32_t>(c) : best;
-    }
-    s.row_best[r] = best;
-    s.row_value[r] = v;
+    s.row_best[r] = first_max(sim + r * nb, nb, &s.row_value[r]);
   };
   for (std::size_t r = 0; r < na; ++r) best_of(r);
   s.sel_r.clear();
   s.sel_c.clear();
   s.sel_sim.clear();
   while (s.sel_r.size() < nr) {
-    std::size_t r = 0;
-    float v = s.row_value[0];
-    for (std::size_t q = 1; q < na; ++q) {
-      const bool better = s.row_value[q] > v;
-      v = better ? s.row_value[q] : v;
-      r = better ? q : r;
-    }
+    float v = 0;
+    const std::size_t r = first_max(s.row_value.data(), na, &v);
     if (!(v > 0)) break;
     const std::uint32_t c = s.row_best[r];
     s.sel_r.push_back(static_cast<std::uint32_t>(r));
