@@ -7,7 +7,7 @@ endif()
 # The output folder's name holds a quote and a comma: summary.json must still
 # be JSON, and scores.csv still CSV.
 set(outdir "${WORK}/eval \"q\", x")
-execute_process(COMMAND ${TUNGGAL} eval ${WORK}/set --impostors all --out ${outdir}
+execute_process(COMMAND ${TUNGGAL} eval ${WORK}/set --impostors all --bootstrap 200 --out ${outdir}
                 RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
 if(NOT rc EQUAL 0 OR NOT out MATCHES "12 samples" OR NOT out MATCHES "12 genuine, 54 impostor pairs" OR NOT out MATCHES "EER")
   message(FATAL_ERROR "eval: ${rc} ${out}${err}")
@@ -34,6 +34,38 @@ if(NOT out MATCHES "EER ([0-9.]+)%")
   message(FATAL_ERROR "no EER printed: ${out}")
 endif()
 set(printed ${CMAKE_MATCH_1})
+# --bootstrap: the interval is printed and written, and holds the EER.
+if(NOT out MATCHES "EER 95% interval ([0-9.]+)% - ([0-9.]+)% \\(200 rounds, fingers resampled\\)")
+  message(FATAL_ERROR "no EER interval printed: ${out}")
+endif()
+string(JSON low GET "${summary}" eer_interval_low)
+string(JSON high GET "${summary}" eer_interval_high)
+execute_process(COMMAND sh -c "awk 'BEGIN { exit !(${low} <= ${eer} && ${eer} <= ${high}) }'" RESULT_VARIABLE inside)
+if(NOT inside EQUAL 0)
+  message(FATAL_ERROR "EER ${eer} outside its interval ${low} - ${high}")
+endif()
+# --paired: the same pairs under the defaults, and the difference; against
+# itself (a parameter set to its default) the difference is exactly 0.
+execute_process(COMMAND ${TUNGGAL} eval ${WORK}/set --impostors all --bootstrap 100 --paired --param min_np=6
+                RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+if(NOT rc EQUAL 0 OR NOT out MATCHES "EER against the defaults [+]0.00 points, paired 95% interval [+]0.00 to [+]0.00")
+  message(FATAL_ERROR "eval --paired with the default min_np: ${rc} ${out}${err}")
+endif()
+execute_process(COMMAND ${TUNGGAL} eval ${WORK}/set --impostors all --bootstrap 100 --paired --param min_np=1 --param max_np=1
+                RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+if(NOT rc EQUAL 0 OR NOT out MATCHES "EER against the defaults [-+][0-9.]+ points, paired 95% interval [-+][0-9.]+ to [-+][0-9.]+ \\(defaults: EER ${printed}%\\)")
+  message(FATAL_ERROR "eval --paired: ${rc} ${out}${err}")
+endif()
+foreach(bad "--paired;--param;min_np=4" "--paired;--bootstrap;10")
+  execute_process(COMMAND ${TUNGGAL} eval ${WORK}/set ${bad} RESULT_VARIABLE rc ERROR_VARIABLE err)
+  if(rc EQUAL 0 OR NOT err MATCHES "--paired")
+    message(FATAL_ERROR "eval ${bad} was not refused: ${rc} ${err}")
+  endif()
+endforeach()
+execute_process(COMMAND ${TUNGGAL} eval ${WORK}/set --bootstrap 0 RESULT_VARIABLE rc ERROR_VARIABLE err)
+if(rc EQUAL 0 OR NOT err MATCHES "bootstrap")
+  message(FATAL_ERROR "eval --bootstrap 0 was not refused: ${rc} ${err}")
+endif()
 execute_process(COMMAND sh -c "awk 'BEGIN { d = 100 * ${eer} - ${printed}; if (d < 0) d = -d; exit !(d < 0.01) }'"
                 RESULT_VARIABLE same)
 if(NOT same EQUAL 0 OR eer LESS 0 OR eer GREATER 0.5)

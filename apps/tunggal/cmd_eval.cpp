@@ -33,6 +33,8 @@ struct EvalArgs {
   std::string folder, templates, impostors = "first", out, iso_frame;
   int dpi = 500;
   int min_minutiae = 4;
+  int bootstrap = 0;
+  bool paired = false;
   std::vector<std::string> params, extract_params;
   std::string modality = "finger", models;
   bool no_mirror = false;
@@ -117,6 +119,13 @@ Runner add_eval(CLI::App& app) {
   cmd->add_option("--out", a->out, "Write scores.csv, summary.json, det.png, histogram.png here");
   add_mcc_param_option(cmd, a->params);
   add_extraction_param_option(cmd, a->extract_params);
+  cmd->add_option("--bootstrap", a->bootstrap,
+                  "Also give a 95% interval for the EER from this many rounds of resampling the fingers "
+                  "(subsets bootstrap; 1000 is usual)")
+      ->check(CLI::Range(1, 100000));
+  cmd->add_flag("--paired", a->paired,
+                "With --bootstrap and --param/--extract-param: also score the same pairs with the default "
+                "parameters and give the EER difference (these - defaults) with its paired 95% interval");
   cmd->add_option("--modality", a->modality, "finger (FVC layout) or face (a folder per person)")
       ->check(CLI::IsMember({"finger", "face"}))
       ->capture_default_str();
@@ -162,30 +171,41 @@ Runner add_eval(CLI::App& app) {
     }
     const double extract_s =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    std::vector<EnrolledFinger> enrolled(samples.size());
-    std::size_t fte = 0;
-    for (std::size_t i = 0; i < samples.size(); ++i) {
-      // Failure to enrol: too few minutiae; its comparisons score 0 (FVC practice).
-      if (static_cast<int>(templates[i].minutiae.size()) < a->min_minutiae) {
-        ++fte;
-        continue;
-      }
-      enrolled[i] = enroll_finger(templates[i], mcc);
-    }
+    if (a->paired && a->bootstrap < 1) throw Error(ErrorCode::invalid_argument, "--paired needs --bootstrap N");
+    if (a->paired && a->params.empty() && a->extract_params.empty())
+      throw Error(ErrorCode::invalid_argument, "--paired compares against the defaults: give --param or --extract-param");
     const auto protocol = a->impostors == "first" ? datasets::ImpostorProtocol::first_impressions
                           : a->impostors == "first2"
                               ? datasets::ImpostorProtocol::first_two_impressions
                               : datasets::ImpostorProtocol::all_cross_finger;
     const auto gpairs = datasets::fvc_genuine_pairs(samples);
     const auto ipairs = datasets::fvc_impostor_pairs(samples, protocol);
-    std::vector<double> genuine(gpairs.size()), impostor(ipairs.size());
+    // Every pair's score under one set of parameters; failures to enrol
+    // (too few minutiae) score 0 (FVC practice) and are counted.
+    const auto score_pairs = [&](const std::vector<FingerTemplate>& views, const MccParams& params,
+                                 std::vector<double>& genuine_out, std::vector<double>& impostor_out) {
+      std::vector<EnrolledFinger> enrolled(samples.size());
+      std::size_t failures = 0;
+      for (std::size_t i = 0; i < samples.size(); ++i) {
+        if (static_cast<int>(views[i].minutiae.size()) < a->min_minutiae) {
+          ++failures;
+          continue;
+        }
+        enrolled[i] = enroll_finger(views[i], params);
+      }
+      genuine_out.assign(gpairs.size(), 0.0);
+      impostor_out.assign(ipairs.size(), 0.0);
+      tbb::parallel_for(std::size_t{0}, gpairs.size(), [&](std::size_t i) {
+        genuine_out[i] = compare_fingers(enrolled[gpairs[i].a], enrolled[gpairs[i].b], params);
+      });
+      tbb::parallel_for(std::size_t{0}, ipairs.size(), [&](std::size_t i) {
+        impostor_out[i] = compare_fingers(enrolled[ipairs[i].a], enrolled[ipairs[i].b], params);
+      });
+      return failures;
+    };
+    std::vector<double> genuine, impostor;
     const auto t1 = std::chrono::steady_clock::now();
-    tbb::parallel_for(std::size_t{0}, gpairs.size(), [&](std::size_t i) {
-      genuine[i] = compare_fingers(enrolled[gpairs[i].a], enrolled[gpairs[i].b], mcc);
-    });
-    tbb::parallel_for(std::size_t{0}, ipairs.size(), [&](std::size_t i) {
-      impostor[i] = compare_fingers(enrolled[ipairs[i].a], enrolled[ipairs[i].b], mcc);
-    });
+    const std::size_t fte = score_pairs(templates, mcc, genuine, impostor);
     const double compare_s =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - t1).count();
     const auto r = datasets::error_rates(genuine, impostor);
@@ -215,6 +235,37 @@ Runner add_eval(CLI::App& app) {
                 << 1.0 - above(genuine) / static_cast<double>(std::max<std::size_t>(1, genuine.size()))
                 << "\n";
     }
+    datasets::EerInterval interval;
+    if (a->bootstrap > 0) {
+      std::vector<datasets::ScoredPair> g(gpairs.size()), im(ipairs.size());
+      for (std::size_t i = 0; i < gpairs.size(); ++i)
+        g[i] = {samples[gpairs[i].a].finger, samples[gpairs[i].b].finger, genuine[i]};
+      for (std::size_t i = 0; i < ipairs.size(); ++i)
+        im[i] = {samples[ipairs[i].a].finger, samples[ipairs[i].b].finger, impostor[i]};
+      interval = datasets::bootstrap_eer(g, im, a->bootstrap);
+      std::cout << "  EER 95% interval " << std::setprecision(2) << pct(interval.low) << "% - "
+                << pct(interval.high) << "% (" << a->bootstrap << " rounds, fingers resampled)\n";
+      if (a->paired) {
+        // The defaults on the same pairs: the templates again where
+        // extraction parameters were changed, the same ones otherwise.
+        std::vector<FingerTemplate> defaults_views;
+        if (!use_templates && !a->extract_params.empty()) {
+          defaults_views.resize(samples.size());
+          tbb::parallel_for(std::size_t{0}, samples.size(), [&](std::size_t i) {
+            defaults_views[i] = extract_finger(read_gray_image(samples[i].path, a->dpi)).finger;
+          });
+        }
+        std::vector<double> genuine_d, impostor_d;
+        score_pairs(defaults_views.empty() ? templates : defaults_views, MccParams{}, genuine_d, impostor_d);
+        std::vector<datasets::ScoredPair> gd = g, id = im;
+        for (std::size_t i = 0; i < gd.size(); ++i) gd[i].score = genuine_d[i];
+        for (std::size_t i = 0; i < id.size(); ++i) id[i].score = impostor_d[i];
+        const auto d = datasets::bootstrap_eer_difference(g, im, gd, id, a->bootstrap);
+        std::cout << "  EER against the defaults " << std::showpos << pct(d.eer) << " points, paired 95% interval "
+                  << pct(d.low) << " to " << pct(d.high) << std::noshowpos << " (defaults: EER "
+                  << pct(datasets::error_rates(genuine_d, impostor_d).eer) << "%)\n";
+      }
+    }
     if (ipairs.size() < 10000) {
       std::cout << "  note: " << ipairs.size() << " impostor pairs resolve FMR only to "
                 << std::setprecision(3) << 100.0 / static_cast<double>(ipairs.size())
@@ -239,6 +290,11 @@ Runner add_eval(CLI::App& app) {
       put_error_rates(summary, r);
       summary["impostor_protocol"] = a->impostors;
       summary["failure_to_enrol"] = fte;
+      if (a->bootstrap > 0) {
+        summary["eer_interval_low"] = interval.low;
+        summary["eer_interval_high"] = interval.high;
+        summary["eer_interval_rounds"] = interval.rounds;
+      }
       write_text(std::filesystem::path(a->out) / "summary.json", summary.dump(2) + "\n");
       plot_det(datasets::det_curve(genuine, impostor),
                (std::filesystem::path(a->out) / "det.png").string());

@@ -2,6 +2,14 @@
 
 #include <algorithm>
 #include <cmath>
+#include <functional>
+#include <string>
+#include <tuple>
+#include <utility>
+#include <limits>
+#include <map>
+#include <random>
+#include <stdexcept>
 
 namespace tunggal::datasets {
 
@@ -51,6 +59,158 @@ ErrorRates error_rates(std::vector<double> genuine, std::vector<double> impostor
     if (p.fmr <= 0.0001) r.fmr10000 = std::min(r.fmr10000, p.fnmr);
     if (p.fmr <= 0.0) r.zero_fmr = std::min(r.zero_fmr, p.fnmr);
   }
+  return r;
+}
+
+namespace {
+
+struct Weighted {
+  double score, weight;
+};
+
+// The EER of weighted scores (a weight counts its score that many times),
+// by error_rates' rule: the DET point where FMR and FNMR are closest, at
+// every distinct score and above them all. Both lists sorted by score. NaN
+// when either side weighs nothing (no rate is defined).
+double weighted_eer(const std::vector<Weighted>& genuine, const std::vector<Weighted>& impostor) {
+  double total_g = 0, total_i = 0;
+  for (const auto& g : genuine) total_g += g.weight;
+  for (const auto& i : impostor) total_i += i.weight;
+  if (!(total_g > 0 && total_i > 0)) return std::numeric_limits<double>::quiet_NaN();
+  double below_g = 0, below_i = 0;  // weight of scores < the threshold
+  double best_gap = 2, eer = 0;
+  std::size_t gi = 0, ii = 0;
+  const auto consider = [&](double fmr, double fnmr) {
+    const double gap = std::abs(fmr - fnmr);
+    if (gap < best_gap) {
+      best_gap = gap;
+      eer = (fmr + fnmr) / 2;
+    }
+  };
+  while (gi < genuine.size() || ii < impostor.size()) {
+    const double t = gi == genuine.size()    ? impostor[ii].score
+                     : ii == impostor.size() ? genuine[gi].score
+                                             : std::min(genuine[gi].score, impostor[ii].score);
+    consider((total_i - below_i) / total_i, below_g / total_g);
+    for (; gi < genuine.size() && genuine[gi].score == t; ++gi) below_g += genuine[gi].weight;
+    for (; ii < impostor.size() && impostor[ii].score == t; ++ii) below_i += impostor[ii].weight;
+  }
+  consider(0.0, genuine.empty() ? 0.0 : 1.0);
+  return eer;
+}
+
+// The pairs of one system, indexed by subject and sorted by score, whose
+// EER can be taken under any subject multiplicities.
+class Resampled {
+ public:
+  Resampled(const std::vector<ScoredPair>& genuine, const std::vector<ScoredPair>& impostor,
+            const std::map<int, std::size_t>& index)
+      : g_(sorted(genuine, index)), i_(sorted(impostor, index)), wg_(g_.size()), wi_(i_.size()) {}
+  double eer(const std::vector<double>& drawn) {
+    for (std::size_t k = 0; k < g_.size(); ++k) wg_[k] = {g_[k].score, drawn[g_[k].a]};
+    for (std::size_t k = 0; k < i_.size(); ++k) wi_[k] = {i_[k].score, drawn[i_[k].a] * drawn[i_[k].b]};
+    return weighted_eer(wg_, wi_);
+  }
+
+ private:
+  struct Entry {
+    double score;
+    std::size_t a, b;
+  };
+  static std::vector<Entry> sorted(const std::vector<ScoredPair>& pairs, const std::map<int, std::size_t>& index) {
+    std::vector<Entry> e;
+    for (const auto& p : pairs) e.push_back({p.score, index.at(p.a), index.at(p.b)});
+    std::sort(e.begin(), e.end(), [](const Entry& x, const Entry& y) { return x.score < y.score; });
+    return e;
+  }
+  std::vector<Entry> g_, i_;
+  std::vector<Weighted> wg_, wi_;
+};
+
+void check_bootstrap_arguments(const char* what, const std::vector<ScoredPair>& genuine,
+                               const std::vector<ScoredPair>& impostor, int rounds, double level) {
+  const std::string name = what;
+  if (rounds < 1) throw std::invalid_argument(name + ": rounds must be at least 1");
+  if (!(level > 0 && level < 1)) throw std::invalid_argument(name + ": level must be in (0, 1)");
+  if (genuine.empty() || impostor.empty()) throw std::invalid_argument(name + ": needs genuine and impostor pairs");
+}
+
+std::map<int, std::size_t> subject_index(const std::vector<ScoredPair>& genuine,
+                                         const std::vector<ScoredPair>& impostor) {
+  std::map<int, std::size_t> index;  // subject id -> 0..n-1
+  for (const auto& p : genuine) index.emplace(p.a, 0);
+  for (const auto& p : impostor) {
+    index.emplace(p.a, 0);
+    index.emplace(p.b, 0);
+  }
+  std::size_t n = 0;
+  for (auto& entry : index) entry.second = n++;
+  return index;
+}
+
+// `rounds` values of statistic(drawn) over subject draws with replacement,
+// sorted, and the central `level` share's ends. A draw that defines no EER
+// (NaN: all draws one subject, say) is drawn again.
+std::pair<double, double> percentile_interval(std::size_t subjects, int rounds, std::uint64_t seed, double level,
+                                              const std::function<double(const std::vector<double>&)>& statistic) {
+  std::mt19937_64 rng(seed);
+  std::uniform_int_distribution<std::size_t> pick(0, subjects - 1);
+  std::vector<double> drawn(subjects), values;
+  values.reserve(static_cast<std::size_t>(rounds));
+  for (int round = 0, redraws = 0; round < rounds;) {
+    std::fill(drawn.begin(), drawn.end(), 0.0);
+    for (std::size_t k = 0; k < subjects; ++k) drawn[pick(rng)] += 1;
+    const double v = statistic(drawn);
+    if (std::isnan(v)) {
+      if (++redraws > 100 * rounds + 1000) throw std::invalid_argument("bootstrap: too few subjects to resample");
+      continue;
+    }
+    values.push_back(v);
+    ++round;
+  }
+  std::sort(values.begin(), values.end());
+  const double tail = (1 - level) / 2 * static_cast<double>(rounds - 1);
+  return {values[static_cast<std::size_t>(std::floor(tail))],
+          values[static_cast<std::size_t>(std::ceil(static_cast<double>(rounds - 1) - tail))]};
+}
+
+}  // namespace
+
+EerInterval bootstrap_eer(const std::vector<ScoredPair>& genuine, const std::vector<ScoredPair>& impostor,
+                          int rounds, std::uint64_t seed, double level) {
+  check_bootstrap_arguments("bootstrap_eer", genuine, impostor, rounds, level);
+  const auto index = subject_index(genuine, impostor);
+  Resampled system(genuine, impostor, index);
+  EerInterval r;
+  r.eer = system.eer(std::vector<double>(index.size(), 1.0));
+  r.rounds = rounds;
+  r.level = level;
+  std::tie(r.low, r.high) =
+      percentile_interval(index.size(), rounds, seed, level, [&](const std::vector<double>& d) { return system.eer(d); });
+  return r;
+}
+
+EerInterval bootstrap_eer_difference(const std::vector<ScoredPair>& genuine_a, const std::vector<ScoredPair>& impostor_a,
+                                     const std::vector<ScoredPair>& genuine_b, const std::vector<ScoredPair>& impostor_b,
+                                     int rounds, std::uint64_t seed, double level) {
+  check_bootstrap_arguments("bootstrap_eer_difference", genuine_a, impostor_a, rounds, level);
+  const auto same_pairs = [](const std::vector<ScoredPair>& x, const std::vector<ScoredPair>& y) {
+    if (x.size() != y.size()) return false;
+    for (std::size_t k = 0; k < x.size(); ++k)
+      if (x[k].a != y[k].a || x[k].b != y[k].b) return false;
+    return true;
+  };
+  if (!same_pairs(genuine_a, genuine_b) || !same_pairs(impostor_a, impostor_b))
+    throw std::invalid_argument("bootstrap_eer_difference: the two systems must score the same pairs, in the same order");
+  const auto index = subject_index(genuine_a, impostor_a);
+  Resampled a(genuine_a, impostor_a, index), b(genuine_b, impostor_b, index);
+  const std::vector<double> once(index.size(), 1.0);
+  EerInterval r;
+  r.eer = a.eer(once) - b.eer(once);
+  r.rounds = rounds;
+  r.level = level;
+  std::tie(r.low, r.high) = percentile_interval(index.size(), rounds, seed, level,
+                                                [&](const std::vector<double>& d) { return a.eer(d) - b.eer(d); });
   return r;
 }
 
