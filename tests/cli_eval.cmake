@@ -56,6 +56,30 @@ execute_process(COMMAND ${TUNGGAL} eval ${WORK}/set --impostors all --bootstrap 
 if(NOT rc EQUAL 0 OR NOT out MATCHES "EER against the defaults [-+][0-9.]+ points, paired 95% interval [-+][0-9.]+ to [-+][0-9.]+ \\(defaults: EER ${printed}%\\)")
   message(FATAL_ERROR "eval --paired: ${rc} ${out}${err}")
 endif()
+# Several folders: each as alone, then their mean (and its interval).
+execute_process(COMMAND ${TUNGGAL} gen --fvc 4 --impressions 3 --seed 9 --out ${WORK}/set2 RESULT_VARIABLE rc)
+execute_process(COMMAND ${TUNGGAL} eval ${WORK}/set2 --impostors all OUTPUT_VARIABLE out2)
+execute_process(COMMAND ${TUNGGAL} eval ${WORK}/set ${WORK}/set2 --impostors all --bootstrap 100 --paired --param min_np=1
+                RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+if(NOT out2 MATCHES "EER ([0-9.]+)%")
+  message(FATAL_ERROR "eval set2: ${out2}")
+endif()
+set(printed2 ${CMAKE_MATCH_1})
+# The defaults' mean is the mean of the two folders' EERs under the defaults.
+if(NOT rc EQUAL 0 OR NOT out MATCHES "mean over 2 folders: EER [0-9.]+%" OR NOT out MATCHES "defaults: mean EER ([0-9.]+)%")
+  message(FATAL_ERROR "eval of two folders: ${rc} ${out}${err}")
+endif()
+set(mean ${CMAKE_MATCH_1})
+execute_process(COMMAND sh -c "awk 'BEGIN { d = (${printed} + ${printed2}) / 2 - ${mean}; if (d < 0) d = -d; exit !(d < 0.011) }'"
+                RESULT_VARIABLE same)
+if(NOT same EQUAL 0 OR NOT out MATCHES "mean EER 95% interval [0-9.]+% - [0-9.]+% \\(100 rounds, fingers resampled within each folder\\)"
+   OR NOT out MATCHES "mean EER against the defaults [-+][0-9.]+ points, paired 95% interval")
+  message(FATAL_ERROR "two folders: ${printed}% and ${printed2}%, mean line: ${out}")
+endif()
+execute_process(COMMAND ${TUNGGAL} eval ${WORK}/set ${WORK}/set2 --out ${WORK}/two RESULT_VARIABLE rc ERROR_VARIABLE err)
+if(rc EQUAL 0 OR NOT err MATCHES "several folders")
+  message(FATAL_ERROR "two folders with --out were not refused: ${rc} ${err}")
+endif()
 foreach(bad "--paired;--param;min_np=4" "--paired;--bootstrap;10")
   execute_process(COMMAND ${TUNGGAL} eval ${WORK}/set ${bad} RESULT_VARIABLE rc ERROR_VARIABLE err)
   if(rc EQUAL 0 OR NOT err MATCHES "--paired")

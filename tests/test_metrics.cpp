@@ -125,5 +125,28 @@ TEST(Metrics, PairedEerDifferenceSeesWhatSeparateIntervalsCannot) {
   EXPECT_THROW(bootstrap_eer_difference(g, im, g, other, 10), std::invalid_argument);
 }
 
+// The mean over databases: the mean of their EERs, resampled database by
+// database, so its interval is narrower than theirs.
+TEST(Metrics, MeanEerOverSetsIsStratified) {
+  std::vector<PairSet> sets(4);
+  double mean = 0, widths = 0;
+  for (std::size_t k = 0; k < sets.size(); ++k) {
+    make_scores(10, 8, 20 + k, sets[k].genuine, sets[k].impostor);
+    const auto one = bootstrap_eer(sets[k].genuine, sets[k].impostor, 300);
+    mean += one.eer / 4;
+    widths += (one.high - one.low) / 4;
+  }
+  const auto r = bootstrap_mean_eer(sets, 300);
+  EXPECT_NEAR(r.eer, mean, 1e-12);
+  EXPECT_LE(r.low, r.eer);
+  EXPECT_GE(r.high, r.eer);
+  EXPECT_LT(r.high - r.low, 0.8 * widths) << "mean of four: [" << r.low << ", " << r.high << "]";
+  const auto d = bootstrap_mean_eer_difference(sets, sets, 50);
+  EXPECT_EQ(d.low, 0.0);
+  EXPECT_EQ(d.high, 0.0);
+  EXPECT_THROW(bootstrap_mean_eer({}, 10), std::invalid_argument);
+  EXPECT_THROW(bootstrap_mean_eer_difference(sets, {sets[0]}, 10), std::invalid_argument);
+}
+
 }  // namespace
 }  // namespace tunggal::datasets

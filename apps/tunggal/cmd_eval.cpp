@@ -30,7 +30,8 @@ namespace tunggal::cli {
 namespace {
 
 struct EvalArgs {
-  std::string folder, templates, impostors = "first", out, iso_frame;
+  std::vector<std::string> folders;
+  std::string templates, impostors = "first", out, iso_frame;
   int dpi = 500;
   int min_minutiae = 4;
   int bootstrap = 0;
@@ -104,7 +105,9 @@ Runner add_eval(CLI::App& app) {
   auto* cmd = app.add_subcommand("eval",
                                  "Evaluate accuracy on an FVC-layout folder (FVC protocol): EER, "
                                  "FMR100/1000/10000, ZeroFMR, failures to enrol, DET curve");
-  cmd->add_option("folder", a->folder, "Folder of <finger>_<impression> images or templates")
+  cmd->add_option("folder", a->folders,
+                  "Folder of <finger>_<impression> images or templates; several (e.g. DB1_B..DB4_B) add "
+                  "their mean")
       ->required();
   cmd->add_option("--templates", a->templates,
                   "Use templates with this extension (e.g. .iso) instead of extracting the images");
@@ -132,175 +135,216 @@ Runner add_eval(CLI::App& app) {
   cmd->add_option("--models", a->models, "With --modality face: model description file");
   cmd->add_flag("--no-mirror", a->no_mirror, "With --modality face: embed the face alone, not with its mirror image (the pipeline before 2026-12)");
   return [a] {
-    if (a->modality == "face") return eval_faces({a->folder, a->out, a->models, a->impostors, !a->no_mirror});
+    if (a->folders.size() > 1 && (a->modality == "face" || !a->out.empty()))
+      throw Error(ErrorCode::invalid_argument, "several folders: finger modality only, and no --out");
+    if (a->modality == "face") return eval_faces({a->folders.front(), a->out, a->models, a->impostors, !a->no_mirror});
     const MccParams mcc = mcc_params_from(a->params);
     const ExtractionParams extraction = extraction_params_from(a->extract_params);
-    const auto ds = datasets::scan_fvc_folder(a->folder, a->templates);
-    const bool use_templates = !a->templates.empty();
-    const auto& samples = use_templates ? ds.templates : ds.images;
-    if (samples.empty())
-      throw Error(ErrorCode::not_found, a->folder + ": no samples in the FVC layout");
-    std::vector<FingerTemplate> templates(samples.size());
-    const auto t0 = std::chrono::steady_clock::now();
-    if (use_templates) {
-      int fw = 0, fh = 0;
-      if (!a->iso_frame.empty() && std::sscanf(a->iso_frame.c_str(), "%dx%d", &fw, &fh) != 2) {
-        throw Error(ErrorCode::invalid_argument, "--iso-frame wants WxH, e.g. 300x400");
-      }
-      GrayImage first;
-      if (fw > 0) {
-        if (ds.images.empty())
-          throw Error(ErrorCode::invalid_argument,
-                      "--iso-frame needs the images beside the templates");
-        first = read_gray_image(ds.images.front().path);
-      }
-      for (std::size_t i = 0; i < samples.size(); ++i) {
-        auto views = sdk::load_template_file(samples[i].path).views;
-        templates[i] = views.at(0);
-        if (fw > 0) {
-          for (auto& m : templates[i].minutiae) {
-            m.x = static_cast<std::uint16_t>(m.x * first.width / fw);
-            m.y = static_cast<std::uint16_t>(m.y * first.height / fh);
-          }
-        }
-      }
-    } else {
-      tbb::parallel_for(std::size_t{0}, samples.size(), [&](std::size_t i) {
-        templates[i] = extract_finger(read_gray_image(samples[i].path, a->dpi), extraction).finger;
-      });
-    }
-    const double extract_s =
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     if (a->paired && a->bootstrap < 1) throw Error(ErrorCode::invalid_argument, "--paired needs --bootstrap N");
     if (a->paired && a->params.empty() && a->extract_params.empty())
       throw Error(ErrorCode::invalid_argument, "--paired compares against the defaults: give --param or --extract-param");
-    const auto protocol = a->impostors == "first" ? datasets::ImpostorProtocol::first_impressions
-                          : a->impostors == "first2"
-                              ? datasets::ImpostorProtocol::first_two_impressions
-                              : datasets::ImpostorProtocol::all_cross_finger;
-    const auto gpairs = datasets::fvc_genuine_pairs(samples);
-    const auto ipairs = datasets::fvc_impostor_pairs(samples, protocol);
-    // Every pair's score under one set of parameters; failures to enrol
-    // (too few minutiae) score 0 (FVC practice) and are counted.
-    const auto score_pairs = [&](const std::vector<FingerTemplate>& views, const MccParams& params,
-                                 std::vector<double>& genuine_out, std::vector<double>& impostor_out) {
-      std::vector<EnrolledFinger> enrolled(samples.size());
-      std::size_t failures = 0;
-      for (std::size_t i = 0; i < samples.size(); ++i) {
-        if (static_cast<int>(views[i].minutiae.size()) < a->min_minutiae) {
-          ++failures;
-          continue;
-        }
-        enrolled[i] = enroll_finger(views[i], params);
-      }
-      genuine_out.assign(gpairs.size(), 0.0);
-      impostor_out.assign(ipairs.size(), 0.0);
-      tbb::parallel_for(std::size_t{0}, gpairs.size(), [&](std::size_t i) {
-        genuine_out[i] = compare_fingers(enrolled[gpairs[i].a], enrolled[gpairs[i].b], params);
-      });
-      tbb::parallel_for(std::size_t{0}, ipairs.size(), [&](std::size_t i) {
-        impostor_out[i] = compare_fingers(enrolled[ipairs[i].a], enrolled[ipairs[i].b], params);
-      });
-      return failures;
+    struct Outcome {
+      datasets::PairSet set, defaults;  // scored pairs (defaults: with --paired)
+      double eer = 0, defaults_eer = 0;
     };
-    std::vector<double> genuine, impostor;
-    const auto t1 = std::chrono::steady_clock::now();
-    const std::size_t fte = score_pairs(templates, mcc, genuine, impostor);
-    const double compare_s =
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - t1).count();
-    const auto r = datasets::error_rates(genuine, impostor);
-    auto pct = [](double v) { return 100.0 * v; };
-    std::cout << std::fixed << std::setprecision(2) << a->folder << ": " << samples.size()
-              << " samples (" << (use_templates ? "templates" : "images, extracted") << "), "
-              << gpairs.size() << " genuine, " << ipairs.size() << " impostor pairs ("
-              << a->impostors << ")\n"
-              << "  EER " << pct(r.eer) << "%  FMR100 " << pct(r.fmr100) << "%  FMR1000 "
-              << pct(r.fmr1000) << "%  FMR10000 " << pct(r.fmr10000) << "%  ZeroFMR "
-              << pct(r.zero_fmr) << "%  FTE " << fte << "\n"
-              << "  " << std::setprecision(0) << (gpairs.size() + ipairs.size()) / compare_s
-              << " comparisons/s (all threads); preparation " << std::setprecision(1) << extract_s
-              << " s\n";
-    // The shipped calibration checked on this data: a threshold's nominal
-    // false-match rate against the observed one.
-    const auto& calibration = default_finger_calibration();
-    for (const double score : {20.0, 30.0, 40.0}) {
-      const double t = calibration.raw_for(score);
-      const auto above = [t](const std::vector<double>& v) {
-        return static_cast<double>(std::count_if(v.begin(), v.end(), [t](double s) { return s >= t; }));
-      };
-      std::cout << "  calibrated threshold " << std::setprecision(0) << score << " (nominal FMR "
-                << std::setprecision(4) << fmr_for_score(score) << "): observed FMR "
-                << above(impostor) / static_cast<double>(std::max<std::size_t>(1, impostor.size()))
-                << ", FNMR "
-                << 1.0 - above(genuine) / static_cast<double>(std::max<std::size_t>(1, genuine.size()))
-                << "\n";
-    }
-    datasets::EerInterval interval;
-    if (a->bootstrap > 0) {
-      std::vector<datasets::ScoredPair> g(gpairs.size()), im(ipairs.size());
-      for (std::size_t i = 0; i < gpairs.size(); ++i)
-        g[i] = {samples[gpairs[i].a].finger, samples[gpairs[i].b].finger, genuine[i]};
-      for (std::size_t i = 0; i < ipairs.size(); ++i)
-        im[i] = {samples[ipairs[i].a].finger, samples[ipairs[i].b].finger, impostor[i]};
-      interval = datasets::bootstrap_eer(g, im, a->bootstrap);
-      std::cout << "  EER 95% interval " << std::setprecision(2) << pct(interval.low) << "% - "
-                << pct(interval.high) << "% (" << a->bootstrap << " rounds, fingers resampled)\n";
-      if (a->paired) {
-        // The defaults on the same pairs: the templates again where
-        // extraction parameters were changed, the same ones otherwise.
-        std::vector<FingerTemplate> defaults_views;
-        if (!use_templates && !a->extract_params.empty()) {
-          defaults_views.resize(samples.size());
-          tbb::parallel_for(std::size_t{0}, samples.size(), [&](std::size_t i) {
-            defaults_views[i] = extract_finger(read_gray_image(samples[i].path, a->dpi)).finger;
-          });
+    const auto evaluate = [&](const std::string& folder) {
+      Outcome outcome;
+      const auto ds = datasets::scan_fvc_folder(folder, a->templates);
+      const bool use_templates = !a->templates.empty();
+      const auto& samples = use_templates ? ds.templates : ds.images;
+      if (samples.empty())
+        throw Error(ErrorCode::not_found, folder + ": no samples in the FVC layout");
+      std::vector<FingerTemplate> templates(samples.size());
+      const auto t0 = std::chrono::steady_clock::now();
+      if (use_templates) {
+        int fw = 0, fh = 0;
+        if (!a->iso_frame.empty() && std::sscanf(a->iso_frame.c_str(), "%dx%d", &fw, &fh) != 2) {
+          throw Error(ErrorCode::invalid_argument, "--iso-frame wants WxH, e.g. 300x400");
         }
-        std::vector<double> genuine_d, impostor_d;
-        score_pairs(defaults_views.empty() ? templates : defaults_views, MccParams{}, genuine_d, impostor_d);
-        std::vector<datasets::ScoredPair> gd = g, id = im;
-        for (std::size_t i = 0; i < gd.size(); ++i) gd[i].score = genuine_d[i];
-        for (std::size_t i = 0; i < id.size(); ++i) id[i].score = impostor_d[i];
-        const auto d = datasets::bootstrap_eer_difference(g, im, gd, id, a->bootstrap);
-        std::cout << "  EER against the defaults " << std::showpos << pct(d.eer) << " points, paired 95% interval "
-                  << pct(d.low) << " to " << pct(d.high) << std::noshowpos << " (defaults: EER "
-                  << pct(datasets::error_rates(genuine_d, impostor_d).eer) << "%)\n";
+        GrayImage first;
+        if (fw > 0) {
+          if (ds.images.empty())
+            throw Error(ErrorCode::invalid_argument,
+                        "--iso-frame needs the images beside the templates");
+          first = read_gray_image(ds.images.front().path);
+        }
+        for (std::size_t i = 0; i < samples.size(); ++i) {
+          auto views = sdk::load_template_file(samples[i].path).views;
+          templates[i] = views.at(0);
+          if (fw > 0) {
+            for (auto& m : templates[i].minutiae) {
+              m.x = static_cast<std::uint16_t>(m.x * first.width / fw);
+              m.y = static_cast<std::uint16_t>(m.y * first.height / fh);
+            }
+          }
+        }
+      } else {
+        tbb::parallel_for(std::size_t{0}, samples.size(), [&](std::size_t i) {
+          templates[i] = extract_finger(read_gray_image(samples[i].path, a->dpi), extraction).finger;
+        });
       }
-    }
-    if (ipairs.size() < 10000) {
-      std::cout << "  note: " << ipairs.size() << " impostor pairs resolve FMR only to "
-                << std::setprecision(3) << 100.0 / static_cast<double>(ipairs.size())
-                << "%: FMR1000/FMR10000 below that are bounded by ZeroFMR\n";
-    }
-    if (!a->out.empty()) {
-      std::filesystem::create_directories(a->out);
-      std::ostringstream scores;
-      scores << "a,b,kind,score\n" << std::setprecision(17);
-      for (std::size_t i = 0; i < gpairs.size(); ++i) {
-        scores << csv_field(samples[gpairs[i].a].path.filename().string()) << ','
-               << csv_field(samples[gpairs[i].b].path.filename().string()) << ",genuine," << genuine[i] << '\n';
+      const double extract_s =
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+      const auto protocol = a->impostors == "first" ? datasets::ImpostorProtocol::first_impressions
+                            : a->impostors == "first2"
+                                ? datasets::ImpostorProtocol::first_two_impressions
+                                : datasets::ImpostorProtocol::all_cross_finger;
+      const auto gpairs = datasets::fvc_genuine_pairs(samples);
+      const auto ipairs = datasets::fvc_impostor_pairs(samples, protocol);
+      // Every pair's score under one set of parameters; failures to enrol
+      // (too few minutiae) score 0 (FVC practice) and are counted.
+      const auto score_pairs = [&](const std::vector<FingerTemplate>& views, const MccParams& params,
+                                   std::vector<double>& genuine_out, std::vector<double>& impostor_out) {
+        std::vector<EnrolledFinger> enrolled(samples.size());
+        std::size_t failures = 0;
+        for (std::size_t i = 0; i < samples.size(); ++i) {
+          if (static_cast<int>(views[i].minutiae.size()) < a->min_minutiae) {
+            ++failures;
+            continue;
+          }
+          enrolled[i] = enroll_finger(views[i], params);
+        }
+        genuine_out.assign(gpairs.size(), 0.0);
+        impostor_out.assign(ipairs.size(), 0.0);
+        tbb::parallel_for(std::size_t{0}, gpairs.size(), [&](std::size_t i) {
+          genuine_out[i] = compare_fingers(enrolled[gpairs[i].a], enrolled[gpairs[i].b], params);
+        });
+        tbb::parallel_for(std::size_t{0}, ipairs.size(), [&](std::size_t i) {
+          impostor_out[i] = compare_fingers(enrolled[ipairs[i].a], enrolled[ipairs[i].b], params);
+        });
+        return failures;
+      };
+      std::vector<double> genuine, impostor;
+      const auto t1 = std::chrono::steady_clock::now();
+      const std::size_t fte = score_pairs(templates, mcc, genuine, impostor);
+      const double compare_s =
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - t1).count();
+      const auto r = datasets::error_rates(genuine, impostor);
+      auto pct = [](double v) { return 100.0 * v; };
+      std::cout << std::fixed << std::setprecision(2) << folder << ": " << samples.size()
+                << " samples (" << (use_templates ? "templates" : "images, extracted") << "), "
+                << gpairs.size() << " genuine, " << ipairs.size() << " impostor pairs ("
+                << a->impostors << ")\n"
+                << "  EER " << pct(r.eer) << "%  FMR100 " << pct(r.fmr100) << "%  FMR1000 "
+                << pct(r.fmr1000) << "%  FMR10000 " << pct(r.fmr10000) << "%  ZeroFMR "
+                << pct(r.zero_fmr) << "%  FTE " << fte << "\n"
+                << "  " << std::setprecision(0) << (gpairs.size() + ipairs.size()) / compare_s
+                << " comparisons/s (all threads); preparation " << std::setprecision(1) << extract_s
+                << " s\n";
+      // The shipped calibration checked on this data: a threshold's nominal
+      // false-match rate against the observed one.
+      const auto& calibration = default_finger_calibration();
+      for (const double score : {20.0, 30.0, 40.0}) {
+        const double t = calibration.raw_for(score);
+        const auto above = [t](const std::vector<double>& v) {
+          return static_cast<double>(std::count_if(v.begin(), v.end(), [t](double s) { return s >= t; }));
+        };
+        std::cout << "  calibrated threshold " << std::setprecision(0) << score << " (nominal FMR "
+                  << std::setprecision(4) << fmr_for_score(score) << "): observed FMR "
+                  << above(impostor) / static_cast<double>(std::max<std::size_t>(1, impostor.size()))
+                  << ", FNMR "
+                  << 1.0 - above(genuine) / static_cast<double>(std::max<std::size_t>(1, genuine.size()))
+                  << "\n";
       }
-      for (std::size_t i = 0; i < ipairs.size(); ++i) {
-        scores << csv_field(samples[ipairs[i].a].path.filename().string()) << ','
-               << csv_field(samples[ipairs[i].b].path.filename().string()) << ",impostor," << impostor[i] << '\n';
-      }
-      write_text(std::filesystem::path(a->out) / "scores.csv", scores.str());
-      Json summary;
-      summary["folder"] = a->folder;
-      summary["samples"] = samples.size();
-      put_error_rates(summary, r);
-      summary["impostor_protocol"] = a->impostors;
-      summary["failure_to_enrol"] = fte;
+      datasets::EerInterval interval;
       if (a->bootstrap > 0) {
-        summary["eer_interval_low"] = interval.low;
-        summary["eer_interval_high"] = interval.high;
-        summary["eer_interval_rounds"] = interval.rounds;
+        std::vector<datasets::ScoredPair> g(gpairs.size()), im(ipairs.size());
+        for (std::size_t i = 0; i < gpairs.size(); ++i)
+          g[i] = {samples[gpairs[i].a].finger, samples[gpairs[i].b].finger, genuine[i]};
+        for (std::size_t i = 0; i < ipairs.size(); ++i)
+          im[i] = {samples[ipairs[i].a].finger, samples[ipairs[i].b].finger, impostor[i]};
+        interval = datasets::bootstrap_eer(g, im, a->bootstrap);
+        outcome.set = {g, im};
+        std::cout << "  EER 95% interval " << std::setprecision(2) << pct(interval.low) << "% - "
+                  << pct(interval.high) << "% (" << a->bootstrap << " rounds, fingers resampled)\n";
+        if (a->paired) {
+          // The defaults on the same pairs: the templates again where
+          // extraction parameters were changed, the same ones otherwise.
+          std::vector<FingerTemplate> defaults_views;
+          if (!use_templates && !a->extract_params.empty()) {
+            defaults_views.resize(samples.size());
+            tbb::parallel_for(std::size_t{0}, samples.size(), [&](std::size_t i) {
+              defaults_views[i] = extract_finger(read_gray_image(samples[i].path, a->dpi)).finger;
+            });
+          }
+          std::vector<double> genuine_d, impostor_d;
+          score_pairs(defaults_views.empty() ? templates : defaults_views, MccParams{}, genuine_d, impostor_d);
+          std::vector<datasets::ScoredPair> gd = g, id = im;
+          for (std::size_t i = 0; i < gd.size(); ++i) gd[i].score = genuine_d[i];
+          for (std::size_t i = 0; i < id.size(); ++i) id[i].score = impostor_d[i];
+          const auto d = datasets::bootstrap_eer_difference(g, im, gd, id, a->bootstrap);
+          outcome.defaults = {gd, id};
+          outcome.defaults_eer = datasets::error_rates(genuine_d, impostor_d).eer;
+          std::cout << "  EER against the defaults " << std::showpos << pct(d.eer) << " points, paired 95% interval "
+                    << pct(d.low) << " to " << pct(d.high) << std::noshowpos << " (defaults: EER "
+                    << pct(datasets::error_rates(genuine_d, impostor_d).eer) << "%)\n";
+        }
       }
-      write_text(std::filesystem::path(a->out) / "summary.json", summary.dump(2) + "\n");
-      plot_det(datasets::det_curve(genuine, impostor),
-               (std::filesystem::path(a->out) / "det.png").string());
-      plot_histograms(genuine, impostor,
-                      (std::filesystem::path(a->out) / "histogram.png").string());
-      std::cout << "  wrote scores.csv, summary.json, det.png, histogram.png to " << a->out << "\n";
+      if (ipairs.size() < 10000) {
+        std::cout << "  note: " << ipairs.size() << " impostor pairs resolve FMR only to "
+                  << std::setprecision(3) << 100.0 / static_cast<double>(ipairs.size())
+                  << "%: FMR1000/FMR10000 below that are bounded by ZeroFMR\n";
+      }
+      if (!a->out.empty()) {
+        std::filesystem::create_directories(a->out);
+        std::ostringstream scores;
+        scores << "a,b,kind,score\n" << std::setprecision(17);
+        for (std::size_t i = 0; i < gpairs.size(); ++i) {
+          scores << csv_field(samples[gpairs[i].a].path.filename().string()) << ','
+                 << csv_field(samples[gpairs[i].b].path.filename().string()) << ",genuine," << genuine[i] << '\n';
+        }
+        for (std::size_t i = 0; i < ipairs.size(); ++i) {
+          scores << csv_field(samples[ipairs[i].a].path.filename().string()) << ','
+                 << csv_field(samples[ipairs[i].b].path.filename().string()) << ",impostor," << impostor[i] << '\n';
+        }
+        write_text(std::filesystem::path(a->out) / "scores.csv", scores.str());
+        Json summary;
+        summary["folder"] = folder;
+        summary["samples"] = samples.size();
+        put_error_rates(summary, r);
+        summary["impostor_protocol"] = a->impostors;
+        summary["failure_to_enrol"] = fte;
+        if (a->bootstrap > 0) {
+          summary["eer_interval_low"] = interval.low;
+          summary["eer_interval_high"] = interval.high;
+          summary["eer_interval_rounds"] = interval.rounds;
+        }
+        write_text(std::filesystem::path(a->out) / "summary.json", summary.dump(2) + "\n");
+        plot_det(datasets::det_curve(genuine, impostor),
+                 (std::filesystem::path(a->out) / "det.png").string());
+        plot_histograms(genuine, impostor,
+                        (std::filesystem::path(a->out) / "histogram.png").string());
+        std::cout << "  wrote scores.csv, summary.json, det.png, histogram.png to " << a->out << "\n";
+      }
+      outcome.eer = r.eer;
+      return outcome;
+    };
+    std::vector<Outcome> outcomes;
+    for (const auto& folder : a->folders) outcomes.push_back(evaluate(folder));
+    if (outcomes.size() > 1) {
+      const auto pct = [](double v) { return 100.0 * v; };
+      double mean = 0;
+      for (const auto& o : outcomes) mean += o.eer / static_cast<double>(outcomes.size());
+      std::cout << std::fixed << std::setprecision(2) << "mean over " << outcomes.size() << " folders: EER "
+                << pct(mean) << "%\n";
+      if (a->bootstrap > 0) {
+        std::vector<datasets::PairSet> sets, defaults;
+        for (const auto& o : outcomes) {
+          sets.push_back(o.set);
+          defaults.push_back(o.defaults);
+        }
+        const auto m = datasets::bootstrap_mean_eer(sets, a->bootstrap);
+        std::cout << "  mean EER 95% interval " << pct(m.low) << "% - " << pct(m.high) << "% (" << a->bootstrap
+                  << " rounds, fingers resampled within each folder)\n";
+        if (a->paired) {
+          double mean_defaults = 0;
+          for (const auto& o : outcomes) mean_defaults += o.defaults_eer / static_cast<double>(outcomes.size());
+          const auto d = datasets::bootstrap_mean_eer_difference(sets, defaults, a->bootstrap);
+          std::cout << "  mean EER against the defaults " << std::showpos << pct(d.eer) << " points, paired 95% interval "
+                    << pct(d.low) << " to " << pct(d.high) << std::noshowpos << " (defaults: mean EER "
+                    << pct(mean_defaults) << "%)\n";
+        }
+      }
     }
     return 0;
   };

@@ -148,18 +148,23 @@ std::map<int, std::size_t> subject_index(const std::vector<ScoredPair>& genuine,
   return index;
 }
 
-// `rounds` values of statistic(drawn) over subject draws with replacement,
-// sorted, and the central `level` share's ends. A draw that defines no EER
+// `rounds` values of statistic(draws) over subject draws with replacement,
+// one draw per set (stratified: each set's subjects are resampled alone),
+// sorted, and the central `level` share's ends. A round that defines no EER
 // (NaN: all draws one subject, say) is drawn again.
-std::pair<double, double> percentile_interval(std::size_t subjects, int rounds, std::uint64_t seed, double level,
-                                              const std::function<double(const std::vector<double>&)>& statistic) {
+std::pair<double, double> percentile_interval(const std::vector<std::size_t>& subjects, int rounds,
+                                              std::uint64_t seed, double level,
+                                              const std::function<double(const std::vector<std::vector<double>>&)>& statistic) {
   std::mt19937_64 rng(seed);
-  std::uniform_int_distribution<std::size_t> pick(0, subjects - 1);
-  std::vector<double> drawn(subjects), values;
+  std::vector<std::vector<double>> drawn(subjects.size());
+  std::vector<double> values;
   values.reserve(static_cast<std::size_t>(rounds));
   for (int round = 0, redraws = 0; round < rounds;) {
-    std::fill(drawn.begin(), drawn.end(), 0.0);
-    for (std::size_t k = 0; k < subjects; ++k) drawn[pick(rng)] += 1;
+    for (std::size_t set = 0; set < subjects.size(); ++set) {
+      std::uniform_int_distribution<std::size_t> pick(0, subjects[set] - 1);
+      drawn[set].assign(subjects[set], 0.0);
+      for (std::size_t k = 0; k < subjects[set]; ++k) drawn[set][pick(rng)] += 1;
+    }
     const double v = statistic(drawn);
     if (std::isnan(v)) {
       if (++redraws > 100 * rounds + 1000) throw std::invalid_argument("bootstrap: too few subjects to resample");
@@ -174,44 +179,86 @@ std::pair<double, double> percentile_interval(std::size_t subjects, int rounds, 
           values[static_cast<std::size_t>(std::ceil(static_cast<double>(rounds - 1) - tail))]};
 }
 
+// Each set's subjects and scores, ready to resample.
+struct Strata {
+  std::vector<std::size_t> subjects;
+  std::vector<Resampled> systems;
+  explicit Strata(const std::vector<PairSet>& sets) {
+    for (const auto& set : sets) {
+      const auto index = subject_index(set.genuine, set.impostor);
+      subjects.push_back(index.size());
+      systems.emplace_back(set.genuine, set.impostor, index);
+    }
+  }
+  double mean_eer(const std::vector<std::vector<double>>& drawn) {
+    double sum = 0;
+    for (std::size_t k = 0; k < systems.size(); ++k) sum += systems[k].eer(drawn[k]);
+    return sum / static_cast<double>(systems.size());
+  }
+  std::vector<std::vector<double>> once() const {
+    std::vector<std::vector<double>> d;
+    for (std::size_t n : subjects) d.emplace_back(n, 1.0);
+    return d;
+  }
+};
+
+void check_sets(const char* what, const std::vector<PairSet>& sets, int rounds, double level) {
+  if (sets.empty()) throw std::invalid_argument(std::string(what) + ": no sets");
+  for (const auto& set : sets) check_bootstrap_arguments(what, set.genuine, set.impostor, rounds, level);
+}
+
+bool same_pairs(const std::vector<ScoredPair>& x, const std::vector<ScoredPair>& y) {
+  if (x.size() != y.size()) return false;
+  for (std::size_t k = 0; k < x.size(); ++k)
+    if (x[k].a != y[k].a || x[k].b != y[k].b) return false;
+  return true;
+}
+
 }  // namespace
+
+EerInterval bootstrap_mean_eer(const std::vector<PairSet>& sets, int rounds, std::uint64_t seed, double level) {
+  check_sets("bootstrap_eer", sets, rounds, level);
+  Strata strata(sets);
+  EerInterval r;
+  r.eer = strata.mean_eer(strata.once());
+  r.rounds = rounds;
+  r.level = level;
+  std::tie(r.low, r.high) = percentile_interval(strata.subjects, rounds, seed, level,
+                                                [&](const auto& d) { return strata.mean_eer(d); });
+  return r;
+}
+
+EerInterval bootstrap_mean_eer_difference(const std::vector<PairSet>& a, const std::vector<PairSet>& b, int rounds,
+                                          std::uint64_t seed, double level) {
+  check_sets("bootstrap_eer_difference", a, rounds, level);
+  if (a.size() != b.size())
+    throw std::invalid_argument("bootstrap_eer_difference: the two systems must score the same sets");
+  for (std::size_t k = 0; k < a.size(); ++k) {
+    if (!same_pairs(a[k].genuine, b[k].genuine) || !same_pairs(a[k].impostor, b[k].impostor))
+      throw std::invalid_argument(
+          "bootstrap_eer_difference: the two systems must score the same pairs, in the same order");
+  }
+  Strata sa(a), sb(b);
+  EerInterval r;
+  const auto once = sa.once();
+  r.eer = sa.mean_eer(once) - sb.mean_eer(once);
+  r.rounds = rounds;
+  r.level = level;
+  std::tie(r.low, r.high) = percentile_interval(sa.subjects, rounds, seed, level,
+                                                [&](const auto& d) { return sa.mean_eer(d) - sb.mean_eer(d); });
+  return r;
+}
 
 EerInterval bootstrap_eer(const std::vector<ScoredPair>& genuine, const std::vector<ScoredPair>& impostor,
                           int rounds, std::uint64_t seed, double level) {
-  check_bootstrap_arguments("bootstrap_eer", genuine, impostor, rounds, level);
-  const auto index = subject_index(genuine, impostor);
-  Resampled system(genuine, impostor, index);
-  EerInterval r;
-  r.eer = system.eer(std::vector<double>(index.size(), 1.0));
-  r.rounds = rounds;
-  r.level = level;
-  std::tie(r.low, r.high) =
-      percentile_interval(index.size(), rounds, seed, level, [&](const std::vector<double>& d) { return system.eer(d); });
-  return r;
+  return bootstrap_mean_eer({PairSet{genuine, impostor}}, rounds, seed, level);
 }
 
 EerInterval bootstrap_eer_difference(const std::vector<ScoredPair>& genuine_a, const std::vector<ScoredPair>& impostor_a,
                                      const std::vector<ScoredPair>& genuine_b, const std::vector<ScoredPair>& impostor_b,
                                      int rounds, std::uint64_t seed, double level) {
-  check_bootstrap_arguments("bootstrap_eer_difference", genuine_a, impostor_a, rounds, level);
-  const auto same_pairs = [](const std::vector<ScoredPair>& x, const std::vector<ScoredPair>& y) {
-    if (x.size() != y.size()) return false;
-    for (std::size_t k = 0; k < x.size(); ++k)
-      if (x[k].a != y[k].a || x[k].b != y[k].b) return false;
-    return true;
-  };
-  if (!same_pairs(genuine_a, genuine_b) || !same_pairs(impostor_a, impostor_b))
-    throw std::invalid_argument("bootstrap_eer_difference: the two systems must score the same pairs, in the same order");
-  const auto index = subject_index(genuine_a, impostor_a);
-  Resampled a(genuine_a, impostor_a, index), b(genuine_b, impostor_b, index);
-  const std::vector<double> once(index.size(), 1.0);
-  EerInterval r;
-  r.eer = a.eer(once) - b.eer(once);
-  r.rounds = rounds;
-  r.level = level;
-  std::tie(r.low, r.high) = percentile_interval(index.size(), rounds, seed, level,
-                                                [&](const std::vector<double>& d) { return a.eer(d) - b.eer(d); });
-  return r;
+  return bootstrap_mean_eer_difference({PairSet{genuine_a, impostor_a}}, {PairSet{genuine_b, impostor_b}}, rounds,
+                                       seed, level);
 }
 
 }  // namespace tunggal::datasets

@@ -59,4 +59,17 @@ EerInterval bootstrap_eer_difference(const std::vector<ScoredPair>& genuine_a, c
                                      const std::vector<ScoredPair>& genuine_b, const std::vector<ScoredPair>& impostor_b,
                                      int rounds, std::uint64_t seed = 1, double level = 0.95);
 
+// The pairs of one database, for the means over several.
+struct PairSet {
+  std::vector<ScoredPair> genuine, impostor;
+};
+
+// The mean EER over databases (FVC reports the mean over DB1-DB4) and its
+// interval, each database's subjects resampled on their own (stratified);
+// and the paired difference of two systems' means on the same sets.
+EerInterval bootstrap_mean_eer(const std::vector<PairSet>& sets, int rounds, std::uint64_t seed = 1,
+                               double level = 0.95);
+EerInterval bootstrap_mean_eer_difference(const std::vector<PairSet>& a, const std::vector<PairSet>& b, int rounds,
+                                          std::uint64_t seed = 1, double level = 0.95);
+
 }  // namespace tunggal::datasets
