@@ -231,21 +231,7 @@ Runner add_eval(CLI::App& app) {
                 << "  " << std::setprecision(0) << (gpairs.size() + ipairs.size()) / compare_s
                 << " comparisons/s (all threads); preparation " << std::setprecision(1) << extract_s
                 << " s\n";
-      // The shipped calibration checked on this data: a threshold's nominal
-      // false-match rate against the observed one.
-      const auto& calibration = default_finger_calibration();
-      for (const double score : {20.0, 30.0, 40.0}) {
-        const double t = calibration.raw_for(score);
-        const auto above = [t](const std::vector<double>& v) {
-          return static_cast<double>(std::count_if(v.begin(), v.end(), [t](double s) { return s >= t; }));
-        };
-        std::cout << "  calibrated threshold " << std::setprecision(0) << score << " (nominal FMR "
-                  << std::setprecision(4) << fmr_for_score(score) << "): observed FMR "
-                  << above(impostor) / static_cast<double>(std::max<std::size_t>(1, impostor.size()))
-                  << ", FNMR "
-                  << 1.0 - above(genuine) / static_cast<double>(std::max<std::size_t>(1, genuine.size()))
-                  << "\n";
-      }
+      print_calibration_check(default_finger_calibration(), genuine, impostor);
       datasets::EerInterval interval;
       if (a->bootstrap > 0) {
         std::vector<datasets::ScoredPair> g(gpairs.size()), im(ipairs.size());

@@ -78,17 +78,7 @@ int eval_faces(const FaceEvalArgs& a) {
             << "; captures with a recapture reason: " << flagged << "\n"
             << "  extraction " << std::setprecision(1) << 1000.0 * extract_s / static_cast<double>(samples.size())
             << " ms per image (all threads)\n";
-  const auto& calibration = default_face_calibration();
-  for (const double score : {20.0, 30.0, 40.0}) {
-    const double t = calibration.raw_for(score);
-    const auto above = [t](const std::vector<double>& v) {
-      return static_cast<double>(std::count_if(v.begin(), v.end(), [t](double s) { return s >= t; }));
-    };
-    std::cout << "  calibrated threshold " << std::setprecision(0) << score << " (nominal FMR "
-              << std::setprecision(4) << fmr_for_score(score) << "): observed FMR "
-              << above(impostor) / static_cast<double>(std::max<std::size_t>(1, impostor.size())) << ", FNMR "
-              << 1.0 - above(genuine) / static_cast<double>(std::max<std::size_t>(1, genuine.size())) << "\n";
-  }
+  print_calibration_check(default_face_calibration(), genuine, impostor);
   if (!a.out.empty()) {
     std::filesystem::create_directories(a.out);
     std::ostringstream scores;
