@@ -71,10 +71,13 @@ TEST(Metrics, BootstrapEerOnTheDataEqualsErrorRates) {
   EXPECT_GE(r.high, r.eer);
   EXPECT_LT(r.low, r.high);
   EXPECT_EQ(r.rounds, 200);
-  // The same seed, the same interval; another seed, close to it.
+  // The same seed, the same interval; another seed, another draw of it.
   const auto again = bootstrap_eer(g, im, 200);
   EXPECT_EQ(again.low, r.low);
   EXPECT_EQ(again.high, r.high);
+  const auto other = bootstrap_eer(g, im, 200, 2);
+  EXPECT_EQ(other.eer, r.eer);
+  EXPECT_TRUE(other.low != r.low || other.high != r.high);
 }
 
 TEST(Metrics, BootstrapIntervalNarrowsWithMoreSubjects) {
@@ -98,6 +101,8 @@ TEST(Metrics, BootstrapOfSeparatedScoresIsZeroAndBadArgumentsAreRefused) {
   EXPECT_THROW(bootstrap_eer(g, im, 10, 1, 1.0), std::invalid_argument);
   EXPECT_THROW(bootstrap_eer({}, im, 10), std::invalid_argument);
   EXPECT_THROW(bootstrap_eer(g, {}, 10), std::invalid_argument);
+  EXPECT_THROW(bootstrap_eer({{1, 2, 0.9}}, im, 10), std::invalid_argument);  // "genuine" across subjects
+  EXPECT_THROW(bootstrap_eer(g, {{1, 1, 0.1}}, 10), std::invalid_argument);   // "impostor" of one subject
 }
 
 // The paired difference: zero against itself; a system whose genuine scores
@@ -115,8 +120,9 @@ TEST(Metrics, PairedEerDifferenceSeesWhatSeparateIntervalsCannot) {
   const auto d = bootstrap_eer_difference(worse, im, g, im, 300);
   EXPECT_GT(d.eer, 0.0);
   EXPECT_GT(d.low, 0.0) << "[" << d.low << ", " << d.high << "]";
-  const auto alone = bootstrap_eer(g, im, 300);
+  const auto alone = bootstrap_eer(g, im, 300), alone_worse = bootstrap_eer(worse, im, 300);
   EXPECT_LT(d.high - d.low, alone.high - alone.low);
+  EXPECT_LT(alone_worse.low, alone.high);  // apart, the two intervals overlap: they cannot tell
   std::vector<ScoredPair> other = im;
   other.pop_back();
   EXPECT_THROW(bootstrap_eer_difference(g, im, g, other, 10), std::invalid_argument);

@@ -100,6 +100,20 @@ void plot_histograms(const std::vector<double>& genuine, const std::vector<doubl
   cv::imwrite(path, img);
 }
 
+namespace {
+
+// A bootstrap's refusal (too few fingers, say) as a clear error naming where.
+template <class F>
+datasets::EerInterval bootstrap_or_refuse(const std::string& where, F run) {
+  try {
+    return run();
+  } catch (const std::invalid_argument& e) {
+    throw Error(ErrorCode::invalid_argument, where + ": " + e.what());
+  }
+}
+
+}  // namespace
+
 Runner add_eval(CLI::App& app) {
   auto a = std::make_shared<EvalArgs>();
   auto* cmd = app.add_subcommand("eval",
@@ -137,6 +151,11 @@ Runner add_eval(CLI::App& app) {
   return [a] {
     if (a->folders.size() > 1 && (a->modality == "face" || !a->out.empty()))
       throw Error(ErrorCode::invalid_argument, "several folders: finger modality only, and no --out");
+    if (a->modality == "face" && (a->bootstrap > 0 || a->paired))
+      throw Error(ErrorCode::invalid_argument, "--bootstrap and --paired are for the finger modality");
+    if (a->paired && !a->templates.empty() && a->params.empty())
+      throw Error(ErrorCode::invalid_argument,
+                  "--paired with --templates compares MCC parameters: give --param (templates are not extracted)");
     if (a->modality == "face") return eval_faces({a->folders.front(), a->out, a->models, a->impostors, !a->no_mirror});
     const MccParams mcc = mcc_params_from(a->params);
     const ExtractionParams extraction = extraction_params_from(a->extract_params);
@@ -194,7 +213,8 @@ Runner add_eval(CLI::App& app) {
       // Every pair's score under one set of parameters; failures to enrol
       // (too few minutiae) score 0 (FVC practice) and are counted.
       const auto score_pairs = [&](const std::vector<FingerTemplate>& views, const MccParams& params,
-                                   std::vector<double>& genuine_out, std::vector<double>& impostor_out) {
+                                   std::vector<double>& genuine_out, std::vector<double>& impostor_out,
+                                   double* compare_seconds) {
         std::vector<EnrolledFinger> enrolled(samples.size());
         std::size_t failures = 0;
         for (std::size_t i = 0; i < samples.size(); ++i) {
@@ -206,19 +226,20 @@ Runner add_eval(CLI::App& app) {
         }
         genuine_out.assign(gpairs.size(), 0.0);
         impostor_out.assign(ipairs.size(), 0.0);
+        const auto t1 = std::chrono::steady_clock::now();  // the comparisons alone
         tbb::parallel_for(std::size_t{0}, gpairs.size(), [&](std::size_t i) {
           genuine_out[i] = compare_fingers(enrolled[gpairs[i].a], enrolled[gpairs[i].b], params);
         });
         tbb::parallel_for(std::size_t{0}, ipairs.size(), [&](std::size_t i) {
           impostor_out[i] = compare_fingers(enrolled[ipairs[i].a], enrolled[ipairs[i].b], params);
         });
+        if (compare_seconds)
+          *compare_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t1).count();
         return failures;
       };
       std::vector<double> genuine, impostor;
-      const auto t1 = std::chrono::steady_clock::now();
-      const std::size_t fte = score_pairs(templates, mcc, genuine, impostor);
-      const double compare_s =
-          std::chrono::duration<double>(std::chrono::steady_clock::now() - t1).count();
+      double compare_s = 0;
+      const std::size_t fte = score_pairs(templates, mcc, genuine, impostor, &compare_s);
       const auto r = datasets::error_rates(genuine, impostor);
       auto pct = [](double v) { return 100.0 * v; };
       std::cout << std::fixed << std::setprecision(2) << folder << ": " << samples.size()
@@ -239,7 +260,7 @@ Runner add_eval(CLI::App& app) {
           g[i] = {samples[gpairs[i].a].finger, samples[gpairs[i].b].finger, genuine[i]};
         for (std::size_t i = 0; i < ipairs.size(); ++i)
           im[i] = {samples[ipairs[i].a].finger, samples[ipairs[i].b].finger, impostor[i]};
-        interval = datasets::bootstrap_eer(g, im, a->bootstrap);
+        interval = bootstrap_or_refuse(folder, [&] { return datasets::bootstrap_eer(g, im, a->bootstrap); });
         outcome.set = {g, im};
         std::cout << "  EER 95% interval " << std::setprecision(2) << pct(interval.low) << "% - "
                   << pct(interval.high) << "% (" << a->bootstrap << " rounds, fingers resampled)\n";
@@ -254,11 +275,11 @@ Runner add_eval(CLI::App& app) {
             });
           }
           std::vector<double> genuine_d, impostor_d;
-          score_pairs(defaults_views.empty() ? templates : defaults_views, MccParams{}, genuine_d, impostor_d);
+          score_pairs(defaults_views.empty() ? templates : defaults_views, MccParams{}, genuine_d, impostor_d, nullptr);
           std::vector<datasets::ScoredPair> gd = g, id = im;
           for (std::size_t i = 0; i < gd.size(); ++i) gd[i].score = genuine_d[i];
           for (std::size_t i = 0; i < id.size(); ++i) id[i].score = impostor_d[i];
-          const auto d = datasets::bootstrap_eer_difference(g, im, gd, id, a->bootstrap);
+          const auto d = bootstrap_or_refuse(folder, [&] { return datasets::bootstrap_eer_difference(g, im, gd, id, a->bootstrap); });
           outcome.defaults = {gd, id};
           outcome.defaults_eer = datasets::error_rates(genuine_d, impostor_d).eer;
           std::cout << "  EER against the defaults " << std::showpos << pct(d.eer) << " points, paired 95% interval "
@@ -319,13 +340,15 @@ Runner add_eval(CLI::App& app) {
           sets.push_back(o.set);
           defaults.push_back(o.defaults);
         }
-        const auto m = datasets::bootstrap_mean_eer(sets, a->bootstrap);
+        const auto m = bootstrap_or_refuse("the folders", [&] { return datasets::bootstrap_mean_eer(sets, a->bootstrap); });
         std::cout << "  mean EER 95% interval " << pct(m.low) << "% - " << pct(m.high) << "% (" << a->bootstrap
                   << " rounds, fingers resampled within each folder)\n";
         if (a->paired) {
           double mean_defaults = 0;
           for (const auto& o : outcomes) mean_defaults += o.defaults_eer / static_cast<double>(outcomes.size());
-          const auto d = datasets::bootstrap_mean_eer_difference(sets, defaults, a->bootstrap);
+          const auto d = bootstrap_or_refuse("the folders", [&] {
+            return datasets::bootstrap_mean_eer_difference(sets, defaults, a->bootstrap);
+          });
           std::cout << "  mean EER against the defaults " << std::showpos << pct(d.eer) << " points, paired 95% interval "
                     << pct(d.low) << " to " << pct(d.high) << std::noshowpos << " (defaults: mean EER "
                     << pct(mean_defaults) << "%)\n";

@@ -3,13 +3,13 @@
 #include <algorithm>
 #include <cmath>
 #include <functional>
-#include <string>
-#include <tuple>
-#include <utility>
 #include <limits>
 #include <map>
 #include <random>
 #include <stdexcept>
+#include <string>
+#include <tuple>
+#include <utility>
 
 namespace tunggal::datasets {
 
@@ -133,6 +133,10 @@ void check_bootstrap_arguments(const char* what, const std::vector<ScoredPair>& 
   if (rounds < 1) throw std::invalid_argument(name + ": rounds must be at least 1");
   if (!(level > 0 && level < 1)) throw std::invalid_argument(name + ": level must be in (0, 1)");
   if (genuine.empty() || impostor.empty()) throw std::invalid_argument(name + ": needs genuine and impostor pairs");
+  for (const auto& p : genuine)
+    if (p.a != p.b) throw std::invalid_argument(name + ": a genuine pair of two subjects");
+  for (const auto& p : impostor)
+    if (p.a == p.b) throw std::invalid_argument(name + ": an impostor pair of one subject");
 }
 
 std::map<int, std::size_t> subject_index(const std::vector<ScoredPair>& genuine,
@@ -159,7 +163,8 @@ std::pair<double, double> percentile_interval(const std::vector<std::size_t>& su
   std::vector<std::vector<double>> drawn(subjects.size());
   std::vector<double> values;
   values.reserve(static_cast<std::size_t>(rounds));
-  for (int round = 0, redraws = 0; round < rounds;) {
+  std::int64_t redraws = 0;
+  for (int round = 0; round < rounds;) {
     for (std::size_t set = 0; set < subjects.size(); ++set) {
       std::uniform_int_distribution<std::size_t> pick(0, subjects[set] - 1);
       drawn[set].assign(subjects[set], 0.0);
@@ -167,7 +172,8 @@ std::pair<double, double> percentile_interval(const std::vector<std::size_t>& su
     }
     const double v = statistic(drawn);
     if (std::isnan(v)) {
-      if (++redraws > 100 * rounds + 1000) throw std::invalid_argument("bootstrap: too few subjects to resample");
+      if (++redraws > 100 * static_cast<std::int64_t>(rounds) + 1000)
+        throw std::invalid_argument("bootstrap: too few subjects to resample");
       continue;
     }
     values.push_back(v);
@@ -217,7 +223,7 @@ bool same_pairs(const std::vector<ScoredPair>& x, const std::vector<ScoredPair>&
 }  // namespace
 
 EerInterval bootstrap_mean_eer(const std::vector<PairSet>& sets, int rounds, std::uint64_t seed, double level) {
-  check_sets("bootstrap_eer", sets, rounds, level);
+  check_sets("bootstrap_mean_eer", sets, rounds, level);
   Strata strata(sets);
   EerInterval r;
   r.eer = strata.mean_eer(strata.once());
@@ -230,13 +236,13 @@ EerInterval bootstrap_mean_eer(const std::vector<PairSet>& sets, int rounds, std
 
 EerInterval bootstrap_mean_eer_difference(const std::vector<PairSet>& a, const std::vector<PairSet>& b, int rounds,
                                           std::uint64_t seed, double level) {
-  check_sets("bootstrap_eer_difference", a, rounds, level);
+  check_sets("bootstrap_mean_eer_difference", a, rounds, level);
   if (a.size() != b.size())
-    throw std::invalid_argument("bootstrap_eer_difference: the two systems must score the same sets");
+    throw std::invalid_argument("bootstrap_mean_eer_difference: the two systems must score the same sets");
   for (std::size_t k = 0; k < a.size(); ++k) {
     if (!same_pairs(a[k].genuine, b[k].genuine) || !same_pairs(a[k].impostor, b[k].impostor))
       throw std::invalid_argument(
-          "bootstrap_eer_difference: the two systems must score the same pairs, in the same order");
+          "bootstrap_mean_eer_difference: the two systems must score the same pairs, in the same order");
   }
   Strata sa(a), sb(b);
   EerInterval r;

@@ -369,9 +369,12 @@ std::uint32_t first_max(const float* x, std::size_t n, float* value) {
 }
 
 // LSS-R's second half on the selected pairs (s.sel_*): geometric
-// compatibility, relaxation, the n_P most efficient averaged.
+// compatibility, relaxation, the n_P most efficient averaged. The angle
+// terms run four lanes at a time when `four_lanes` (compare_fingers), one
+// pair at a time otherwise (the reference, which tests the lanes).
 double relaxed_score(const EnrolledFinger& a, const EnrolledFinger& b, CompareScratch& s,
-                     std::size_t na, std::size_t nb, const MccParams& p) {
+                     std::size_t na, std::size_t nb, const MccParams& p, bool four_lanes) {
+  static_cast<void>(four_lanes);  // (without SSE2 there is one path)
   const std::size_t n = s.sel_r.size();
   const double z = sigmoid(static_cast<double>(std::min(na, nb)), p.np_mu, p.np_tau);
   const std::size_t np =
@@ -443,7 +446,7 @@ double relaxed_score(const EnrolledFinger& a, const EnrolledFinger& b, CompareSc
 #if defined(__SSE2__)
     const __m128 sign = _mm_set1_ps(-0.0f), magnitude4 = _mm_castsi128_ps(_mm_set1_epi32(0x7FFFFFFF));
     const __m128 ta = _mm_set1_ps(ai.angle), tb = _mm_set1_ps(bi.angle);
-    for (; g + 4 <= m; g += 4) {
+    for (; four_lanes && g + 4 <= m; g += 4) {
       const std::uint32_t* q = ks + g;
       const auto lanes = [q](const float* v) { return _mm_setr_ps(v[q[0]], v[q[1]], v[q[2]], v[q[3]]); };
       const __m128 dxa = _mm_sub_ps(lanes(ax), xi), dya = _mm_sub_ps(lanes(ay), yi);
@@ -596,7 +599,7 @@ double compare_fingers_reference(const EnrolledFinger& first, const EnrolledFing
     s.sel_c.push_back(c);
     s.sel_sim.push_back(sim);
   }
-  return relaxed_score(a, b, s, na, nb, p);
+  return relaxed_score(a, b, s, na, nb, p, /*four_lanes=*/false);
 }
 
 // The same score as compare_fingers_reference, bit for bit (tested): the
@@ -735,7 +738,7 @@ double compare_fingers(const EnrolledFinger& first, const EnrolledFinger& second
       if (s.row_best[q] == c && s.row_value[q] > 0) best_of(q);
     }
   }
-  return relaxed_score(a, b, s, na, nb, p);
+  return relaxed_score(a, b, s, na, nb, p, /*four_lanes=*/true);
 }
 
 }  // namespace tunggal
