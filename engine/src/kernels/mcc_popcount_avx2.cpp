@@ -53,7 +53,9 @@ inline void count_words(int words, F f, std::uint32_t (&out)[K]) {
       __m256i packed = wide[0];
       for (int k = 1; k < K; ++k) packed = _mm256_or_si256(packed, _mm256_slli_epi64(wide[k], 16 * k));
       const __m128i s = _mm_add_epi64(_mm256_castsi256_si128(packed), _mm256_extracti128_si256(packed, 1));
-      const auto total = static_cast<std::uint64_t>(_mm_cvtsi128_si64(s) + _mm_extract_epi64(s, 1));
+      // Added as unsigned: the top field fills the sign bit.
+      const std::uint64_t total = static_cast<std::uint64_t>(_mm_cvtsi128_si64(s)) +
+                                  static_cast<std::uint64_t>(_mm_extract_epi64(s, 1));
       for (int k = 0; k < K; ++k) out[k] = static_cast<std::uint32_t>((total >> (16 * k)) & 0xFFFF);
     } else {
       for (int k = 0; k < K; ++k) out[k] = horizontal_sum(wide[k]);
