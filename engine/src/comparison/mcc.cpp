@@ -283,7 +283,7 @@ struct CompareScratch {
   std::vector<std::uint32_t> nz_col, nz_start;  // rho's non-zeros by row
   std::vector<float> nz_rho;
   std::vector<float> sel_xy, d1;  // selected positions and angles (x, y of A, of B, angles), distance terms
-  std::vector<std::uint32_t> order;
+  std::vector<std::uint32_t> order, later;  // efficiency order; a row's later pairs
   std::vector<float> roots;  // roots[i] = sqrt(i)
   // compare_fingers: similarity matrix, per-row best column, cylinder shapes.
   std::vector<float> sim;
@@ -412,8 +412,8 @@ double relaxed_score(const EnrolledFinger& a, const EnrolledFinger& b, CompareSc
     by[i] = b.minutiae[s.sel_c[i]].y;
     ba[i] = b.minutiae[s.sel_c[i]].angle;
   }
-  s.order.resize(n);
-  std::uint32_t* ks = s.order.data();  // per row, the later pairs close in distance
+  s.later.resize(n);
+  std::uint32_t* ks = s.later.data();  // per row, the later pairs close in distance
   s.d1.resize(n);
   float* d1s = s.d1.data();
   for (std::size_t i = 0; i < n; ++i) {
