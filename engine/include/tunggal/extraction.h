@@ -33,6 +33,12 @@ struct ExtractionParams {
   double break_distance = 12.0;       // two endings facing each other this close: broken ridge
   double min_distance = 5.0;          // any two minutiae closer than this: both dropped
   int max_minutiae = 150;             // keep the best this many (by quality)
+  // A minutia's direction is the ridge orientation, pointing towards the
+  // skeleton connected to it within this radius (an ending's ridge, a
+  // bifurcation's two branches rather than its stem), px; 0 takes the sense
+  // from its traced branches, which flipped half of all bifurcations under
+  // an exact quarter turn.
+  int direction_radius = 20;
   double min_quality_area = 0.12;     // foreground share below which the image is "no finger"
   double min_ridge_share =
       0.40;           // foreground blocks with a clear ridge period, below: not a finger

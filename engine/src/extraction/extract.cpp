@@ -112,6 +112,7 @@ constexpr detail::ParamField<ExtractionParams> kParamFields[] = {
     {"break_distance", &ExtractionParams::break_distance, nullptr, 0, 64},
     {"min_distance", &ExtractionParams::min_distance, nullptr, 0, 32},
     {"max_minutiae", nullptr, &ExtractionParams::max_minutiae, 1, 255},
+    {"direction_radius", nullptr, &ExtractionParams::direction_radius, 0, 64},
     {"min_quality_area", &ExtractionParams::min_quality_area, nullptr, 0, 1},
     {"min_ridge_share", &ExtractionParams::min_ridge_share, nullptr, 0, 1},
 };

@@ -91,11 +91,18 @@ std::vector<Minutia> detect_minutiae(const cv::Mat& enhanced, const cv::Mat& mas
     m.x = static_cast<std::uint16_t>(s.x);
     m.y = static_cast<std::uint16_t>(s.y);
     // Direction: the smoothed ridge orientation at the minutia (stable across
-    // impressions), pointing the way the traced skeleton says.
+    // impressions), pointing towards the skeleton around it (the traced
+    // branches' mean, for a bifurcation, swung with small changes of the
+    // skeleton at the junction).
     double dir = s.angle;
     if (!orientation.empty()) {
       const double t = orientation.at<float>(s.y, s.x);
-      dir = angle_diff(t, s.angle) <= kPi / 2 ? t : t + kPi;
+      const int sense = skeleton_sense(skel, s.x, s.y, t, p.direction_radius);
+      if (sense != 0) {
+        dir = sense > 0 ? t : t + kPi;
+      } else {
+        dir = angle_diff(t, s.angle) <= kPi / 2 ? t : t + kPi;
+      }
     }
     m.angle = static_cast<float>(dir);
     if (m.angle >= 6.2831853f) m.angle = 0.0f;

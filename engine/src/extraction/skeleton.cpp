@@ -195,4 +195,33 @@ std::vector<SkeletonMinutia> find_skeleton_minutiae(const cv::Mat& skeleton, con
   return found;
 }
 
+int skeleton_sense(const cv::Mat& skeleton, int x0, int y0, double angle, int radius) {
+  if (radius <= 0) return 0;
+  const double ux = std::cos(angle), uy = -std::sin(angle);  // y down on screen
+  const int side = 2 * radius + 1, r2 = radius * radius;
+  // Flood fill over the 8-connected skeleton inside the disc, from the
+  // minutia; `seen` covers the disc's bounding square.
+  std::vector<std::uint8_t> seen(static_cast<std::size_t>(side) * side, 0);
+  const auto cell = [&](int x, int y) -> std::uint8_t& {
+    return seen[static_cast<std::size_t>(y - y0 + radius) * side + (x - x0 + radius)];
+  };
+  std::vector<cv::Point> stack{{x0, y0}};
+  cell(x0, y0) = 1;
+  double sum = 0;
+  while (!stack.empty()) {
+    const cv::Point q = stack.back();
+    stack.pop_back();
+    for (int i = 0; i < 8; ++i) {
+      const int x = q.x + kDx[i], y = q.y + kDy[i];
+      const int ex = x - x0, ey = y - y0;
+      if (ex * ex + ey * ey > r2 || x < 0 || y < 0 || x >= skeleton.cols || y >= skeleton.rows) continue;
+      if (cell(x, y) || skeleton.at<std::uint8_t>(y, x) == 0) continue;
+      cell(x, y) = 1;
+      stack.emplace_back(x, y);
+      sum += ex * ux + ey * uy;
+    }
+  }
+  return sum > 0 ? 1 : sum < 0 ? -1 : 0;
+}
+
 }  // namespace tunggal::extraction

@@ -33,4 +33,12 @@ cv::Mat thin(const cv::Mat& binary);
 std::vector<SkeletonMinutia> find_skeleton_minutiae(const cv::Mat& skeleton, const cv::Mat& valid,
                                                     int trace = 10);
 
+// Which way along the axis `angle` (radians, counter-clockwise on screen) the
+// minutia at (x, y) points: towards the mass of the skeleton connected to it
+// within `radius` px, its projections on the axis summed. An ending's one
+// ridge, a bifurcation's two branches outweighing its stem. +1 along the
+// axis, -1 against it, 0 when the sum is zero (no skeleton around, or a
+// branch exactly across the axis).
+int skeleton_sense(const cv::Mat& skeleton, int x, int y, double angle, int radius);
+
 }  // namespace tunggal::extraction
