@@ -97,7 +97,7 @@ TEST(Calibration, FitRefusesTooLittleData) {
 
 TEST(Calibration, ShippedFingerTableIsValidAndDocumented) {
   const auto& t = default_finger_calibration();
-  EXPECT_EQ(t.name(), "mcc16-lssr-v1");
+  EXPECT_EQ(t.name(), "mcc16-lssr-v2");
   EXPECT_NE(t.source().find("impostor scores"), std::string::npos);
   EXPECT_GE(t.score_points().back(), 100);
   // A threshold of 30 is a stricter raw score than one of 20.
