@@ -546,6 +546,11 @@ double compare_fingers_reference(const EnrolledFinger& first, const EnrolledFing
   const std::size_t na = a.size(), nb = b.size();
   const auto counts = kernels::mcc_counts_kernel(p.simd);
   const double min_common = p.min_matchable * a.disc_cells * p.nd;
+  // The same test on integers: common < min_common exactly when common <
+  // ceil(min_common) (counts are below 2^31).
+  const auto min_common_int = static_cast<std::int32_t>(
+      std::clamp(std::ceil(min_common), 0.0, static_cast<double>(std::numeric_limits<std::int32_t>::max())));
+  static_cast<void>(min_common_int);  // (without SSE2 the scalar test alone)
   const auto max_dir = static_cast<float>(p.max_direction_difference);
   CompareScratch& s = compare_scratch();
   const float* roots = root_table(s, a.words);
@@ -617,6 +622,11 @@ double compare_fingers(const EnrolledFinger& first, const EnrolledFinger& second
   const auto row_counts = kernels::mcc_counts_row_kernel(p.simd);
   const auto shapes_of = kernels::mcc_shapes_kernel(p.simd);
   const double min_common = p.min_matchable * a.disc_cells * p.nd;
+  // The same test on integers: common < min_common exactly when common <
+  // ceil(min_common) (counts are below 2^31).
+  const auto min_common_int = static_cast<std::int32_t>(
+      std::clamp(std::ceil(min_common), 0.0, static_cast<double>(std::numeric_limits<std::int32_t>::max())));
+  static_cast<void>(min_common_int);  // (without SSE2 the scalar test alone)
   const auto max_dir = static_cast<float>(p.max_direction_difference);
   CompareScratch& s = compare_scratch();
   const float* roots = root_table(s, a.words);
@@ -683,8 +693,12 @@ double compare_fingers(const EnrolledFinger& first, const EnrolledFinger& second
         d = _mm_or_ps(_mm_and_ps(high, _mm_sub_ps(d, vtwo)), _mm_andnot_ps(high, d));
         const __m128 low = _mm_cmplt_ps(d, vneg);
         d = _mm_or_ps(_mm_and_ps(low, _mm_add_ps(d, vtwo)), _mm_andnot_ps(low, d));
-        auto mask = static_cast<unsigned>(_mm_movemask_ps(_mm_cmple_ps(_mm_and_ps(d, magnitude), vmax)));
-        for (; mask != 0; mask &= mask - 1) s.cols[n++] = s.b_order[c + static_cast<std::size_t>(std::countr_zero(mask))];
+        const auto mask = static_cast<unsigned>(_mm_movemask_ps(_mm_cmple_ps(_mm_and_ps(d, magnitude), vmax)));
+        // Branch-free compaction: every lane is written, the kept ones advance.
+        for (unsigned l = 0; l < 4; ++l) {
+          s.cols[n] = s.b_order[c + l];
+          n += (mask >> l) & 1u;
+        }
       }
     }
 #endif
@@ -694,7 +708,42 @@ double compare_fingers(const EnrolledFinger& first, const EnrolledFinger& second
     }
     row_counts(ca, static_cast<std::uint32_t>(r), cb, s.cols.data(), n, s.counts.data());
     float* row = &s.sim[r * nb];
-    for (std::uint32_t i = 0; i < n; ++i) {
+    std::uint32_t i = 0;
+#if defined(__SSE2__)
+    // Four pairs at a time: sqrtps and divps round as the table's sqrtf and
+    // the scalar division do, so the similarities are the same bits. A
+    // failed pair stores 0 over the 0 already there (columns are distinct).
+    {
+      const __m128i min_c = _mm_set1_epi32(min_common_int), zero = _mm_setzero_si128();
+      const __m128 one = _mm_set1_ps(1.0f), fzero = _mm_setzero_ps();
+      __m128 kept_any = fzero;
+      for (; i + 4 <= n; i += 4) {
+        __m128 q0 = _mm_castsi128_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(&s.counts[i])));
+        __m128 q1 = _mm_castsi128_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(&s.counts[i + 1])));
+        __m128 q2 = _mm_castsi128_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(&s.counts[i + 2])));
+        __m128 q3 = _mm_castsi128_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(&s.counts[i + 3])));
+        _MM_TRANSPOSE4_PS(q0, q1, q2, q3);  // common, a, b, x of the four pairs
+        const __m128i common = _mm_castps_si128(q0), ka = _mm_castps_si128(q1), kb = _mm_castps_si128(q2),
+                      kx = _mm_castps_si128(q3);
+        const __m128i enough = _mm_andnot_si128(_mm_cmplt_epi32(common, min_c),
+                                                _mm_xor_si128(_mm_cmpeq_epi32(_mm_add_epi32(ka, kb), zero),
+                                                              _mm_set1_epi32(-1)));
+        const __m128 sim = _mm_sub_ps(
+            one, _mm_div_ps(_mm_sqrt_ps(_mm_cvtepi32_ps(kx)),
+                            _mm_add_ps(_mm_sqrt_ps(_mm_cvtepi32_ps(ka)), _mm_sqrt_ps(_mm_cvtepi32_ps(kb)))));
+        const __m128 kept = _mm_and_ps(_mm_castsi128_ps(enough), _mm_cmpgt_ps(sim, fzero));
+        kept_any = _mm_or_ps(kept_any, kept);
+        alignas(16) float v[4];
+        _mm_store_ps(v, _mm_and_ps(kept, sim));
+        row[s.cols[i]] = v[0];
+        row[s.cols[i + 1]] = v[1];
+        row[s.cols[i + 2]] = v[2];
+        row[s.cols[i + 3]] = v[3];
+      }
+      any = any || _mm_movemask_ps(kept_any) != 0;
+    }
+#endif
+    for (; i < n; ++i) {
       const kernels::CylinderCounts& k = s.counts[i];
       if (k.common < min_common || k.a + k.b == 0) continue;
       const float sim = 1.0f - roots[k.x] / (roots[k.a] + roots[k.b]);
@@ -734,7 +783,20 @@ double compare_fingers(const EnrolledFinger& first, const EnrolledFinger& second
     std::fill(sim + r * nb, sim + (r + 1) * nb, 0.0f);
     s.row_value[r] = 0;
     for (std::size_t q = 0; q < na; ++q) sim[q * nb + c] = 0.0f;
-    for (std::size_t q = 0; q < na; ++q) {
+    // The rows whose best column was c look again, in ascending order.
+    std::size_t q = 0;
+#if defined(__SSE2__)
+    const __m128i vc = _mm_set1_epi32(static_cast<int>(c));
+    for (; q + 4 <= na; q += 4) {
+      auto hit = static_cast<unsigned>(_mm_movemask_ps(_mm_castsi128_ps(
+          _mm_cmpeq_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(&s.row_best[q])), vc))));
+      for (; hit != 0; hit &= hit - 1) {
+        const std::size_t h = q + static_cast<std::size_t>(std::countr_zero(hit));
+        if (s.row_value[h] > 0) best_of(h);
+      }
+    }
+#endif
+    for (; q < na; ++q) {
       if (s.row_best[q] == c && s.row_value[q] > 0) best_of(q);
     }
   }
