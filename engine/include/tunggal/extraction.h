@@ -36,7 +36,7 @@ struct ExtractionParams {
   // A minutia's direction is the ridge orientation, pointing towards the
   // skeleton connected to it within this radius (an ending's ridge, a
   // bifurcation's two branches rather than its stem), px; 0 takes the sense
-  // from its traced branches, which flipped half of all bifurcations under
+  // from its traced branches, which flipped 43% of the bifurcations under
   // an exact quarter turn.
   int direction_radius = 20;
   double min_quality_area = 0.12;     // foreground share below which the image is "no finger"

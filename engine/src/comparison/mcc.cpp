@@ -546,11 +546,6 @@ double compare_fingers_reference(const EnrolledFinger& first, const EnrolledFing
   const std::size_t na = a.size(), nb = b.size();
   const auto counts = kernels::mcc_counts_kernel(p.simd);
   const double min_common = p.min_matchable * a.disc_cells * p.nd;
-  // The same test on integers: common < min_common exactly when common <
-  // ceil(min_common) (counts are below 2^31).
-  const auto min_common_int = static_cast<std::int32_t>(
-      std::clamp(std::ceil(min_common), 0.0, static_cast<double>(std::numeric_limits<std::int32_t>::max())));
-  static_cast<void>(min_common_int);  // (without SSE2 the scalar test alone)
   const auto max_dir = static_cast<float>(p.max_direction_difference);
   CompareScratch& s = compare_scratch();
   const float* roots = root_table(s, a.words);
