@@ -2,6 +2,7 @@
 #include <algorithm>
 #include <bit>
 #include <cmath>
+#include <cstddef>
 #include <cstring>
 #include <functional>
 #include <limits>
@@ -620,7 +621,9 @@ double compare_fingers(const EnrolledFinger& first, const EnrolledFinger& second
   // The same test on integers: common < min_common exactly when common <
   // ceil(min_common) (counts are below 2^31).
   const auto min_common_int = static_cast<std::int32_t>(
-      std::clamp(std::ceil(min_common), 0.0, static_cast<double>(std::numeric_limits<std::int32_t>::max())));
+      std::isnan(min_common) ? 0.0
+                             : std::clamp(std::ceil(min_common), 0.0,
+                                          static_cast<double>(std::numeric_limits<std::int32_t>::max())));
   static_cast<void>(min_common_int);  // (without SSE2 the scalar test alone)
   const auto max_dir = static_cast<float>(p.max_direction_difference);
   CompareScratch& s = compare_scratch();
@@ -717,6 +720,9 @@ double compare_fingers(const EnrolledFinger& first, const EnrolledFinger& second
         __m128 q1 = _mm_castsi128_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(&s.counts[i + 1])));
         __m128 q2 = _mm_castsi128_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(&s.counts[i + 2])));
         __m128 q3 = _mm_castsi128_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(&s.counts[i + 3])));
+        static_assert(sizeof(kernels::CylinderCounts) == 16 && offsetof(kernels::CylinderCounts, a) == 4 &&
+                          offsetof(kernels::CylinderCounts, b) == 8 && offsetof(kernels::CylinderCounts, x) == 12,
+                      "the transpose reads common, a, b, x as four lanes");
         _MM_TRANSPOSE4_PS(q0, q1, q2, q3);  // common, a, b, x of the four pairs
         const __m128i common = _mm_castps_si128(q0), ka = _mm_castps_si128(q1), kb = _mm_castps_si128(q2),
                       kx = _mm_castps_si128(q3);

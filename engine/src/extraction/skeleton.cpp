@@ -197,6 +197,7 @@ std::vector<SkeletonMinutia> find_skeleton_minutiae(const cv::Mat& skeleton, con
 
 int skeleton_sense(const cv::Mat& skeleton, int x0, int y0, double angle, int radius) {
   if (radius <= 0) return 0;
+  radius = std::min(radius, 256);  // (the parameter allows 64; a disc's square stays small)
   const double ux = std::cos(angle), uy = -std::sin(angle);  // y down on screen
   const int side = 2 * radius + 1, r2 = radius * radius;
   // Flood fill over the 8-connected skeleton inside the disc, from the
