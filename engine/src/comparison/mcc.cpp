@@ -624,7 +624,6 @@ double compare_fingers(const EnrolledFinger& first, const EnrolledFinger& second
       std::isnan(min_common) ? 0.0
                              : std::clamp(std::ceil(min_common), 0.0,
                                           static_cast<double>(std::numeric_limits<std::int32_t>::max())));
-  static_cast<void>(min_common_int);  // (without SSE2 the scalar test alone)
   const auto max_dir = static_cast<float>(p.max_direction_difference);
   CompareScratch& s = compare_scratch();
   const float* roots = root_table(s, a.words);
@@ -746,7 +745,7 @@ double compare_fingers(const EnrolledFinger& first, const EnrolledFinger& second
 #endif
     for (; i < n; ++i) {
       const kernels::CylinderCounts& k = s.counts[i];
-      if (k.common < min_common || k.a + k.b == 0) continue;
+      if (static_cast<std::int64_t>(k.common) < min_common_int || k.a + k.b == 0) continue;
       const float sim = 1.0f - roots[k.x] / (roots[k.a] + roots[k.b]);
       if (sim > 0) {
         row[s.cols[i]] = sim;
