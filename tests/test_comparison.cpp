@@ -113,7 +113,7 @@ TEST(Mcc, OptimisedComparisonEqualsTheReferenceExactly) {
   narrow.max_direction_difference = 3.2;
   narrow.max_relaxation_pairs = 0;
   for (const MccParams& base : {MccParams{}, narrow}) {
-    for (const SimdLevel level : {SimdLevel::scalar, SimdLevel::sse42, SimdLevel::avx2}) {
+    for (const SimdLevel level : {SimdLevel::scalar, SimdLevel::sse42, SimdLevel::avx2, SimdLevel::avx512}) {
       MccParams p = base;
       p.simd = level;
       for (const auto& x : fingers) {

@@ -49,6 +49,7 @@ TEST(Crc32c, IncrementalEqualsWhole) {
 // the detection is checked against an independent account of the CPU.
 struct CpuidView {
   bool sse42 = false, popcnt = false, avx2 = false, fma = false, ymm_enabled = false;
+  bool avx512 = false, zmm_enabled = false;  // F, BW, VL and VPOPCNTDQ; ZMM and mask state saved
 };
 CpuidView read_cpuid() {
   CpuidView v;
@@ -63,9 +64,13 @@ CpuidView read_cpuid() {
       unsigned lo = 0, hi = 0;
       __asm__ volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
       v.ymm_enabled = (lo & 0x6u) == 0x6u;  // XMM and YMM state saved by the OS
+      v.zmm_enabled = v.ymm_enabled && (lo & 0xE0u) == 0xE0u;  // opmask, ZMM_Hi256, Hi16_ZMM
     }
   }
-  if (__get_cpuid_count(7, 0, &a, &b, &c, &d)) v.avx2 = b & (1u << 5);
+  if (__get_cpuid_count(7, 0, &a, &b, &c, &d)) {
+    v.avx2 = b & (1u << 5);
+    v.avx512 = (b & (1u << 16)) && (b & (1u << 30)) && (b & (1u << 31)) && (c & (1u << 14));
+  }
 #endif
   return v;
 }
@@ -75,6 +80,8 @@ TEST(Simd, DetectionAgreesWithCpuidAndRequestsAreCapped) {
   const SimdLevel got = detected_simd_level();
   const bool avx2_usable = cpu.avx2 && cpu.fma && cpu.popcnt && cpu.ymm_enabled;
   // AVX2 is reported exactly when the CPU has it and the OS saves its state.
+  const bool avx512_usable = avx2_usable && cpu.avx512 && cpu.zmm_enabled;
+  EXPECT_EQ(got == SimdLevel::avx512, avx512_usable);
   if (got < SimdLevel::avx512) {
     EXPECT_EQ(got >= SimdLevel::avx2, avx2_usable);
   }
@@ -152,6 +159,20 @@ TEST(MccKernel, Avx2EqualsScalar) {
   expect_counts_equal_scalar(&kernels::mcc_counts_avx2);
 }
 
+TEST(MccKernel, Avx512EqualsScalar) {
+  if (detected_simd_level() < SimdLevel::avx512) GTEST_SKIP() << "CPU lacks AVX-512 VPOPCNTDQ";
+  expect_counts_equal_scalar(&kernels::mcc_counts_avx512);
+  // Any number of words, not only whole 256-bit vectors: the masked tail.
+  std::mt19937_64 rng(6);
+  for (int words = 1; words <= 19; ++words) {
+    std::vector<std::uint64_t> ca(words), va(words), cb(words), vb(words);
+    for (int i = 0; i < words; ++i) ca[i] = rng(), va[i] = rng(), cb[i] = rng(), vb[i] = rng();
+    EXPECT_EQ(kernels::mcc_counts_avx512(ca.data(), va.data(), cb.data(), vb.data(), words),
+              kernels::mcc_counts_scalar(ca.data(), va.data(), cb.data(), vb.data(), words))
+        << words << " words";
+  }
+}
+
 TEST(MccKernel, PopcntEqualsScalar) {
   if (detected_simd_level() < SimdLevel::sse42) GTEST_SKIP() << "CPU lacks SSE4.2/POPCNT";
   expect_counts_equal_scalar(&kernels::mcc_counts_popcnt);
@@ -162,7 +183,9 @@ TEST(MccKernel, PopcntEqualsScalar) {
 void expect_rows_equal_scalar(kernels::McRowFn row) {
   using kernels::CylinderShape;
   std::mt19937_64 rng(8);
-  for (int words : {4, 20, 24, 128, 256}) {  // 128 and 256: past 31 vectors of byte sums
+  // 128 and 256: past 31 vectors of byte sums; 1,100: counts past the 16-bit
+  // fields that AVX-512 reduces eight pairs in.
+  for (int words : {4, 20, 24, 128, 256, 1100}) {
     for (std::uint32_t disc_bits : {static_cast<std::uint32_t>(words * 64 - 37), static_cast<std::uint32_t>(words * 64)}) {
       const int n = 24;
       std::vector<std::uint64_t> c(static_cast<std::size_t>(n * words)), v(c.size());
@@ -214,6 +237,7 @@ TEST(MccKernel, RowKernelsEqualScalarCounts) {
   expect_rows_equal_scalar(&kernels::mcc_counts_row_scalar);
   if (detected_simd_level() >= SimdLevel::sse42) expect_rows_equal_scalar(&kernels::mcc_counts_row_popcnt);
   if (detected_simd_level() >= SimdLevel::avx2) expect_rows_equal_scalar(&kernels::mcc_counts_row_avx2);
+  if (detected_simd_level() >= SimdLevel::avx512) expect_rows_equal_scalar(&kernels::mcc_counts_row_avx512);
 }
 
 // Each request gets the kernel of its level capped at the CPU's: never one
@@ -222,6 +246,7 @@ TEST(MccKernel, DispatchNeverExceedsTheCpu) {
   const SimdLevel cpu = detected_simd_level();
   const auto expected = [&](SimdLevel want) -> kernels::McCountsFn {
     const int level = std::min(static_cast<int>(want), static_cast<int>(cpu));
+    if (level >= static_cast<int>(SimdLevel::avx512)) return &kernels::mcc_counts_avx512;
     if (level >= static_cast<int>(SimdLevel::avx2)) return &kernels::mcc_counts_avx2;
     if (level >= static_cast<int>(SimdLevel::sse42)) return &kernels::mcc_counts_popcnt;
     return &kernels::mcc_counts_scalar;
@@ -230,6 +255,10 @@ TEST(MccKernel, DispatchNeverExceedsTheCpu) {
     EXPECT_EQ(kernels::mcc_counts_kernel(l), expected(l)) << to_string(l);
   if (cpu < SimdLevel::avx2) {
     EXPECT_NE(kernels::mcc_counts_kernel(SimdLevel::avx512), &kernels::mcc_counts_avx2);
+  }
+  if (cpu < SimdLevel::avx512) {
+    EXPECT_NE(kernels::mcc_counts_kernel(SimdLevel::avx512), &kernels::mcc_counts_avx512);
+    EXPECT_NE(kernels::mcc_counts_row_kernel(SimdLevel::avx512), &kernels::mcc_counts_row_avx512);
   }
 }
 

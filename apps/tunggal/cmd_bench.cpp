@@ -109,7 +109,7 @@ Runner add_bench(CLI::App& app) {
     // Every kernel this CPU has, on one core, in the same run: the scalar
     // reference is the baseline the ratio is taken against.
     std::vector<SimdLevel> levels;
-    for (const SimdLevel l : {SimdLevel::scalar, SimdLevel::sse42, SimdLevel::avx2}) {
+    for (const SimdLevel l : {SimdLevel::scalar, SimdLevel::sse42, SimdLevel::avx2, SimdLevel::avx512}) {
       if (usable_simd_level(l) == l) levels.push_back(l);
     }
     std::vector<std::vector<double>> per_kernel(levels.size());

@@ -1,8 +1,8 @@
 // The inner loop of MCC comparison: for two cylinders (value bits c, validity
 // bits v, `words` 64-bit words each) count
 //   common = |va & vb|, a = |ca & common|, b = |cb & common|, x = |(ca ^ cb) & common|.
-// Scalar reference, the same loop built with POPCNT, and an AVX2 version
-// (nibble-table popcount); all equal by test.
+// Scalar reference, the same loop built with POPCNT, an AVX2 version
+// (nibble-table popcount) and an AVX-512 one (VPOPCNTQ); all equal by test.
 #pragma once
 
 #include <cstdint>
@@ -25,10 +25,14 @@ CylinderCounts mcc_counts_popcnt(const std::uint64_t* ca, const std::uint64_t* v
 CylinderCounts mcc_counts_avx2(const std::uint64_t* ca, const std::uint64_t* va,
                                const std::uint64_t* cb, const std::uint64_t* vb,
                                int words) noexcept;
+CylinderCounts mcc_counts_avx512(const std::uint64_t* ca, const std::uint64_t* va,
+                                 const std::uint64_t* cb, const std::uint64_t* vb,
+                                 int words) noexcept;
 
 using McCountsFn = CylinderCounts (*)(const std::uint64_t*, const std::uint64_t*,
                                       const std::uint64_t*, const std::uint64_t*, int) noexcept;
-// The best kernel for `level` on this CPU (words must be a multiple of 4 for AVX2).
+// The best kernel for `level` on this CPU (words must be a multiple of 4 for
+// AVX2; AVX-512 takes any number).
 McCountsFn mcc_counts_kernel(SimdLevel level = detected_simd_level()) noexcept;
 
 // How a cylinder's bits sit in its disc (D = disc cells x Nd bits, the first
@@ -60,6 +64,8 @@ void mcc_counts_row_popcnt(const CylinderSet& a, std::uint32_t r, const Cylinder
                            const std::uint32_t* cols, std::uint32_t n, CylinderCounts* out) noexcept;
 void mcc_counts_row_avx2(const CylinderSet& a, std::uint32_t r, const CylinderSet& b,
                          const std::uint32_t* cols, std::uint32_t n, CylinderCounts* out) noexcept;
+void mcc_counts_row_avx512(const CylinderSet& a, std::uint32_t r, const CylinderSet& b,
+                           const std::uint32_t* cols, std::uint32_t n, CylinderCounts* out) noexcept;
 using McRowFn = void (*)(const CylinderSet&, std::uint32_t, const CylinderSet&, const std::uint32_t*,
                          std::uint32_t, CylinderCounts*) noexcept;
 McRowFn mcc_counts_row_kernel(SimdLevel level = detected_simd_level()) noexcept;

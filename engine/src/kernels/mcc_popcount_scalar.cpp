@@ -26,6 +26,7 @@ McShapesFn mcc_shapes_kernel(SimdLevel level) noexcept {
 
 McRowFn mcc_counts_row_kernel(SimdLevel level) noexcept {
   const SimdLevel usable = usable_simd_level(level);
+  if (usable >= SimdLevel::avx512) return &mcc_counts_row_avx512;
   if (usable >= SimdLevel::avx2) return &mcc_counts_row_avx2;
   if (usable >= SimdLevel::sse42) return &mcc_counts_row_popcnt;
   return &mcc_counts_row_scalar;
@@ -35,6 +36,7 @@ McCountsFn mcc_counts_kernel(SimdLevel level) noexcept {
   const SimdLevel usable = usable_simd_level(level);
   // AVX2 measured slightly ahead of POPCNT on Zen 4 for 20-word cylinders
   // (benchmarks/RESULTS.md, `tunggal bench match`).
+  if (usable >= SimdLevel::avx512) return &mcc_counts_avx512;
   if (usable >= SimdLevel::avx2) return &mcc_counts_avx2;
   if (usable >= SimdLevel::sse42) return &mcc_counts_popcnt;
   return &mcc_counts_scalar;
