@@ -48,17 +48,22 @@ inline void count_words(int words, F f, std::uint32_t (&out)[K]) {
   }
 }
 
+// The general case's vectors at word i under m: common = va & vb, then ca,
+// cb and ca ^ cb within it.
+inline void four_counts(const std::uint64_t* ca, const std::uint64_t* va, const std::uint64_t* cb,
+                        const std::uint64_t* vb, int i, __mmask8 m, __m512i* v) {
+  const __m512i vca = load(ca + i, m), vcb = load(cb + i, m);
+  const __m512i common = _mm512_and_si512(load(va + i, m), load(vb + i, m));
+  v[0] = common;
+  v[1] = _mm512_and_si512(vca, common);
+  v[2] = _mm512_and_si512(vcb, common);
+  v[3] = _mm512_and_si512(_mm512_xor_si512(vca, vcb), common);
+}
+
 inline CylinderCounts counts_of(const std::uint64_t* ca, const std::uint64_t* va,
                                 const std::uint64_t* cb, const std::uint64_t* vb, int words) {
   std::uint32_t n[4];
-  count_words<4>(words, [&](int i, __mmask8 m, __m512i* v) {
-    const __m512i vca = load(ca + i, m), vcb = load(cb + i, m);
-    const __m512i common = _mm512_and_si512(load(va + i, m), load(vb + i, m));
-    v[0] = common;
-    v[1] = _mm512_and_si512(vca, common);
-    v[2] = _mm512_and_si512(vcb, common);
-    v[3] = _mm512_and_si512(_mm512_xor_si512(vca, vcb), common);
-  }, n);
+  count_words<4>(words, [&](int i, __mmask8 m, __m512i* v) { four_counts(ca, va, cb, vb, i, m, v); }, n);
   return {n[0], n[1], n[2], n[3]};
 }
 
@@ -151,12 +156,7 @@ void counts_row(const CylinderSet& a, std::uint32_t r, const CylinderSet& b, con
                         : field(a.valid_ones[r], kCommon) | field(a.value_ones[r], kA);
     } else {
       lanes[k] = packed_lanes<W, 4>(w, {kCommon, kA, kB, kX}, [&](int j, __mmask8 m, __m512i* v) {
-        const __m512i vca = load(ca + j, m), vcb = load(cb + j, m);
-        const __m512i common = _mm512_and_si512(load(va + j, m), load(vb + j, m));
-        v[0] = common;
-        v[1] = _mm512_and_si512(vca, common);
-        v[2] = _mm512_and_si512(vcb, common);
-        v[3] = _mm512_and_si512(_mm512_xor_si512(vca, vcb), common);
+        four_counts(ca, va, cb, vb, j, m, v);
       });
       known[k] = 0;
     }
