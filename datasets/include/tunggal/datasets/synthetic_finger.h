@@ -188,4 +188,11 @@ void map_to_impression(const ImpressionTransform& t, double mx, double my, doubl
 Impression make_impression(const MasterFinger& master, std::uint64_t seed,
                            const ImpressionParams& params = {}, bool render = true);
 
+// Tunables by name, for tuning tools: Error(invalid_argument) names an
+// unknown parameter or a value outside its range.
+void set_master_param(MasterParams& p, std::string_view name, double value);
+std::vector<std::string> master_param_names();
+void set_impression_param(ImpressionParams& p, std::string_view name, double value);
+std::vector<std::string> impression_param_names();
+
 }  // namespace tunggal::datasets
