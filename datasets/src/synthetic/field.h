@@ -16,8 +16,15 @@ Silhouette make_silhouette(int w, int h, Rng& rng);
 // The silhouette rasterised: 1 inside.
 std::vector<std::uint8_t> silhouette_mask(const MasterFinger& m);
 
+// The ridge-period map made consistent with the ridge flow
+// (ridge_frequency.cpp).
+PeriodMap flow_period_map(const MasterFinger& m, const MasterParams& p);
+
 // Ridges grown by iterative space-variant Gabor filtering (ridge_growth.cpp).
 std::vector<std::int8_t> grow_ridges(const MasterFinger& m, const MasterParams& p, Rng& rng);
+
+// Skin creases of a rendered master (creases.cpp): empty when it has none.
+std::vector<std::uint8_t> draw_creases(const MasterFinger& m, const MasterParams& p, Rng& rng);
 
 // Ridge endings and bifurcations of a rendered master (skeleton_minutiae.cpp).
 std::vector<Minutia> skeleton_minutiae(const MasterFinger& m, const MasterParams& p);

@@ -159,6 +159,18 @@ void render(const MasterFinger& m, const Geometry& g, synth::Rng& rng, const Imp
       synth::make_noise(rng, m.width, m.height, 70);  // breaks and pores along ridges
   const ValueNoise pressure = synth::make_noise(rng, m.width, m.height, 3);  // uneven pressure
   const double dry = std::max(0.0, g.t.dryness), wet = std::max(0.0, -g.t.dryness);
+  // Smudges, in master coordinates: ink floods (+1) or is lifted (-1).
+  struct Smudge {
+    double x, y, r, sign;
+  };
+  std::vector<Smudge> smudges;
+  const int smudge_count = static_cast<int>(rng.below(static_cast<std::uint64_t>(p.max_smudges) + 1));
+  for (int k = 0; k < smudge_count; ++k) {
+    const Silhouette& s = m.silhouette;
+    smudges.push_back({rng.uniform(s.cx - s.half_width, s.cx + s.half_width),
+                       rng.uniform(s.cy - s.top, s.cy + s.bottom), rng.uniform(12, p.smudge_radius_max),
+                       rng.chance(0.5) ? 1.0 : -1.0});
+  }
   std::vector<double> value(img.pixels.size());
   for (int y = 0; y < p.height; ++y) {
     for (int x = 0; x < p.width; ++x) {
@@ -181,13 +193,30 @@ void render(const MasterFinger& m, const Geometry& g, synth::Rng& rng, const Imp
         const double b = std::max(0.0, blotch.at(mx, my));
         r -= dry * (45 + 70 * b);
         r += wet * (40 + 30 * b);
+        double flood = 0, lift = 0;
+        for (const auto& sm : smudges) {
+          const double d = std::hypot(mx - sm.x, my - sm.y) / sm.r;
+          if (d >= 1) continue;
+          const double w = 0.5 * (1 + std::cos(kPi * d));
+          (sm.sign > 0 ? flood : lift) = std::max(sm.sign > 0 ? flood : lift, w);
+        }
+        r += 120 * flood;
         // Ridges print a little thinner than valleys, broken by pores.
-        r -= 25 + 110 * std::max(0.0, pores.at(mx, my) - 0.25 + 0.3 * dry);
+        r -= 25 + p.pore_strength * std::max(0.0, pores.at(mx, my) - 0.25 + 0.3 * dry);
+        if (!m.creases.empty()) {
+          auto cr = [&](int a, int bb) {
+            return static_cast<double>(m.creases[static_cast<std::size_t>(bb) * m.width + a]);
+          };
+          const double c = (cr(ix, iy) * (1 - fx) + cr(ix + 1, iy) * fx) * (1 - fy) +
+                           (cr(ix, iy + 1) * (1 - fx) + cr(ix + 1, iy + 1) * fx) * fy;
+          r -= c * (1.2 - 0.6 * wet);  // wet skin fills creases partly
+        }
         ink = std::clamp(0.5 + r / 70.0, 0.0, 1.0);
-        // Pressure fades towards the edge of the contact and varies gently.
+        // Pressure fades towards the edge of the contact and varies.
         const double ex = (mx - g.vis_cx) / g.vis_rx, ey = (my - g.vis_cy) / g.vis_ry;
         const double edge = std::clamp((1.0 - std::sqrt(ex * ex + ey * ey)) * 8.0, 0.0, 1.0);
-        ink *= edge * (0.85 + 0.15 * pressure.at(mx, my));
+        ink *= edge * std::clamp(1.0 + p.pressure_variation * pressure.at(mx, my), 0.0, 1.0) *
+               (1.0 - 0.85 * lift);
       }
       value[static_cast<std::size_t>(y) * p.width + x] =
           bg * (1 + grad_x * (x - p.width / 2.0) / p.width +

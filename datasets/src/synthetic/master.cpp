@@ -1,5 +1,7 @@
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
+#include <string>
 
 #include "field.h"
 
@@ -10,6 +12,16 @@ using synth::Rng;
 namespace {
 constexpr double kPi = 3.14159265358979323846;
 constexpr int kKnots = 8;  // angle-correction knots over (-pi, pi]
+
+// The angle correction that turns a zero-pole core (theta = alpha / 2) into
+// equidistant nested loops whose legs leave along alpha = 0: on the legs'
+// side the ridges run parallel to the axis, on the cap's side they are
+// circles around the core.
+double loop_offset(double a) {
+  a = std::remainder(a, 2 * kPi);
+  if (std::abs(a) <= kPi / 2) return -a;
+  return a > 0 ? a - kPi : a + kPi;
+}
 
 double corrected(const std::array<double, 9>& offset, double alpha) {
   const double pos = (alpha + kPi) / (2 * kPi) * kKnots;
@@ -66,7 +78,9 @@ double MasterFinger::orientation_at(double x, double y) const {
     // have index +1/2, deltas -1/2; each angle bent by its correction.
     for (std::size_t k = 0; k < singular_points.size(); ++k) {
       const double alpha = std::atan2(-(y - singular_points[k].y), x - singular_points[k].x);
-      theta += (singular_points[k].core ? 0.5 : -0.5) * corrected(corrections[k], alpha);
+      double a = corrected(corrections[k], alpha);
+      if (!loop_shape.empty() && loop_shape[k] > 0) a += loop_shape[k] * loop_offset(alpha - loop_axis[k]);
+      theta += (singular_points[k].core ? 0.5 : -0.5) * a;
     }
   }
   theta += wobble_amplitude * wobble.at(x, y);
@@ -74,7 +88,18 @@ double MasterFinger::orientation_at(double x, double y) const {
   return theta < 0 ? theta + kPi : theta;
 }
 
+double PeriodMap::at(double x, double y) const {
+  const double gx = std::clamp(x / spacing, 0.0, nx - 1.001);
+  const double gy = std::clamp(y / spacing, 0.0, ny - 1.001);
+  const int ix = static_cast<int>(gx), iy = static_cast<int>(gy);
+  const double fx = gx - ix, fy = gy - iy;
+  auto g = [&](int a, int b) { return static_cast<double>(period[static_cast<std::size_t>(b) * nx + a]); };
+  return (g(ix, iy) * (1 - fx) + g(ix + 1, iy) * fx) * (1 - fy) +
+         (g(ix, iy + 1) * (1 - fx) + g(ix + 1, iy + 1) * fx) * fy;
+}
+
 double MasterFinger::period_at(double x, double y) const {
+  if (!period_map.period.empty()) return period_map.at(x, y);
   return mean_period * (1.0 + period_variation * period_noise.at(x, y));
 }
 
@@ -91,7 +116,7 @@ ValueNoise make_noise(Rng& rng, int w, int h, int cells) {
 }
 
 std::vector<SingularPoint> place_singular_points(PatternClass c, int w, int h, Rng& rng) {
-  const double cx = w / 2.0 + rng.normal(0, 8), cy = h * 0.45 + rng.normal(0, 12);
+  const double cx = w / 2.0 + rng.normal(0, 14), cy = h * 0.45 + rng.normal(0, 18);
   std::vector<SingularPoint> sp;
   auto add = [&](double x, double y, bool core) {
     sp.push_back({static_cast<float>(x), static_cast<float>(y), core});
@@ -107,7 +132,10 @@ std::vector<SingularPoint> place_singular_points(PatternClass c, int w, int h, R
       const double side = c == PatternClass::left_loop ? 1.0 : -1.0;
       const double corex = cx - side * rng.uniform(0, 20);
       add(corex, cy - rng.uniform(0, 25), true);
-      add(corex + side * rng.uniform(85, 125), cy + rng.uniform(85, 135), false);
+      // Core to delta: 7 to 20 ridges apart, the line between them 15 to 75
+      // degrees below the horizontal.
+      const double d = rng.uniform(70, 200), a = rng.uniform(15, 75) * kPi / 180;
+      add(corex + side * d * std::cos(a), cy + d * std::sin(a), false);
       break;
     }
     case PatternClass::whorl: {
@@ -210,12 +238,26 @@ std::vector<Minutia> sample_minutiae(const MasterFinger& m, const MasterParams& 
 
 }  // namespace
 
-MasterFinger generate_master(std::uint64_t seed, const MasterParams& p, bool render) {
+MasterFinger generate_master(std::uint64_t seed, const MasterParams& p0, bool render) {
+  MasterParams p = p0;
+  if (const char* e = std::getenv("EXP_MP")) {  // EXPERIMENT
+    std::string all = e;
+    std::size_t pos = 0;
+    while (pos < all.size()) {
+      auto comma = all.find(',', pos);
+      if (comma == std::string::npos) comma = all.size();
+      const auto item = all.substr(pos, comma - pos);
+      const auto eq = item.find('=');
+      set_master_param(p, item.substr(0, eq), std::stod(item.substr(eq + 1)));
+      pos = comma + 1;
+    }
+  }
   Rng rng(seed);
   MasterFinger m;
   m.width = p.width;
   m.height = p.height;
   m.pattern = draw_pattern_class(seed, p);
+  if (const char* e = std::getenv("EXP_CLASS")) m.pattern = static_cast<PatternClass>(std::atoi(e));  // EXPERIMENT
   m.singular_points = synth::place_singular_points(m.pattern, m.width, m.height, rng);
   m.silhouette = synth::make_silhouette(m.width, m.height, rng);
   m.corrections.resize(m.singular_points.size());
@@ -223,6 +265,26 @@ MasterFinger generate_master(std::uint64_t seed, const MasterParams& p, bool ren
     c.fill(0.0);
     for (int k = 1; k < kKnots; ++k)
       c[k] = rng.uniform(-p.orientation_correction, p.orientation_correction);
+  }
+  // A loop's legs leave the core where the zero-pole field is radial: where
+  // alpha / 2 plus the other singular points' turn at the core equals alpha.
+  m.loop_shape.assign(m.singular_points.size(), 0.0);
+  m.loop_axis.assign(m.singular_points.size(), 0.0);
+  if (m.pattern == PatternClass::left_loop || m.pattern == PatternClass::right_loop ||
+      m.pattern == PatternClass::tented_arch) {
+    const double shape = rng.uniform(p.loop_shape_min, p.loop_shape_max);
+    for (std::size_t k = 0; k < m.singular_points.size(); ++k) {
+      if (!m.singular_points[k].core) continue;
+      double turn = 0;
+      for (std::size_t j = 0; j < m.singular_points.size(); ++j) {
+        if (j == k) continue;
+        const auto& a = m.singular_points[k];
+        const auto& b = m.singular_points[j];
+        turn += (b.core ? 0.5 : -0.5) * std::atan2(-(a.y - b.y), a.x - b.x);
+      }
+      m.loop_axis[k] = 2 * turn;
+      m.loop_shape[k] = shape;
+    }
   }
   m.arch_amplitude = rng.uniform(0.35, 0.75);
   m.arch_width = m.width * rng.uniform(0.16, 0.24);
@@ -234,8 +296,37 @@ MasterFinger generate_master(std::uint64_t seed, const MasterParams& p, bool ren
   m.period_variation = p.ridge_period_variation;
   m.period_noise = synth::make_noise(rng, m.width, m.height, 3);
   if (render) {
+    m.period_map = synth::flow_period_map(m, p);
     m.ridges = synth::grow_ridges(m, p, rng);
+    if (const char* e = std::getenv("EXP_BIAS")) {  // EXPERIMENT
+      const int bias = std::atoi(e);
+      for (auto& r : m.ridges) r = static_cast<std::int8_t>(std::clamp(int(r) - bias, -127, 127));
+    }
     m.minutiae = synth::skeleton_minutiae(m, p);
+    m.creases = synth::draw_creases(m, p, rng);
+    if (const char* e = std::getenv("EXP_FLIP")) {  // EXPERIMENT
+      const double flip = std::atof(e), keep = std::getenv("EXP_KEEP") ? std::atof(std::getenv("EXP_KEEP")) : 1.0;
+      Rng r2(seed ^ 0xABCDEFull);
+      std::vector<Minutia> out;
+      for (auto mi : m.minutiae) {
+        if (r2.chance(flip)) mi.angle = static_cast<float>(std::fmod(mi.angle + kPi, 2 * kPi));
+        if (r2.chance(keep)) out.push_back(mi);
+      }
+      const int add = std::getenv("EXP_ADD") ? std::atoi(std::getenv("EXP_ADD")) : 0;
+      for (int k = 0; k < add;) {
+        const double x = r2.uniform(0, m.width), y = r2.uniform(0, m.height);
+        if (!m.inside(x, y)) continue;
+        Minutia mi;
+        mi.x = static_cast<std::uint16_t>(x);
+        mi.y = static_cast<std::uint16_t>(y);
+        double a = m.orientation_at(x, y) + (r2.chance(0.5) ? kPi : 0);
+        mi.angle = static_cast<float>(std::fmod(a, 2 * kPi));
+        mi.type = MinutiaType::ending;
+        out.push_back(mi);
+        ++k;
+      }
+      m.minutiae = out;
+    }
   } else {
     m.minutiae = sample_minutiae(m, p, rng);
   }

@@ -27,6 +27,10 @@ struct MccParams {
   double omega = 50;                                // convex hull enlargement for cell validity, px
   double min_valid_cells = 0.75;                    // a cylinder needs this share of its disc valid
   int min_contributing = 2;                         // ... and this many neighbouring minutiae
+  // Fingers with fewer valid cylinders are not compared (score 0): a sliver
+  // of a print with one or two cylinders would otherwise score its best
+  // pair against every finger (found on partial synthetic prints).
+  int min_cylinders = 5;
   double min_matchable = 0.60;  // two cylinders compare on at least this share of the disc
   // Minutia pairs whose directions differ more than this are not compared.
   double max_direction_difference = 3.14159265358979323846 / 2;

@@ -128,6 +128,7 @@ constexpr detail::ParamField<MccParams> kParamFields[] = {
     {"omega", &MccParams::omega, nullptr, 0, 500},
     {"min_valid_cells", &MccParams::min_valid_cells, nullptr, 0, 1},
     {"min_contributing", nullptr, &MccParams::min_contributing, 0, 100},
+    {"min_cylinders", nullptr, &MccParams::min_cylinders, 1, 1000},
     {"min_matchable", &MccParams::min_matchable, nullptr, 0, 1},
     {"max_direction_difference", &MccParams::max_direction_difference, nullptr, 0, 3.1416},
     {"relaxation_iterations", nullptr, &MccParams::relaxation_iterations, 0, 100},
@@ -323,8 +324,10 @@ bool goes_first(const EnrolledFinger& a, const EnrolledFinger& b) {
 }
 
 // Whether two enrolled fingers can be compared at all (otherwise 0).
-bool comparable(const EnrolledFinger& a, const EnrolledFinger& b) {
-  return a.size() > 0 && b.size() > 0 && a.words == b.words && a.size() <= 0xFFFF && b.size() <= 0xFFFF;
+bool comparable(const EnrolledFinger& a, const EnrolledFinger& b, const MccParams& p) {
+  const auto least = static_cast<std::size_t>(std::max(1, p.min_cylinders));
+  return a.size() >= least && b.size() >= least && a.words == b.words && a.size() <= 0xFFFF &&
+         b.size() <= 0xFFFF;
 }
 
 // Square roots of bit counts (at most words * 64) from a table: three per
@@ -378,9 +381,14 @@ double relaxed_score(const EnrolledFinger& a, const EnrolledFinger& b, CompareSc
   static_cast<void>(four_lanes);  // (without SSE2 there is one path)
   const std::size_t n = s.sel_r.size();
   const double z = sigmoid(static_cast<double>(std::min(na, nb)), p.np_mu, p.np_tau);
-  const std::size_t np =
-      std::min(n, static_cast<std::size_t>(std::lround(p.min_np + z * (p.max_np - p.min_np))));
-  if (n < 2) return n == 1 ? s.sel_sim[0] / std::max<double>(1, static_cast<double>(np)) : 0.0;
+  // n_P pairs make the score; where fewer pairs could be selected, the
+  // missing ones count as 0. Averaging over the few there are instead let a
+  // template with one usable cylinder (a sliver of a print) score its single
+  // best pair, near 1, against every finger.
+  const std::size_t np_target =
+      std::max<std::size_t>(1, static_cast<std::size_t>(std::lround(p.min_np + z * (p.max_np - p.min_np))));
+  const std::size_t np = std::min(n, np_target);
+  if (n < 2) return n == 1 ? s.sel_sim[0] / static_cast<double>(np_target) : 0.0;
   // Geometric compatibility of every two selected pairs (distances, relative
   // directions, radial angles agree), through tabulated sigmoids. Pairs whose
   // distances already disagree get zero without the angle work: the distance
@@ -533,14 +541,14 @@ double relaxed_score(const EnrolledFinger& a, const EnrolledFinger& b, CompareSc
                     });
   double score = 0;
   for (std::size_t i = 0; i < np; ++i) score += s.lambda[s.order[i]];
-  return score / static_cast<double>(np);
+  return score / static_cast<double>(np_target);
 }
 
 }  // namespace
 
 double compare_fingers_reference(const EnrolledFinger& first, const EnrolledFinger& second,
                                  const MccParams& p) {
-  if (!comparable(first, second)) return 0.0;
+  if (!comparable(first, second, p)) return 0.0;
   const bool in_order = goes_first(first, second);
   const EnrolledFinger& a = in_order ? first : second;
   const EnrolledFinger& b = in_order ? second : first;
@@ -610,7 +618,7 @@ double compare_fingers_reference(const EnrolledFinger& first, const EnrolledFing
 // cylinders themselves when most pairs conflict (impostors).
 double compare_fingers(const EnrolledFinger& first, const EnrolledFinger& second,
                        const MccParams& p) {
-  if (!comparable(first, second)) return 0.0;
+  if (!comparable(first, second, p)) return 0.0;
   const bool in_order = goes_first(first, second);
   const EnrolledFinger& a = in_order ? first : second;
   const EnrolledFinger& b = in_order ? second : first;

@@ -43,9 +43,24 @@ struct MasterParams {
   double ridge_period_mean = 9.0;
   double ridge_period_sd = 0.6;
   double ridge_period_variation = 0.10;
+  // The period map follows the ridge flow (ridge_frequency.cpp): solved on a
+  // grid of this spacing (px), with this much smoothness and pull towards
+  // the smooth variation above, down-weighted within this radius of a
+  // singular point, and clamped to these ratios of the finger's mean.
+  double period_grid = 8;
+  double period_smoothness = 0.05;
+  double period_pull = 1e-4;
+  double period_singular_radius = 16;
+  double period_min_ratio = 0.75;
+  double period_max_ratio = 1.40;
   // Amplitude (radians) of the piecewise-linear corrections applied around
   // each singular point (Vizcaya-Gerhardt style) so fields look natural.
   double orientation_correction = 0.25;
+  // How far loop (and tented arch) cores go from the zero-pole model's
+  // confocal parabolas towards equidistant hairpins (MasterFinger::
+  // loop_shape), per finger uniform in [min, max].
+  double loop_shape_min = 0.7;
+  double loop_shape_max = 1.0;
   // Ridge growth: iterations of the Gabor filter bank, and initial seeds per
   // pixel of the silhouette.
   int growth_iterations = 14;
@@ -58,6 +73,12 @@ struct MasterParams {
   double sampled_minutiae_density = 1.0 / 1350.0;
   double sampled_min_distance = 11.0;
   double sampled_bifurcation_share = 0.35;
+  // Skin creases (rendered masters): persistent thin white lines that cut
+  // the ridges in every impression; 0 to max per finger, each this wide (px)
+  // and long (px).
+  int max_creases = 5;
+  double crease_width_min = 1.5, crease_width_max = 4.0;
+  double crease_length_min = 40, crease_length_max = 220;
 };
 
 // Smooth value noise in [-1, 1]: a coarse grid of random values with
@@ -76,6 +97,14 @@ struct Silhouette {
   bool contains(double x, double y) const;
 };
 
+// A ridge-period map on a coarse grid (bilinear between nodes).
+struct PeriodMap {
+  int nx = 0, ny = 0;
+  double spacing = 8;
+  std::vector<float> period;  // nx * ny, row-major
+  double at(double x, double y) const;
+};
+
 // A master fingerprint. The fields that define it are analytic (evaluated at
 // any point, so template-only generation never rasterises); `ridges` is the
 // rendered ridge pattern, present only when rendered.
@@ -86,6 +115,13 @@ struct MasterFinger {
   // Per singular point: offsets of the piecewise-linear angle correction at
   // 9 knots over (-pi, pi] (ends fixed at 0).
   std::vector<std::array<double, 9>> corrections;
+  // Per singular point: how far a loop's core departs from the zero-pole
+  // model towards equidistant nested loops (0 = zero-pole, 1 = hairpins with
+  // parallel legs), and the direction its legs leave in (radians, math
+  // convention). The zero-pole core's ridges are confocal parabolas, which
+  // squeeze together towards the core along the axis; growing them forced a
+  // row of ridge endings on the axis of every loop, in the same place.
+  std::vector<double> loop_shape, loop_axis;
   double arch_amplitude = 0, arch_width = 1, arch_centre_y = 0;  // arches only
   ValueNoise wobble;                                             // small smooth orientation noise
   double wobble_amplitude = 0.08;
@@ -93,7 +129,11 @@ struct MasterFinger {
   double mean_period = 9.0;
   double period_variation = 0.10;
   ValueNoise period_noise;
+  PeriodMap period_map;  // the flow-consistent period (rendered masters); empty: the smooth one
   std::vector<std::int8_t> ridges;  // >0 on ridges; width*height; empty if not rendered
+  // Creases: how strongly each pixel is cut (0-255), width*height; empty if
+  // not rendered or the finger has none.
+  std::vector<std::uint8_t> creases;
   std::vector<Minutia> minutiae;    // ground truth, canvas coordinates, ISO angles
 
   // Ridge direction in radians [0, pi), counter-clockwise on screen.
@@ -132,6 +172,15 @@ struct ImpressionParams {
   double max_dry = 0.6;
   double noise_sd = 8.0;  // grey levels
   double scratch_probability = 0.25;
+  // Uneven pressure: ink scaled by 1 + this * smooth noise in [-1, 1]
+  // (clamped), so some regions fade.
+  double pressure_variation = 0.5;
+  // Smudges: 0 to max blobs per impression where the ink floods (wet) or
+  // is missing (lifted), of radius 12 to this (px).
+  int max_smudges = 3;
+  double smudge_radius_max = 35;
+  // Pores and breaks along ridges: strength of the break pattern (0 none).
+  double pore_strength = 110;
   int background_min = 200, background_max = 240;
   // Template-only perturbations applied to ground truth, as an extractor
   // would see it.
