@@ -245,15 +245,6 @@ ScoreRow score_set(std::string name, const std::vector<FingerTemplate>& t, int f
   tbb::parallel_for(std::size_t{0}, ip.size(), [&](std::size_t k) {
     r.impostor[k] = compare_fingers(e[ip[k].first], e[ip[k].second]);
   });
-  if (std::getenv("EXP_TOP")) {  // EXPERIMENT
-    const double thr = default_finger_calibration().raw_for(40);
-    for (std::size_t k = 0; k < ip.size(); ++k) {
-      if (r.impostor[k] < thr) continue;
-      std::fprintf(stderr, "%s: impostor %zu-%zu score %.1f minutiae %zu/%zu cylinders %zu/%zu\n", r.name.c_str(), ip[k].first, ip[k].second,
-                   default_finger_calibration().calibrate(r.impostor[k]), t[ip[k].first].minutiae.size(), t[ip[k].second].minutiae.size(),
-                   e[ip[k].first].size(), e[ip[k].second].size());
-    }
-  }
   return r;
 }
 

@@ -50,6 +50,34 @@ TEST(Mcc, EmptyAndTinyTemplatesScoreZero) {
   EXPECT_GT(full.size(), 5u);
 }
 
+// A sliver of a print (a few minutiae close together, as a partial capture
+// gives) has one to four valid cylinders; such a finger used to score its
+// best pair, near the top of the scale, against every finger.
+TEST(Mcc, ASliverOfAPrintIsNotCompared) {
+  FingerTemplate sliver;
+  sliver.width = 300;
+  sliver.height = 400;
+  for (int k = 0; k < 4; ++k) {
+    sliver.minutiae.push_back({static_cast<std::uint16_t>(150 + 20 * (k % 2)),
+                               static_cast<std::uint16_t>(200 + 20 * (k / 2)), 0.3f + 0.8f * static_cast<float>(k),
+                               MinutiaType::ending, 60});
+  }
+  const auto few = enroll_finger(sliver);
+  ASSERT_GE(few.size(), 1u);
+  ASSERT_LT(few.size(), static_cast<std::size_t>(MccParams{}.min_cylinders));
+  double any = 0;
+  for (std::uint64_t f = 0; f < 20; ++f) {
+    const auto m = datasets::generate_master(300 + f, {}, false);
+    const auto full = enroll_finger(datasets::make_impression(m, 1, {}, false).observed);
+    EXPECT_EQ(compare_fingers(few, full), 0.0);
+    EXPECT_EQ(compare_fingers(full, few), 0.0);
+    MccParams all;
+    all.min_cylinders = 1;
+    any = std::max(any, compare_fingers(few, full, all));
+  }
+  EXPECT_GT(any, 0.0);  // the rule, not the cylinders, keeps it out
+}
+
 TEST(Mcc, ResolutionIsNormalisedTo500Dpi) {
   const auto m = datasets::generate_master(9, {}, false);
   const FingerTemplate a = datasets::make_impression(m, 1, {}, false).observed;

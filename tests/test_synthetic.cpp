@@ -196,7 +196,7 @@ TEST(Synthetic, HardConditionsDistortMoreAndShowLess) {
       visible[k] += static_cast<double>(imp.truth.minutiae.size());
     }
   }
-  EXPECT_GT(shift[1], 1.8 * shift[0]);
+  EXPECT_GT(shift[1], 1.4 * shift[0]);
   EXPECT_LT(area[1], 0.9 * area[0]);
   EXPECT_GT(skin[1], 1.4 * skin[0]);
   EXPECT_GT(turn[1], 1.2 * turn[0]);

@@ -23,6 +23,8 @@
 #include <sstream>
 #include <stdexcept>
 
+#include <opencv2/imgproc.hpp>
+
 #include "tunggal/datasets/fvc.h"
 #include "tunggal/datasets/population.h"
 #include "tunggal/sdk.h"
@@ -31,6 +33,19 @@
 
 namespace tunggal::cli {
 namespace {
+
+// Burns "STAND-IN" across the foot of a photo (red band, white text).
+void label_stand_in(ColorImage& p) {
+  if (p.width < 16 || p.height < 16) return;
+  cv::Mat m(p.height, p.width, CV_8UC3, p.rgb.data());
+  const int band = std::max(12, p.height / 7);
+  cv::rectangle(m, {0, p.height - band}, {p.width - 1, p.height - 1}, cv::Scalar(200, 30, 30), cv::FILLED);
+  const double scale = 0.32 * p.width / 92.0;
+  int base = 0;
+  const auto size = cv::getTextSize("STAND-IN", cv::FONT_HERSHEY_SIMPLEX, scale, 1, &base);
+  cv::putText(m, "STAND-IN", {(p.width - size.width) / 2, p.height - (band - size.height) / 2 - 1},
+              cv::FONT_HERSHEY_SIMPLEX, scale, cv::Scalar(255, 255, 255), 1, cv::LINE_AA);
+}
 
 using namespace workflow;
 using Json = nlohmann::ordered_json;
@@ -55,24 +70,30 @@ std::vector<std::uint8_t> document(const std::string& what, std::size_t i) {
 }
 
 // A photo for the card: one of the shared faces' subjects (a folder) per
-// person, a different image of them per capture; or a drawn one.
+// person, a different image of them per capture; or a drawn one. The face
+// that is scored is the generator's synthetic embedding, not this photo
+// (20 shared subjects cannot give 180 people faces of their own), so the
+// photo is labelled a stand-in wherever it is shown: on the card and the
+// adjudication sheet.
 ColorImage photo_for(const std::vector<std::vector<std::filesystem::path>>& subjects, std::uint64_t person,
                      int capture) {
   const std::size_t i = static_cast<std::size_t>(person);
+  ColorImage p;
   if (!subjects.empty()) {
     const auto& s = subjects[i % subjects.size()];
-    return read_color_image(s[static_cast<std::size_t>(capture) % s.size()]);
+    p = read_color_image(s[static_cast<std::size_t>(capture) % s.size()]);
+  } else {
+    p.width = 92;
+    p.height = 112;
+    p.rgb.resize(92 * 112 * 3);
+    for (int y = 0; y < 112; ++y)
+      for (int x = 0; x < 92; ++x) {
+        const double dx = (x - 46) / 30.0, dy = (y - 50) / 38.0;
+        const std::uint8_t v = dx * dx + dy * dy < 1 ? static_cast<std::uint8_t>(150 + (i * 37 + x) % 60) : 60;
+        for (int c = 0; c < 3; ++c) p.rgb[(static_cast<std::size_t>(y) * 92 + x) * 3 + c] = static_cast<std::uint8_t>(v - c * 10);
+      }
   }
-  ColorImage p;
-  p.width = 92;
-  p.height = 112;
-  p.rgb.resize(92 * 112 * 3);
-  for (int y = 0; y < 112; ++y)
-    for (int x = 0; x < 92; ++x) {
-      const double dx = (x - 46) / 30.0, dy = (y - 50) / 38.0;
-      const std::uint8_t v = dx * dx + dy * dy < 1 ? static_cast<std::uint8_t>(150 + (i * 37 + x) % 60) : 60;
-      for (int c = 0; c < 3; ++c) p.rgb[(static_cast<std::size_t>(y) * 92 + x) * 3 + c] = static_cast<std::uint8_t>(v - c * 10);
-    }
+  label_stand_in(p);
   return p;
 }
 
@@ -140,6 +161,7 @@ class Day {
     // The desk's gate: one finger the reader cannot take is marked and
     // allowed; more, and the applicant records again.
     c.min_fingers = std::max(1, std::min(4, p_.fingers - 1));
+    hold_minutes_ = c.hold_minutes;
     // A setup cut short (before setup.done) made no applicant's step: it
     // starts again from nothing.
     const bool fresh = !std::filesystem::exists(p_.out / "setup.done");
@@ -301,6 +323,8 @@ class Day {
     std::size_t applicant = 0;
     std::string officer;  // "" for the applicant's own step
     std::function<void(const Actor&)> done;
+    std::string app;           // the application the officer holds
+    std::int64_t started = 0;  // when the officer took it
   };
 
   // Starts an officer's step: at the later of the applicant's readiness,
@@ -314,7 +338,7 @@ class Day {
     free_[officer_id] = end;
     ready_[a.index] = end;
     busy_.insert(a.index);
-    working_.push_back({end, a.index, officer_id, std::move(f)});
+    working_.push_back({end, a.index, officer_id, std::move(f), app, now_});
   }
   // The applicant's own step, taking its minutes from when they are ready.
   void own(const Applicant& a, SopStep step, std::function<void()> f) {
@@ -322,7 +346,14 @@ class Day {
     const std::int64_t end = now_ + 60 * minutes(a.index, step, attempts_[a.index]++);
     ready_[a.index] = end;
     busy_.insert(a.index);
-    working_.push_back({end, a.index, "", [f = std::move(f)](const Actor&) { f(); }});
+    working_.push_back({end, a.index, "", [f = std::move(f)](const Actor&) { f(); }, "", now_});
+  }
+
+  // An action the office refused: kept for the report (its own section),
+  // retried later; too many means the simulation itself is wrong.
+  void refused(const Applicant& a, const Error& e) {
+    errors_.push_back("applicant " + std::to_string(a.index) + ": " + e.what());
+    if (errors_.size() > 50) throw;
   }
 
   // Ends the earliest step under way.
@@ -337,12 +368,14 @@ class Day {
     ++actions_;
     const Applicant& a = applicants_[w.applicant];
     try {
+      // A step that outlasts the hold: the officer's desk renews it first,
+      // as the console does while a file stays open.
+      if (!w.officer.empty() && !w.app.empty() && now_ - w.started >= hold_minutes_ * 60)
+        office_->take(officer(w.officer), w.app);
       w.done(w.officer.empty() ? office_->applicant(a.resident.nik) : officer(w.officer));
       trace(a);
     } catch (const Error& e) {
-      if (!p_.quiet) std::cerr << "applicant " << a.index << ": " << e.what() << "\n";
-      errors_.push_back(e.what());
-      if (errors_.size() > 50) throw;
+      refused(a, e);
       ready_[a.index] = now_ + 15 * 60;  // try again later
     }
   }
@@ -446,9 +479,7 @@ class Day {
       try {
         act(a);
       } catch (const Error& e) {
-        if (!p_.quiet) std::cerr << "applicant " << a.index << ": " << e.what() << "\n";
-        errors_.push_back(e.what());
-        if (errors_.size() > 50) throw;
+        refused(a, e);
         ready_[a.index] = now_ + 15 * 60;  // try again later
       }
       return true;
@@ -670,7 +701,8 @@ class Day {
     write_sla_chart(sla, p_.out / "sla.png");
     std::map<std::string, int> outcomes;
     std::size_t issued = 0, duplicates = 0, rejected = 0, pending = 0;
-    std::size_t mated = 0, mated_found = 0, unmated = 0, unmated_flagged = 0;
+    std::size_t mated = 0, mated_found = 0, unmated = 0, unmated_flagged = 0, planted = 0;
+    std::vector<std::string> head_queue;  // the identity section head's desk at the end of the day
     Json per = Json::array();
     for (const auto& a : applicants_) {
       const auto v = find(a);
@@ -684,6 +716,9 @@ class Day {
           if (e.after == "documents_rejected" || e.after == "biodata_mismatch") ever_rejected = true;
       rejected += ever_rejected;
       if (v && !(v->state == AppState::done || v->state == AppState::duplicate)) ++pending;
+      planted += a.mated;
+      if (v && (v->state == AppState::deduplication_answered || v->state == AppState::possible_duplicate))
+        head_queue.push_back(v->id);
       // Deduplication against the truth: an answer from consolidation.
       if (v && !v->dedup.empty()) {
         if (a.mated) {
@@ -705,6 +740,11 @@ class Day {
     report["duplicates_found"] = duplicates;
     report["rejected"] = rejected;
     report["pending"] = pending;
+    report["planted"] = planted;
+    report["planted_found"] = mated_found;
+    report["unique_flagged"] = unmated_flagged;
+    report["identity_head_queue"] = head_queue;
+    report["photos"] = "stand-ins (labelled): the faces scored are the generator's synthetic embeddings";
     Json slaj = Json::object();
     for (const auto& s : sla.steps)
       slaj[std::to_string(static_cast<int>(s.step))] = {{"p50_minutes", std::round(s.p50_minutes * 10) / 10},
@@ -734,8 +774,9 @@ class Day {
       if (static_cast<int>(s.step) <= 11 && s.count > 0 && s.p95_minutes <= s.limit_minutes) ++within;
     std::ostringstream line;
     line << "simulated day: " << applicants_.size() << " applicants, " << issued << " issued, " << duplicates
-         << " duplicates found (" << mated_found << " of " << mated << " planted), " << rejected << " rejected, "
-         << pending << " still open; SLA p95 within the limit on " << within << " of 11 steps; audit "
+         << " duplicates found (" << mated_found << " of " << planted << " planted), " << unmated_flagged << " of "
+         << unmated << " unique applicants flagged, " << rejected << " rejected, " << pending
+         << " still open (" << head_queue.size() << " at the identity head's desk); SLA p95 within the limit on " << within << " of 11 steps; audit "
          << (audit.intact ? "intact" : "BROKEN") << " (" << audit.entries << " entries)";
     return line.str();
   }
@@ -766,7 +807,13 @@ class Day {
               << d["found"].get<std::size_t>() << " (FNIR " << d["fnir"].get<double>() << ")\n"
               << "  unique applicants searched " << d["unique_searched"].get<std::size_t>() << ", flagged duplicate "
               << d["false_duplicates"].get<std::size_t>() << " (FPIR " << d["fpir"].get<double>() << ")\n"
-              << "  blanks left:";
+              << "  the identity section head's desk at the end of the day: "
+              << report["identity_head_queue"].size() << " application(s)";
+    for (const auto& id : report["identity_head_queue"]) std::cout << " " << id.get<std::string>();
+    std::cout << "\n  photos: " << report["photos"].get<std::string>() << "\n";
+    std::cout << "== actions the office refused (each retried later): " << errors_.size() << "\n";
+    for (const auto& e : errors_) std::cout << "  " << e << "\n";
+    std::cout << "  blanks left:";
     for (const auto& [printer, n] : report["blanks_left"].items()) std::cout << " " << printer << " " << n.get<int>();
     std::cout << "; report.json, sla.png and cards/ in " << p_.out.string() << "\n";
   }
@@ -784,6 +831,7 @@ class Day {
   std::map<std::size_t, int> attempts_;
   std::set<std::size_t> attempts_no_show_;
   std::vector<std::string> errors_;
+  int hold_minutes_ = 30;
   std::int64_t now_ = kDayStart;
   std::int64_t next_jobs_ = kDayStart;
   std::vector<std::int64_t> ready_;           // per applicant: when they can take their next step

@@ -23,6 +23,10 @@ PeriodMap flow_period_map(const MasterFinger& m, const MasterParams& p);
 // Ridges grown by iterative space-variant Gabor filtering (ridge_growth.cpp).
 std::vector<std::int8_t> grow_ridges(const MasterFinger& m, const MasterParams& p, Rng& rng);
 
+// Turns a share of the grown bifurcations into ridge endings by cutting a
+// fork branch at the junction (minutia_types.cpp).
+void cut_bifurcations(MasterFinger& m, const MasterParams& p, Rng& rng);
+
 // Skin creases of a rendered master (creases.cpp): empty when it has none.
 std::vector<std::uint8_t> draw_creases(const MasterFinger& m, const MasterParams& p, Rng& rng);
 

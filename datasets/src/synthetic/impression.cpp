@@ -158,6 +158,9 @@ void render(const MasterFinger& m, const Geometry& g, synth::Rng& rng, const Imp
   const ValueNoise pores =
       synth::make_noise(rng, m.width, m.height, 70);  // breaks and pores along ridges
   const ValueNoise pressure = synth::make_noise(rng, m.width, m.height, 3);  // uneven pressure
+  // Fine skin texture (features of 2-3 px): ragged ridge edges and ink that
+  // does not take evenly.
+  const ValueNoise grain = synth::make_noise(rng, m.width, m.height, m.width / 3);
   const double dry = std::max(0.0, g.t.dryness), wet = std::max(0.0, -g.t.dryness);
   // Smudges, in master coordinates: ink floods (+1) or is lifted (-1).
   struct Smudge {
@@ -211,7 +214,9 @@ void render(const MasterFinger& m, const Geometry& g, synth::Rng& rng, const Imp
                            (cr(ix, iy + 1) * (1 - fx) + cr(ix + 1, iy + 1) * fx) * fy;
           r -= c * (1.2 - 0.6 * wet);  // wet skin fills creases partly
         }
-        ink = std::clamp(0.5 + r / 70.0, 0.0, 1.0);
+        const double gr = grain.at(mx, my);
+        r += p.grain_strength * gr;
+        ink = std::clamp(0.5 + r / 70.0, 0.0, 1.0) * (1.0 - 0.35 * p.grain_strength / 60.0 * std::max(0.0, -gr));
         // Pressure fades towards the edge of the contact and varies.
         const double ex = (mx - g.vis_cx) / g.vis_rx, ey = (my - g.vis_cy) / g.vis_ry;
         const double edge = std::clamp((1.0 - std::sqrt(ex * ex + ey * ey)) * 8.0, 0.0, 1.0);
@@ -269,9 +274,9 @@ void map_to_impression(const ImpressionTransform& t, double mx, double my, doubl
 
 ImpressionParams hard_conditions(ImpressionParams p) {
   p.max_rotation_deg = 45;
-  p.translation_sd = 20;
-  p.distortion_rotation_deg = 10;
-  p.distortion_shift = 18;
+  p.translation_sd = 40;
+  p.distortion_rotation_deg = 14;
+  p.distortion_shift = 26;
   p.brake_width = 70;
   p.contact_min = 0.35;
   p.contact_max = 0.8;
@@ -279,6 +284,18 @@ ImpressionParams hard_conditions(ImpressionParams p) {
   p.max_dry = 1.0;
   p.noise_sd = 14;
   p.scratch_probability = 0.5;
+  p.max_smudges = 6;
+  p.grain_strength = 140;
+  return p;
+}
+
+ImpressionParams enrolment_desk_conditions(ImpressionParams p) {
+  p.max_rotation_deg = 20;
+  p.translation_sd = 12;
+  p.distortion_rotation_deg = 4;
+  p.distortion_shift = 7;
+  p.contact_min = 0.6;
+  p.contact_max = 0.95;
   return p;
 }
 
@@ -287,6 +304,7 @@ ImpressionParams impression_conditions(std::string_view name) {
   ImpressionParams p = normal;
   if (name == "fvc2002") return normal;
   if (name == "hard") return hard;
+  if (name == "desk") return enrolment_desk_conditions();
   if (name == "distortion") {
     p.distortion_rotation_deg = hard.distortion_rotation_deg;
     p.distortion_shift = hard.distortion_shift;
@@ -313,7 +331,7 @@ ImpressionParams impression_conditions(std::string_view name) {
 }
 
 std::vector<std::string> impression_condition_names() {
-  return {"fvc2002", "hard", "distortion", "dry", "wet", "partial", "rotation"};
+  return {"fvc2002", "hard", "desk", "distortion", "dry", "wet", "partial", "rotation"};
 }
 
 Impression make_impression(const MasterFinger& m, std::uint64_t seed, const ImpressionParams& p,

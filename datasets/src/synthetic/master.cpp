@@ -1,7 +1,5 @@
 #include <algorithm>
 #include <cmath>
-#include <cstdlib>
-#include <string>
 
 #include "field.h"
 
@@ -238,26 +236,12 @@ std::vector<Minutia> sample_minutiae(const MasterFinger& m, const MasterParams& 
 
 }  // namespace
 
-MasterFinger generate_master(std::uint64_t seed, const MasterParams& p0, bool render) {
-  MasterParams p = p0;
-  if (const char* e = std::getenv("EXP_MP")) {  // EXPERIMENT
-    std::string all = e;
-    std::size_t pos = 0;
-    while (pos < all.size()) {
-      auto comma = all.find(',', pos);
-      if (comma == std::string::npos) comma = all.size();
-      const auto item = all.substr(pos, comma - pos);
-      const auto eq = item.find('=');
-      set_master_param(p, item.substr(0, eq), std::stod(item.substr(eq + 1)));
-      pos = comma + 1;
-    }
-  }
+MasterFinger generate_master(std::uint64_t seed, const MasterParams& p, bool render) {
   Rng rng(seed);
   MasterFinger m;
   m.width = p.width;
   m.height = p.height;
   m.pattern = draw_pattern_class(seed, p);
-  if (const char* e = std::getenv("EXP_CLASS")) m.pattern = static_cast<PatternClass>(std::atoi(e));  // EXPERIMENT
   m.singular_points = synth::place_singular_points(m.pattern, m.width, m.height, rng);
   m.silhouette = synth::make_silhouette(m.width, m.height, rng);
   m.corrections.resize(m.singular_points.size());
@@ -298,35 +282,9 @@ MasterFinger generate_master(std::uint64_t seed, const MasterParams& p0, bool re
   if (render) {
     m.period_map = synth::flow_period_map(m, p);
     m.ridges = synth::grow_ridges(m, p, rng);
-    if (const char* e = std::getenv("EXP_BIAS")) {  // EXPERIMENT
-      const int bias = std::atoi(e);
-      for (auto& r : m.ridges) r = static_cast<std::int8_t>(std::clamp(int(r) - bias, -127, 127));
-    }
+    synth::cut_bifurcations(m, p, rng);
     m.minutiae = synth::skeleton_minutiae(m, p);
     m.creases = synth::draw_creases(m, p, rng);
-    if (const char* e = std::getenv("EXP_FLIP")) {  // EXPERIMENT
-      const double flip = std::atof(e), keep = std::getenv("EXP_KEEP") ? std::atof(std::getenv("EXP_KEEP")) : 1.0;
-      Rng r2(seed ^ 0xABCDEFull);
-      std::vector<Minutia> out;
-      for (auto mi : m.minutiae) {
-        if (r2.chance(flip)) mi.angle = static_cast<float>(std::fmod(mi.angle + kPi, 2 * kPi));
-        if (r2.chance(keep)) out.push_back(mi);
-      }
-      const int add = std::getenv("EXP_ADD") ? std::atoi(std::getenv("EXP_ADD")) : 0;
-      for (int k = 0; k < add;) {
-        const double x = r2.uniform(0, m.width), y = r2.uniform(0, m.height);
-        if (!m.inside(x, y)) continue;
-        Minutia mi;
-        mi.x = static_cast<std::uint16_t>(x);
-        mi.y = static_cast<std::uint16_t>(y);
-        double a = m.orientation_at(x, y) + (r2.chance(0.5) ? kPi : 0);
-        mi.angle = static_cast<float>(std::fmod(a, 2 * kPi));
-        mi.type = MinutiaType::ending;
-        out.push_back(mi);
-        ++k;
-      }
-      m.minutiae = out;
-    }
   } else {
     m.minutiae = sample_minutiae(m, p, rng);
   }

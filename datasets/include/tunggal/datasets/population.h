@@ -91,7 +91,7 @@ struct PopulationParams {
   double damaged_finger_rate = 0.01;   // per finger, persistent (scar, worn skin)
   std::int64_t enrolment_epoch = 1767225600;  // 2026-01-01T00:00:00Z
   MasterParams master;
-  ImpressionParams impression;
+  ImpressionParams impression = enrolment_desk_conditions();  // captured at an office's desk
   SyntheticFaceParams face;
 };
 
