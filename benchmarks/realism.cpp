@@ -257,6 +257,7 @@ int main(int argc, char** argv) {
   std::uint64_t seed = 1;
   bool synthetic_only = false, scores = false;
   std::vector<std::string> master_overrides, impression_overrides;
+  std::string pattern;
   app.add_option("--data", data, "Folder holding fvc2000/ and fvc2002/");
   app.add_option("--fingers", fingers, "Synthetic fingers to render");
   app.add_option("--impressions", impressions, "Impressions per synthetic finger");
@@ -268,6 +269,8 @@ int main(int argc, char** argv) {
                "Also score the synthetic set through MCC (ground truth and our extraction): EER "
                "and the observed FMR at the calibrated thresholds");
   app.add_option("--master-param", master_overrides, "Override a MasterParams field, NAME=VALUE");
+  app.add_option("--pattern", pattern,
+                 "Synthetic fingers of this pattern class only (arch, tented_arch, left_loop, right_loop, whorl)");
   app.add_option("--impression-param", impression_overrides,
                  "Override an ImpressionParams field, NAME=VALUE");
   CLI11_PARSE(app, argc, argv);
@@ -297,6 +300,19 @@ int main(int argc, char** argv) {
   datasets::ImpressionParams ip = datasets::impression_conditions(conditions);
   datasets::MasterParams mp;
   apply_overrides(mp, master_overrides, datasets::set_master_param);
+  if (!pattern.empty()) {
+    bool known = false;
+    for (int c = 0; c < datasets::kPatternClassCount; ++c) {
+      std::string name(datasets::to_string(static_cast<datasets::PatternClass>(c)));
+      std::replace(name.begin(), name.end(), ' ', '_');
+      mp.class_frequencies[static_cast<std::size_t>(c)] = name == pattern ? 1.0 : 0.0;
+      known |= name == pattern;
+    }
+    if (!known) {
+      std::fprintf(stderr, "realism: unknown pattern class '%s'\n", pattern.c_str());
+      return 2;
+    }
+  }
   apply_overrides(ip, impression_overrides, datasets::set_impression_param);
   Stats rendered, tonly;
   rendered.name = "synthetic, rendered (templates: ground truth)";

@@ -81,6 +81,19 @@ double MasterFinger::orientation_at(double x, double y) const {
       theta += (singular_points[k].core ? 0.5 : -0.5) * a;
     }
   }
+  if (whorl_shape > 0) {
+    // Towards equidistant circles around the whorl's centre, between its
+    // two cores and where the deltas take over (blended as an angle
+    // correction, which leaves the singular points where they are).
+    const double dx = x - whorl_cx, dy = y - whorl_cy, r = std::hypot(dx, dy);
+    const double in = std::clamp((r - whorl_inner) / 15.0, 0.0, 1.0);
+    const double out = std::clamp((whorl_outer - r) / 50.0, 0.0, 1.0);
+    const double w = whorl_shape * in * in * (3 - 2 * in) * out * out * (3 - 2 * out);
+    if (w > 0) {
+      const double circle = std::atan2(-dy, dx) + kPi / 2;
+      theta += w * std::remainder(circle - theta, kPi);
+    }
+  }
   theta += wobble_amplitude * wobble.at(x, y);
   theta = std::fmod(theta, kPi);
   return theta < 0 ? theta + kPi : theta;
@@ -269,6 +282,15 @@ MasterFinger generate_master(std::uint64_t seed, const MasterParams& p, bool ren
       m.loop_axis[k] = 2 * turn;
       m.loop_shape[k] = shape;
     }
+  }
+  if (m.pattern == PatternClass::whorl) {
+    const auto& c1 = m.singular_points[0];
+    const auto& c2 = m.singular_points[1];
+    m.whorl_cx = (c1.x + c2.x) / 2.0;
+    m.whorl_cy = (c1.y + c2.y) / 2.0;
+    m.whorl_inner = 1.2 * std::hypot(c1.x - c2.x, c1.y - c2.y);
+    m.whorl_outer = rng.uniform(p.whorl_radius_min, p.whorl_radius_max);
+    m.whorl_shape = rng.uniform(p.loop_shape_min, p.loop_shape_max);
   }
   m.arch_amplitude = rng.uniform(0.35, 0.75);
   m.arch_width = m.width * rng.uniform(0.16, 0.24);

@@ -20,6 +20,8 @@ constexpr detail::ParamField<MasterParams> kMasterFields[] = {
     {"orientation_correction", &MasterParams::orientation_correction, nullptr, 0, 2},
     {"loop_shape_min", &MasterParams::loop_shape_min, nullptr, 0, 1},
     {"loop_shape_max", &MasterParams::loop_shape_max, nullptr, 0, 1},
+    {"whorl_radius_min", &MasterParams::whorl_radius_min, nullptr, 0, 400},
+    {"whorl_radius_max", &MasterParams::whorl_radius_max, nullptr, 0, 400},
     {"growth_iterations", nullptr, &MasterParams::growth_iterations, 1, 100},
     {"seed_density", &MasterParams::seed_density, nullptr, 1e-6, 0.1},
     {"bifurcation_cut_share", &MasterParams::bifurcation_cut_share, nullptr, 0, 1},
@@ -31,6 +33,7 @@ constexpr detail::ParamField<MasterParams> kMasterFields[] = {
     {"crease_width_max", &MasterParams::crease_width_max, nullptr, 0.5, 20},
     {"crease_length_min", &MasterParams::crease_length_min, nullptr, 1, 1000},
     {"crease_length_max", &MasterParams::crease_length_max, nullptr, 1, 1000},
+    {"scar_probability", &MasterParams::scar_probability, nullptr, 0, 1},
     {"sampled_bifurcation_share", &MasterParams::sampled_bifurcation_share, nullptr, 0, 1},
 };
 

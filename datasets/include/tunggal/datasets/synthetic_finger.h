@@ -61,6 +61,9 @@ struct MasterParams {
   // loop_shape), per finger uniform in [min, max].
   double loop_shape_min = 0.7;
   double loop_shape_max = 1.0;
+  // ... and whorls' rings towards equidistant circles (the same range),
+  // out to a radius uniform in [min, max] px.
+  double whorl_radius_min = 90, whorl_radius_max = 140;
   // Ridge growth: iterations of the Gabor filter bank, and initial seeds per
   // pixel of the silhouette.
   int growth_iterations = 14;
@@ -83,6 +86,8 @@ struct MasterParams {
   int max_creases = 5;
   double crease_width_min = 1.5, crease_width_max = 4.0;
   double crease_length_min = 40, crease_length_max = 220;
+  // ... and a scar (short, wide, ragged) on this share of fingers.
+  double scar_probability = 0.03;
 };
 
 // Smooth value noise in [-1, 1]: a coarse grid of random values with
@@ -126,6 +131,11 @@ struct MasterFinger {
   // squeeze together towards the core along the axis; growing them forced a
   // row of ridge endings on the axis of every loop, in the same place.
   std::vector<double> loop_shape, loop_axis;
+  // A whorl's rings: how far they go towards equidistant circles around the
+  // centre between its cores (0 = the zero-pole field, whose rings bunch
+  // where the deltas pull and forced rings of minutiae there), between
+  // radius inner (outside the cores) and outer (px).
+  double whorl_shape = 0, whorl_cx = 0, whorl_cy = 0, whorl_inner = 0, whorl_outer = 0;
   double arch_amplitude = 0, arch_width = 1, arch_centre_y = 0;  // arches only
   ValueNoise wobble;                                             // small smooth orientation noise
   double wobble_amplitude = 0.08;
