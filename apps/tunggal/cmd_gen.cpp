@@ -49,7 +49,8 @@ Runner add_gen(CLI::App& app) {
   cmd->add_option("--fvc", a->fvc, "Instead: an FVC-style set of this many synthetic fingers")
       ->check(CLI::Range(1, 100000));
   cmd->add_option("--conditions", a->conditions,
-                  "With --fvc: 'fvc2002' (the default impression parameters), 'hard' (strong plastic "
+                  "With --fvc: 'fvc2002' (the default impression parameters, FVC2002's placement), "
+                  "'desk' (an enrolment desk, as populations are captured), 'hard' (strong plastic "
                   "distortion, soaked to parched skin, partial contact, 45-degree rotation), or one of "
                   "those alone: 'distortion', 'dry', 'wet', 'partial', 'rotation'")
       ->check(CLI::IsMember(datasets::impression_condition_names()))

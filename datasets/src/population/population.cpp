@@ -230,6 +230,7 @@ PopulationSummary write_population(const PopulationParams& p, const std::filesys
   s.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   nlohmann::ordered_json manifest;
   manifest["generator"] = "tunggal gen " + std::string(version());
+  manifest["fingerprint_model"] = std::string(kFingerprintModel);
   manifest["seed"] = p.seed;
   manifest["records"] = s.records;
   manifest["gallery"] = s.gallery;

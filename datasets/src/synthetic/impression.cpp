@@ -186,11 +186,13 @@ void render(const MasterFinger& m, const Geometry& g, synth::Rng& rng, const Imp
         const double sy = std::clamp(my - 0.5, 0.0, m.height - 1.001);
         const int ix = static_cast<int>(sx), iy = static_cast<int>(sy);
         const double fx = sx - ix, fy = sy - iy;
-        auto at = [&](int a, int b) {
-          return static_cast<double>(m.ridges[static_cast<std::size_t>(b) * m.width + a]);
+        // Bilinear sample of a master canvas map at (ix + fx, iy + fy).
+        const auto sample = [&](const auto& map) {
+          const auto at = [&](int a, int b) { return static_cast<double>(map[static_cast<std::size_t>(b) * m.width + a]); };
+          return (at(ix, iy) * (1 - fx) + at(ix + 1, iy) * fx) * (1 - fy) +
+                 (at(ix, iy + 1) * (1 - fx) + at(ix + 1, iy + 1) * fx) * fy;
         };
-        double r = (at(ix, iy) * (1 - fx) + at(ix + 1, iy) * fx) * (1 - fy) +
-                   (at(ix, iy + 1) * (1 - fx) + at(ix + 1, iy + 1) * fx) * fy;
+        double r = sample(m.ridges);
         // Dry skin: ridges thin and break where the texture is low; wet skin:
         // ridges thicken and merge.
         const double b = std::max(0.0, blotch.at(mx, my));
@@ -207,12 +209,7 @@ void render(const MasterFinger& m, const Geometry& g, synth::Rng& rng, const Imp
         // Ridges print a little thinner than valleys, broken by pores.
         r -= 25 + p.pore_strength * std::max(0.0, pores.at(mx, my) - 0.25 + 0.3 * dry);
         if (!m.creases.empty()) {
-          auto cr = [&](int a, int bb) {
-            return static_cast<double>(m.creases[static_cast<std::size_t>(bb) * m.width + a]);
-          };
-          const double c = (cr(ix, iy) * (1 - fx) + cr(ix + 1, iy) * fx) * (1 - fy) +
-                           (cr(ix, iy + 1) * (1 - fx) + cr(ix + 1, iy + 1) * fx) * fy;
-          r -= c * (1.2 - 0.6 * wet);  // wet skin fills creases partly
+          r -= sample(m.creases) * (1.2 - 0.6 * wet);  // wet skin fills creases partly
         }
         const double gr = grain.at(mx, my);
         r += p.grain_strength * gr;

@@ -23,6 +23,13 @@
 
 namespace tunggal::datasets {
 
+// The fingerprint model's name, written into every generated set's
+// manifest: sets made by different models have different statistics
+// (datasets/README.md, "Realism"). 2: hairpin loops, circular whorl
+// centres, a flow-consistent period, cut bifurcations, creases, scars,
+// FVC2002-like impressions (issue 25).
+inline constexpr std::string_view kFingerprintModel = "tunggal-sfinge-2";
+
 enum class PatternClass : std::uint8_t { arch, tented_arch, left_loop, right_loop, whorl };
 inline constexpr int kPatternClassCount = 5;
 std::string_view to_string(PatternClass c) noexcept;
