@@ -125,8 +125,10 @@ PeriodMap flow_period_map(const MasterFinger& m, const MasterParams& p) {
   const Eigen::VectorXd u = solver.solve(a.transpose() * b);
   map.period.resize(static_cast<std::size_t>(n));
   const double lo = m.mean_period * p.period_min_ratio, hi = m.mean_period * p.period_max_ratio;
+  const bool solved = solver.info() == Eigen::Success && u.allFinite();
   for (int k = 0; k < n; ++k) {
-    const double v = solver.info() == Eigen::Success ? u[k] : -prior[k];
+    // Should the solve fail, the finger keeps its own smooth pattern.
+    const double v = solved ? u[k] : -prior[k];
     map.period[static_cast<std::size_t>(k)] =
         static_cast<float>(std::clamp(m.mean_period * std::exp(-v), lo, hi));
   }
