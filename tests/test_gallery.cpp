@@ -447,7 +447,7 @@ TEST(FingerIndex, ProposesTheMatesExhaustiveSearchFinds) {
   // Four fingers only here and two proposals (ten fingers in the benchmark,
   // where 1 of 1,000 proposed lost none of 100 mates). Over ten such
   // populations (seeds 31-40) the index lost 16 of 120 mates with the
-  // generator of 2026-12-07 and 14-19 with the one after it: at most a
+  // generator's fingerprint model 1 and 15 of 120 with model 2: at most a
   // quarter, so that a regression shows and the draw of one seed does not.
   EXPECT_LE(4 * lost, found_by_reference) << "the index lost " << lost << " of " << found_by_reference << " mates";
 }
