@@ -341,7 +341,10 @@ TEST(Cbeff, SubtypesNameTheIsoPositions) {
 
 // ---- the service over a real gallery, with FVC prints served as CBEFF ----
 
+#include <condition_variable>
+#include <future>
 #include <map>
+#include <mutex>
 
 #include "gallery_support.h"
 #include "test_support.h"
@@ -443,18 +446,18 @@ TEST_F(AbisService, AMosipConversationOverRealPrints) {
   EXPECT_EQ(answer(*svc, request("insert", "ins-1b", {{"referenceId", "P1"}, {"referenceURL", "http://share.local/p1"}}))["failureReason"], "10");
   // Identify by URL (another impression of finger 101): P1, and only P1.
   const auto probe = share.put_finger(db / "101_2.tif", "probe");
-  const Json id1 = answer(*svc, request("identify", "id-1", {{"referenceId", "Q"}, {"referenceUrl", probe}, {"gallery", nullptr},
+  const Json id1 = answer(*svc, request("identify", "id-1", {{"referenceUrl", probe}, {"gallery", nullptr},
                                                              {"flags", {{"maxResults", "10"}, {"targetFPIR", "30"}}}}));
   EXPECT_EQ(id1["returnValue"], "1") << id1.dump();
   EXPECT_EQ(candidates_of(id1), std::vector<std::string>{"P1"}) << id1.dump();
   EXPECT_EQ(id1["candidateList"]["candidates"][0]["modalities"][0]["biometricType"], "FIR");
   all_strings(id1);
   // Only against a gallery without P1: nobody.
-  const Json id2 = answer(*svc, request("identify", "id-2", {{"referenceId", "Q"}, {"referenceURL", probe},
+  const Json id2 = answer(*svc, request("identify", "id-2", {{"referenceURL", probe},
                                                              {"gallery", {{"referenceIds", {{{"referenceId", "P2"}}, {{"referenceId", "P3"}}}}}}}));
   EXPECT_EQ(id2["returnValue"], "1") << id2.dump();
   EXPECT_TRUE(candidates_of(id2).empty()) << id2.dump();
-  const Json id2b = answer(*svc, request("identify", "id-2b", {{"referenceId", "Q"}, {"referenceURL", probe},
+  const Json id2b = answer(*svc, request("identify", "id-2b", {{"referenceURL", probe},
                                                                {"gallery", {{"referenceIds", {{{"referenceId", "P1"}}}}}}}));
   EXPECT_EQ(candidates_of(id2b), std::vector<std::string>{"P1"}) << id2b.dump();
   // By the referenceId of an inserted record: never itself.
@@ -467,7 +470,7 @@ TEST_F(AbisService, AMosipConversationOverRealPrints) {
   EXPECT_EQ(answer(*svc, request("ping", "ping-1"))["returnValue"], "1");
   EXPECT_EQ(answer(*svc, request("delete", "del-1", {{"referenceId", "P1"}}))["returnValue"], "1");
   EXPECT_EQ(answer(*svc, request("delete", "del-2", {{"referenceId", "P1"}}))["failureReason"], "12");
-  EXPECT_TRUE(candidates_of(answer(*svc, request("identify", "id-5", {{"referenceId", "Q"}, {"referenceURL", probe}}))).empty());
+  EXPECT_TRUE(candidates_of(answer(*svc, request("identify", "id-5", {{"referenceURL", probe}}))).empty());
   EXPECT_EQ(svc->reference_count(), 2u);
   // A restart keeps everything answered and every enrolment.
   svc.reset();
@@ -582,6 +585,173 @@ TEST_F(AbisService, AJobCutShortIsFinishedOnRestart) {
   // and no request at all once it is answered.
   const auto journal = read_file(dir_ / "jobs.db");
   EXPECT_EQ(std::search(journal.begin(), journal.end(), url.begin(), url.end()), journal.end());
+}
+
+// The engine's rule for a referenceId (1-64 printable ASCII, no space) is
+// checked at the edge: refused with failureReason 4 before anything is
+// fetched (a data share may allow only two downloads) or journaled.
+TEST_F(AbisService, ReferenceIdsAreCheckedBeforeAnyFetch) {
+  Share share;
+  share.put("<not fetched>", "doc");
+  auto svc = open(share);
+  const std::string bad[] = {std::string(65, 'A'), std::string(256, 'B'), "has space", "caf\xc3\xa9", "tab\tbed"};
+  int k = 0;
+  for (const auto& ref : bad) {
+    for (const char* op : {"insert", "identify", "delete"}) {
+      const Json a = answer(*svc, request(op, "bad-" + std::to_string(k++), {{"referenceId", ref}, {"referenceURL", "http://share.local/doc"}}));
+      EXPECT_EQ(a["returnValue"], "2") << op << " " << ref;
+      EXPECT_EQ(a["failureReason"], "4") << op << " " << ref << " " << a.dump();
+    }
+    const Json g = answer(*svc, request("identify", "bad-" + std::to_string(k++),
+                                        {{"referenceURL", "http://share.local/doc"}, {"gallery", {{"referenceIds", {{{"referenceId", ref}}}}}}}));
+    EXPECT_EQ(g["failureReason"], "4") << g.dump();
+  }
+  EXPECT_EQ(share.fetches, 0);
+  EXPECT_EQ(svc->pending_jobs(), 0);
+  // 64 printable characters is the longest that passes (and is then
+  // fetched: the document is not XML here).
+  EXPECT_EQ(answer(*svc, request("insert", "ok-64", {{"referenceId", std::string(64, 'C')}, {"referenceURL", "http://share.local/doc"}}))["failureReason"], "16");
+  EXPECT_EQ(share.fetches, 1);
+}
+
+// A requestId answers once per request: a retry with the same request (key
+// order and spacing aside) gets the same answer; another body under that
+// id is refused, and the new reference is not inserted.
+TEST_F(AbisService, ARequestIdReusedWithAnotherBodyIsRefused) {
+  const auto pop = test::make_population(3, 1, 78, 2);
+  Share share;
+  auto svc = open(share);
+  const auto rec = [&](const PersonRecord& r) { return encode_base64(encode_person_record(r)); };
+  const std::string first = svc->handle(request("insert", "reuse-1", {{"referenceId", "A"}, {"tunggalRecord", rec(pop.gallery[0])}}));
+  ASSERT_EQ(Json::parse(first)["returnValue"], "1") << first;
+  // The same request, its keys in another order and spaced out.
+  Json same = Json::parse(request("insert", "reuse-1", {{"referenceId", "A"}, {"tunggalRecord", rec(pop.gallery[0])}}));
+  std::string reordered = "{ ";
+  std::vector<std::string> keys;
+  for (const auto& [key, v] : same.items()) keys.push_back(key);
+  std::reverse(keys.begin(), keys.end());
+  for (std::size_t i = 0; i < keys.size(); ++i) reordered += (i ? " , " : "") + Json(keys[i]).dump() + " : " + same[keys[i]].dump();
+  reordered += " }";
+  EXPECT_EQ(svc->handle(reordered), first);
+  // Another body under the same requestId: refused, nothing inserted.
+  const Json other = answer(*svc, request("insert", "reuse-1", {{"referenceId", "B"}, {"tunggalRecord", rec(pop.gallery[1])}}));
+  EXPECT_EQ(other["returnValue"], "2") << other.dump();
+  EXPECT_EQ(other["failureReason"], "4");
+  EXPECT_FALSE(svc->session().contains("B"));
+  EXPECT_EQ(svc->counters().refused_reuses, 1u);
+  // ... and after a restart the same (the digest is in the journal).
+  svc.reset();
+  svc = open(share);
+  EXPECT_EQ(answer(*svc, request("insert", "reuse-1", {{"referenceId", "B"}, {"tunggalRecord", rec(pop.gallery[1])}}))["failureReason"], "4");
+  EXPECT_EQ(svc->handle(reordered), first);
+  EXPECT_FALSE(svc->session().contains("B"));
+}
+
+// MOSIP's rule (the ABIS testing kit's case 11): a given referenceId is the
+// probe and must exist; the referenceURL is the probe only when no
+// referenceId is given. A deleted reference is not searched by its URL.
+TEST_F(AbisService, AGivenReferenceIdIsTheProbeAndMustExist) {
+  const auto pop = test::make_population(3, 1, 79, 2);
+  Share share;
+  auto svc = open(share);
+  ASSERT_EQ(answer(*svc, request("insert", "i-1", {{"referenceId", "GONE"}, {"tunggalRecord", encode_base64(encode_person_record(pop.gallery[0]))}}))["returnValue"], "1");
+  ASSERT_EQ(answer(*svc, request("delete", "d-1", {{"referenceId", "GONE"}}))["returnValue"], "1");
+  share.put("<never read>", "gone");
+  const Json a = answer(*svc, request("identify", "q-1", {{"referenceId", "GONE"}, {"referenceURL", "http://share.local/gone"}}));
+  EXPECT_EQ(a["returnValue"], "2") << a.dump();
+  EXPECT_EQ(a["failureReason"], "12");
+  EXPECT_EQ(share.fetches, 0);
+  // Without a referenceId the URL is the probe (fetched: not XML here).
+  EXPECT_EQ(answer(*svc, request("identify", "q-2", {{"referenceURL", "http://share.local/gone"}}))["failureReason"], "16");
+  EXPECT_EQ(share.fetches, 1);
+}
+
+// Data-share hosts: with an allow-list, a referenceURL on any other host is
+// refused (failureReason 7, the same as an unreachable host) and never
+// contacted; hosts compare without case, ports and userinfo aside.
+TEST_F(AbisService, DataShareHostsOutsideTheAllowListAreNeverContacted) {
+  EXPECT_EQ(url_host("http://SHARE.local:8080/x?token=1"), "share.local");
+  EXPECT_EQ(url_host("https://[::1]:443/doc"), "::1");
+  EXPECT_EQ(url_host("http://user:pw@10.0.0.7/doc"), "10.0.0.7");
+  EXPECT_EQ(url_host("ftp://share.local/doc"), "");
+  EXPECT_EQ(url_host("not a url"), "");
+  EXPECT_TRUE(data_share_host_allowed("http://anything/doc", {}));
+  EXPECT_FALSE(data_share_host_allowed("http://share.local.evil.example/doc", {"share.local"}));
+  EXPECT_FALSE(data_share_host_allowed("http://evil.example/share.local", {"share.local"}));
+  Share share;
+  share.put("<not xml>", "doc");
+  share.docs["http://169.254.169.254/latest"] = FetchResult{{'<', 'x', '>'}, std::nullopt, ""};
+  ServiceConfig c;
+  c.dir = dir_;
+  c.session.face = false;
+  c.fetch = share.fetcher();
+  c.data_share_hosts = {"Share.Local"};
+  auto svc = Service::open(c);
+  for (const char* url : {"http://169.254.169.254/latest", "http://127.0.0.1:9/doc", "http://share.local.evil.example/doc"}) {
+    const Json a = answer(*svc, request("insert", std::string("h-") + url, {{"referenceId", "H"}, {"referenceURL", url}}));
+    EXPECT_EQ(a["failureReason"], "7") << url << " " << a.dump();
+    const Json q = answer(*svc, request("identify", std::string("q-") + url, {{"referenceURL", url}}));
+    EXPECT_EQ(q["failureReason"], "7") << url << " " << q.dump();
+  }
+  EXPECT_EQ(share.fetches, 0);
+  EXPECT_EQ(answer(*svc, request("insert", "h-ok", {{"referenceId", "H"}, {"referenceURL", "http://share.local/doc"}}))["failureReason"], "16");
+  EXPECT_EQ(share.fetches, 1);
+}
+
+// A data share that answers slowly holds no lock: PING, the counters and
+// health() answer while the INSERT fetches; health() says the worker has
+// stalled; the gallery jobs behind it wait for their turn (the order
+// rule), and all finish once the fetch does. No timing is asserted: the
+// fetch is held on a latch the test opens.
+TEST_F(AbisService, ASlowDataShareStallsNoPingNorHealth) {
+  const auto pop = test::make_population(3, 1, 80, 2);
+  std::mutex mu;
+  std::condition_variable cv;
+  bool fetching = false, release = false;
+  ServiceConfig c;
+  c.dir = dir_;
+  c.session.face = false;
+  c.stall_after = std::chrono::milliseconds(0);
+  c.fetch = [&](const std::string&) {
+    std::unique_lock lock(mu);
+    fetching = true;
+    cv.notify_all();
+    cv.wait(lock, [&] { return release; });
+    return FetchResult{{'n', 'o', 't'}, std::nullopt, ""};
+  };
+  auto svc = Service::open(c);
+  ASSERT_EQ(answer(*svc, request("insert", "first", {{"referenceId", "K"}, {"tunggalRecord", encode_base64(encode_person_record(pop.gallery[0]))}}))["returnValue"], "1");
+  auto slow = std::async(std::launch::async, [&] { return svc->handle(request("insert", "slow", {{"referenceId", "S"}, {"referenceURL", "http://share.local/slow"}})); });
+  {
+    std::unique_lock lock(mu);
+    ASSERT_TRUE(cv.wait_for(lock, std::chrono::seconds(60), [&] { return fetching; }));
+  }
+  // Behind it in the order: waits for its turn.
+  auto behind = std::async(std::launch::async, [&] { return svc->handle(request("identify", "behind", {{"referenceId", "K"}})); });
+  // Not behind it: answered now (each bounded, so a regression fails
+  // instead of hanging the suite).
+  auto ping = std::async(std::launch::async, [&] { return svc->handle(request("ping", "ping-while-fetching")); });
+  ASSERT_EQ(ping.wait_for(std::chrono::seconds(60)), std::future_status::ready);
+  EXPECT_EQ(Json::parse(ping.get())["returnValue"], "1");
+  EXPECT_GE(svc->counters().requests, 3u);
+  const auto h = svc->health();
+  EXPECT_TRUE(h.stalled);
+  EXPECT_GE(h.in_flight, 1u);
+  EXPECT_TRUE(h.oldest_phase == "fetching") << h.oldest_phase;
+  EXPECT_EQ(behind.wait_for(std::chrono::milliseconds(200)), std::future_status::timeout);
+  {
+    std::lock_guard lock(mu);
+    release = true;
+  }
+  cv.notify_all();
+  ASSERT_EQ(slow.wait_for(std::chrono::seconds(60)), std::future_status::ready);
+  EXPECT_EQ(Json::parse(slow.get())["failureReason"], "16");  // not XML
+  ASSERT_EQ(behind.wait_for(std::chrono::seconds(60)), std::future_status::ready);
+  EXPECT_EQ(Json::parse(behind.get())["returnValue"], "1");
+  const auto after = svc->health();
+  EXPECT_FALSE(after.stalled);
+  EXPECT_EQ(after.in_flight, 0u);
+  EXPECT_EQ(svc->pending_jobs(), 0);
 }
 
 // A deduplicating INSERT (the SDK's remote mode) is one job: searched and

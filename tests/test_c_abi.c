@@ -76,6 +76,16 @@ static void sdk_part(const char* data) {
   CHECK(tg_decision_candidate(d, 99, &ref, &score) == TG_INVALID_ARGUMENT);
   tg_decision_free(d);
   CHECK(tg_gallery_count(g, &count) == TG_OK && count == 1);
+  /* A record with nothing to search with: refused, not enrolled. */
+  {
+    tg_record* empty = NULL;
+    d = NULL;
+    CHECK(tg_record_new("EMPTY", &empty) == TG_OK);
+    CHECK(tg_gallery_deduplicate(g, empty, &d) == TG_INVALID_ARGUMENT && d == NULL);
+    CHECK(strstr(tg_last_error(), "nothing to search with") != NULL);
+    CHECK(tg_gallery_count(g, &count) == TG_OK && count == 1);
+    tg_record_free(empty);
+  }
   /* A card needs the demographics: without them, a named error. */
   CHECK(tg_card_render(ra, photo, NULL, "01-12-2026", &card) == TG_MALFORMED_DATA);
   CHECK(strstr(tg_last_error(), "no attribute") != NULL);

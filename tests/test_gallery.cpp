@@ -16,6 +16,7 @@
 
 #include "gallery_support.h"
 #include "tunggal/error.h"
+#include "tunggal/files.h"
 #include "tunggal/gallery.h"
 #include "../engine/src/candidates/finger_index.h"
 #include "../engine/src/gallery/snapshot.h"
@@ -111,6 +112,65 @@ TEST(Gallery, InsertRemoveAndDeduplicate) {
     EXPECT_EQ(d.decision == Decision::duplicate, pop.mate.count(probe.id) == 1) << probe.id;
     EXPECT_EQ(g.contains(probe.id), d.decision == Decision::unique);
   }
+}
+
+// A record with nothing to search with (no finger minutiae, no face) is
+// refused, not found unique and enrolled; fingers without minutiae count
+// as nothing. Before 2026-12-08 both were enrolled.
+TEST(Gallery, DeduplicatingAnEmptyRecordIsRefused) {
+  const auto pop = make_population(10, 2, 23, 3);
+  Gallery g;
+  g.insert(std::span<const PersonRecord>(pop.gallery));
+  PersonRecord empty;
+  empty.id = "EMPTY";
+  PersonRecord blank = empty;
+  blank.id = "BLANK";
+  blank.fingers.resize(2);  // captured, but nothing was found on them
+  for (const auto* r : {&empty, &blank}) {
+    try {
+      g.deduplicate(*r);
+      ADD_FAILURE() << r->id << " was not refused";
+    } catch (const Error& e) {
+      EXPECT_EQ(e.code(), ErrorCode::invalid_argument);
+      EXPECT_NE(std::string(e.what()).find("nothing to search with"), std::string::npos) << e.what();
+    }
+    EXPECT_FALSE(g.contains(r->id));
+  }
+  EXPECT_EQ(g.count(), 10u);
+  PersonRecord face_only = empty;
+  face_only.id = "FACE";
+  face_only.face = pop.gallery[0].face;  // a face alone is something to search with
+  ASSERT_TRUE(face_only.face.has_value());
+  EXPECT_NO_THROW(g.deduplicate(face_only));
+}
+
+// The CLI: an empty record among others is refused by name, the others
+// are deduplicated, and the exit status says something was refused.
+TEST(Gallery, TheDedupVerbRefusesAnEmptyRecordAndGoesOn) {
+  const auto dir = fresh_dir("dedup_empty");
+  std::filesystem::create_directories(dir);
+  const auto pop = make_population(3, 1, 24, 2);
+  PersonRecord empty;
+  empty.id = "EMPTY";
+  write_file_durably(dir / "empty.tgr", encode_person_record(empty));
+  write_file_durably(dir / "good.tgr", encode_person_record(pop.gallery[0]));
+  const std::string cmd = std::string(TUNGGAL_TOOL) + " dedup --gallery " + (dir / "g").string() + " " +
+                          (dir / "empty.tgr").string() + " " + (dir / "good.tgr").string() + " 2>&1";
+  FILE* f = ::popen(cmd.c_str(), "r");
+  ASSERT_NE(f, nullptr);
+  std::string out;
+  char buf[4096];
+  while (const std::size_t n = std::fread(buf, 1, sizeof buf, f)) out.append(buf, n);
+  const int status = ::pclose(f);
+  ASSERT_TRUE(WIFEXITED(status)) << out;
+  EXPECT_EQ(WEXITSTATUS(status), 1) << out;
+  EXPECT_NE(out.find("record 'EMPTY' holds no finger minutiae and no face"), std::string::npos) << out;
+  EXPECT_NE(out.find("\"" + pop.gallery[0].id + "\""), std::string::npos) << out;
+  EXPECT_NE(out.find("1 of 2 enrolled as unique, 1 refused"), std::string::npos) << out;
+  const auto g = Gallery::open(dir / "g");
+  EXPECT_EQ(g->count(), 1u);
+  EXPECT_FALSE(g->contains("EMPTY"));
+  std::filesystem::remove_all(dir);
 }
 
 // A search sees every insert acknowledged before it started and none that

@@ -262,9 +262,9 @@ TEST(Tunggald, AMosipConversationThroughActiveMq) {
                         {"referenceURL", share.put_finger("p" + std::to_string(f), db / ("10" + std::to_string(f) + "_1.tif"))}}));
   const std::string probe = share.put_finger("probe", db / "101_2.tif");
   // Queued right behind the inserts: it must see them (the order rule).
-  mosip.send(request("identify", "id-all", {{"referenceId", "Q1"}, {"referenceUrl", probe}, {"gallery", nullptr},
+  mosip.send(request("identify", "id-all", {{"referenceUrl", probe}, {"gallery", nullptr},
                                             {"flags", {{"maxResults", "10"}, {"targetFPIR", "30"}}}}));
-  mosip.send(request("identify", "id-some", {{"referenceId", "Q1"}, {"referenceURL", probe},
+  mosip.send(request("identify", "id-some", {{"referenceURL", probe},
                                              {"gallery", {{"referenceIds", {{{"referenceId", "P2"}}, {{"referenceId", "P3"}}}}}}}),
              /*bytes=*/true);
   mosip.send(request("identify", "id-self", {{"referenceId", "P1"}}));
@@ -349,10 +349,10 @@ TEST(Tunggald, ThreeShardsAnswerAsOneProcessDoes) {
   }
   for (int f = 1; f <= 10; ++f) {
     const std::string ref = "Q" + std::to_string(f), file = std::to_string(100 + f) + "_2.tif";
-    both(request("identify", "id-" + ref, {{"referenceId", ref}, {"referenceURL", share.put_finger(ref, db / file)}}));
+    both(request("identify", "id-" + ref, {{"referenceURL", share.put_finger(ref, db / file)}}));
   }
   both(request("identify", "id-by-ref", {{"referenceId", "S3"}}));
-  both(request("identify", "id-gallery", {{"referenceId", "Q9"}, {"referenceURL", share.put_finger("q9b", db / "101_3.tif")},
+  both(request("identify", "id-gallery", {{"referenceURL", share.put_finger("q9b", db / "101_3.tif")},
                                           {"gallery", {{"referenceIds", {{{"referenceId", "S1"}}, {{"referenceId", "S2"}}}}}}}));
   both(request("referenceCount", "count-1"));
   both(request("delete", "del-S4", {{"referenceId", "S4"}}));
@@ -378,7 +378,7 @@ TEST(Tunggald, ThreeShardsAnswerAsOneProcessDoes) {
   EXPECT_EQ(owners.size(), 3u);
   // A shard that does not answer fails the request, not a partial answer.
   shards[1]->kill9();
-  to_shards.send(request("identify", "id-down", {{"referenceId", "Q1"}, {"referenceURL", share.put_finger("qd", db / "101_4.tif")}}));
+  to_shards.send(request("identify", "id-down", {{"referenceURL", share.put_finger("qd", db / "101_4.tif")}}));
   ASSERT_TRUE(to_shards.wait({"id-down"}, 60s)) << coordinator.log();
   EXPECT_EQ(to_shards.of("id-down").front().body["failureReason"], "2") << to_shards.of("id-down").front().body.dump();
   EXPECT_EQ(coordinator.terminate(), 0) << coordinator.log();
@@ -393,16 +393,18 @@ TEST(Tunggald, KillNineUnderLoadLosesNothingAndDoublesNothing) {
   DataShare share;
   Mosip mosip(broker.port, broker.password, t.in, t.out);
   // 30 people: FVC fingers 101-110, three impressions each, as different references.
-  std::vector<std::string> ids;
+  std::vector<std::string> ids, bodies;
   for (int f = 1; f <= 10; ++f)
     for (int i = 1; i <= 3; ++i) {
       const std::string ref = std::string("K").append(std::to_string(f)).append("_").append(std::to_string(i));
       const std::string file = std::to_string(100 + f) + "_" + std::to_string(i) + ".tif";
-      mosip.send(request("insert", "kill-" + ref, {{"referenceId", ref}, {"referenceURL", share.put_finger(ref, db / file)}}));
+      bodies.push_back(request("insert", "kill-" + ref, {{"referenceId", ref}, {"referenceURL", share.put_finger(ref, db / file)}}));
+      mosip.send(bodies.back());
       ids.push_back("kill-" + ref);
     }
-  // Some sent twice (MOSIP re-sends): answered the same way.
-  for (int k = 0; k < 30; k += 7) mosip.send(request("insert", ids[static_cast<std::size_t>(k)], {{"referenceId", "K-again"}, {"referenceURL", share.missing()}}));
+  // Some sent twice (MOSIP re-sends the same message): answered the same
+  // way. (Another body under a used requestId is refused: AbisService.)
+  for (int k = 0; k < 30; k += 7) mosip.send(bodies[static_cast<std::size_t>(k)]);
   std::mt19937 rng(2026);
   int kills = 0;
   {
@@ -510,7 +512,7 @@ TEST(Tunggald, HttpWithBearerTokensAndGrants) {
   EXPECT_EQ(r->status, 200);
   EXPECT_EQ(Json::parse(r->body)["returnValue"], "1") << r->body;
   auto id = http.Post("/abis", ok,
-                      request("identify", "h-2", {{"referenceId", "Q"}, {"referenceURL", share.put_finger("q", db / "105_2.tif")}}),
+                      request("identify", "h-2", {{"referenceURL", share.put_finger("q", db / "105_2.tif")}}),
                       "application/json");
   ASSERT_TRUE(id);
   EXPECT_EQ(candidates(Json::parse(id->body)), std::vector<std::string>{"H1"}) << id->body;
@@ -638,6 +640,22 @@ TEST(Tunggald, SdkRemoteSessionAnswersAsTheEmbeddedOne) {
     duplicates += r[i].decision == Decision::duplicate;
   }
   EXPECT_GT(duplicates, 0);  // the planted duplicates are found (truth from the plan)
+  // A record with nothing to search with is refused the same way by both,
+  // before anything is sent or enrolled.
+  PersonRecord empty;
+  empty.id = "EMPTY-RECORD";
+  for (sdk::Session* s : {&remote, &embedded}) {
+    const auto before = s->count();
+    try {
+      s->deduplicate(empty);
+      ADD_FAILURE() << "an empty record was deduplicated";
+    } catch (const Error& refused) {
+      EXPECT_EQ(refused.code(), ErrorCode::invalid_argument);
+      EXPECT_NE(std::string(refused.what()).find("nothing to search with"), std::string::npos) << refused.what();
+    }
+    EXPECT_EQ(s->count(), before);
+    EXPECT_FALSE(s->contains(empty.id));
+  }
   for (std::size_t i = 0; i < pop.probes.size(); ++i)
     if (const auto m = pop.mate.find(pop.probes[i].id); m != pop.mate.end() && r[i].decision == Decision::duplicate) {
       EXPECT_EQ(r[i].candidates.front().ref, m->second);

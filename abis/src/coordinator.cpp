@@ -75,6 +75,10 @@ struct Coordinator::Impl {
 
   // The document MOSIP points at, fetched once (and decrypted).
   std::variant<std::vector<std::uint8_t>, FailureReason> fetch(const std::string& url) {
+    if (!data_share_host_allowed(url, config.data_share_hosts)) {
+      std::cerr << "tunggald: coordinator: the referenceURL's host is not an allowed data-share host\n";
+      return FailureReason::unable_to_fetch;
+    }
     auto got = config.fetch(url);
     if (got.failure) return *got.failure;
     const auto first = std::find_if(got.body.begin(), got.body.end(), [](std::uint8_t c) { return c > ' ' && c < 0x80; });
@@ -208,10 +212,13 @@ struct Coordinator::Impl {
       }
       case Operation::identify: {
         const auto& b = std::get<IdentifyRequest>(r.body);
-        // As a single node does: the inserted record's document first, else the URL's.
+        // As a single node does (MOSIP's rule): a given referenceId is the
+        // probe and must have been inserted; the URL only without one.
         std::vector<std::uint8_t> doc = b.document;
-        if (doc.empty() && !b.reference_id.empty())
+        if (doc.empty() && !b.reference_id.empty()) {
           if (auto s = stored(b.reference_id)) doc = std::move(s->first);
+          else return encode_response(failure(r, FailureReason::reference_id_not_found));
+        }
         if (doc.empty() && !b.reference_url.empty()) {
           auto f = fetch(b.reference_url);
           if (auto* why = std::get_if<FailureReason>(&f)) return encode_response(failure(r, *why));

@@ -35,6 +35,38 @@ std::string safe(const std::string& url) { return url.substr(0, url.find_first_o
 
 }  // namespace
 
+std::string url_host(const std::string& url) {
+  std::unique_ptr<CURLU, void (*)(CURLU*)> u(curl_url(), curl_url_cleanup);
+  if (!u || curl_url_set(u.get(), CURLUPART_URL, url.c_str(), 0) != CURLUE_OK) return "";
+  char* scheme = nullptr;
+  char* host = nullptr;
+  std::string out;
+  if (curl_url_get(u.get(), CURLUPART_SCHEME, &scheme, 0) == CURLUE_OK &&
+      curl_url_get(u.get(), CURLUPART_HOST, &host, 0) == CURLUE_OK) {
+    const std::string sc = scheme;
+    if (sc == "http" || sc == "https") {
+      out = host;
+      if (out.size() > 1 && out.front() == '[' && out.back() == ']') out = out.substr(1, out.size() - 2);
+      for (auto& c : out) c = static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
+    }
+  }
+  curl_free(scheme);
+  curl_free(host);
+  return out;
+}
+
+bool data_share_host_allowed(const std::string& url, const std::vector<std::string>& hosts) {
+  if (hosts.empty()) return true;
+  const std::string host = url_host(url);
+  if (host.empty()) return false;
+  for (const auto& h : hosts) {
+    std::string lower = h;
+    for (auto& c : lower) c = static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
+    if (host == lower) return true;
+  }
+  return false;
+}
+
 Fetcher curl_fetcher(FetchLimits limits) {
   static std::once_flag once;
   std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });

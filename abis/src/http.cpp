@@ -3,6 +3,7 @@
 #include <httplib.h>
 #include <sys/stat.h>
 
+#include <cstdio>
 #include <fstream>
 #include <iostream>
 #include <sstream>
@@ -101,8 +102,24 @@ std::string metrics_text(const Service& service, const std::string& extra) {
   metric("tunggald_deletes_total", "counter", "References deleted.", c.deletes);
   metric("tunggald_pending_jobs", "gauge", "Jobs accepted and not yet answered.", service.pending_jobs());
   metric("tunggald_references", "gauge", "People in the gallery.", service.reference_count());
+  metric("tunggald_refused_reuses_total", "counter", "Requests refused for reusing a requestId with another body.",
+         c.refused_reuses);
+  const auto h = service.health();
+  metric("tunggald_jobs_in_flight", "gauge", "Jobs fetching, waiting for their turn or running.", h.in_flight);
+  metric("tunggald_oldest_job_seconds", "gauge", "Age of the oldest job under way.", h.oldest_seconds);
+  metric("tunggald_stalled", "gauge", "1 when the oldest job has run past the stall limit.", h.stalled ? 1 : 0);
   o << extra;
   return o.str();
+}
+
+std::string health_json(const Service& service, int& status) {
+  const auto h = service.health();
+  status = h.stalled ? 503 : 200;
+  char oldest[32];
+  std::snprintf(oldest, sizeof oldest, "%.1f", h.oldest_seconds);
+  return std::string("{\"status\":\"") + (h.stalled ? "stalled" : "ok") + "\",\"references\":\"" +
+         std::to_string(service.reference_count()) + "\",\"jobs_in_flight\":" + std::to_string(h.in_flight) +
+         ",\"oldest_job_seconds\":" + oldest + ",\"oldest_job_phase\":\"" + h.oldest_phase + "\"}";
 }
 
 struct HttpServer::Impl {
@@ -159,8 +176,8 @@ HttpServer::HttpServer(Service& service, HttpConfig config) : impl_(std::make_un
   svr.set_read_timeout(std::chrono::seconds(30));
   svr.set_write_timeout(std::chrono::seconds(30));
   svr.Get("/healthz", [&m](const httplib::Request&, httplib::Response& res) {
-    res.set_content("{\"status\":\"ok\",\"references\":\"" + std::to_string(m.service.reference_count()) + "\"}",
-                    "application/json");
+    res.status = 200;
+    res.set_content(health_json(m.service, res.status), "application/json");
   });
   svr.Get("/metrics", [&m](const httplib::Request& req, httplib::Response& res) {
     const TokenGrant* g = m.caller(req);

@@ -116,8 +116,18 @@ Request parse(const Json& j, Rejection& seen) {
   if (r.request_time.empty()) throw Reject{FailureReason::missing_request_time, "no requesttime"};
   if (!valid_time(r.request_time))
     throw Reject{FailureReason::invalid_request_time, "requesttime '" + r.request_time + "' is not yyyy-MM-ddTHH:mm:ss.SSSZ"};
+  // A referenceId names a person in the gallery: the engine's rule (1-64
+  // printable ASCII, no space) is checked here, before anything is fetched
+  // (a data share may allow only two downloads).
+  const auto checked_reference = [](std::string id, const char* key) {
+    if (!id.empty() && !is_valid_record_id(id))
+      throw Reject{FailureReason::invalid_request,
+                   std::string(key) + " must be 1-" + std::to_string(kMaxRecordIdLength) +
+                       " printable ASCII characters without spaces"};
+    return id;
+  };
   const auto reference_id = [&] {
-    std::string id = text(j, "referenceId", kMaxIdLength);
+    std::string id = checked_reference(text(j, "referenceId", kMaxIdLength), "referenceId");
     if (id.empty()) throw Reject{FailureReason::missing_reference_id, "no referenceId"};
     return id;
   };
@@ -190,7 +200,7 @@ Request parse(const Json& j, Rejection& seen) {
     case Operation::identify: {
       // referenceId may be left out when the probe comes by URL.
       IdentifyRequest b;
-      b.reference_id = text(j, "referenceId", kMaxIdLength);
+      b.reference_id = checked_reference(text(j, "referenceId", kMaxIdLength), "referenceId");
       b.reference_url = url();
       b.document = inline_document();
       b.record = inline_record();
@@ -208,6 +218,7 @@ Request parse(const Json& j, Rejection& seen) {
             std::string id = e.is_string() ? e.get<std::string>() : e.is_object() ? text(e, "referenceId", kMaxIdLength) : "";
             if (id.empty() || id.size() > kMaxIdLength)
               throw Reject{FailureReason::invalid_request, "gallery.referenceIds holds an entry without a referenceId"};
+            checked_reference(id, "gallery.referenceIds entry");
             list.push_back(std::move(id));
           }
           b.gallery = std::move(list);
@@ -220,7 +231,9 @@ Request parse(const Json& j, Rejection& seen) {
     case Operation::remove: r.body = DeleteRequest{reference_id()}; break;
     case Operation::ping: r.body = PingRequest{}; break;
     case Operation::pending_jobs: r.body = PendingJobsRequest{}; break;
-    case Operation::reference_count: r.body = ReferenceCountRequest{text(j, "tunggalReferenceId", kMaxIdLength)}; break;
+    case Operation::reference_count:
+      r.body = ReferenceCountRequest{checked_reference(text(j, "tunggalReferenceId", kMaxIdLength), "tunggalReferenceId")};
+      break;
   }
   return r;
 }

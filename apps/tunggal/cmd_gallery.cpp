@@ -313,14 +313,22 @@ Runner add_dedup(CLI::App& app) {
   return [a] {
     auto [truth, failures, probes, g] = open_probe_run(*a, GalleryAccess::read_write);
     std::size_t enrolled = 0;
+    std::size_t refused = 0;
     for (const auto& p : probes) {
-      const auto d = g->deduplicate(p, options_from(*a));
-      enrolled += d.decision == Decision::unique;
-      std::cout << json_decision(p.id, d) << "\n";
+      try {
+        const auto d = g->deduplicate(p, options_from(*a));
+        enrolled += d.decision == Decision::unique;
+        std::cout << json_decision(p.id, d) << "\n";
+      } catch (const Error& e) {
+        if (e.code() != ErrorCode::invalid_argument) throw;
+        ++refused;  // this record only: the others go on
+        std::cerr << "dedup: " << e.what() << "\n";
+      }
     }
-    std::cerr << "dedup: " << enrolled << " of " << probes.size() << " enrolled as unique; gallery now holds "
-              << g->count() << " people\n";
-    return failures > 0 ? 1 : 0;
+    std::cerr << "dedup: " << enrolled << " of " << probes.size() << " enrolled as unique";
+    if (refused) std::cerr << ", " << refused << " refused";
+    std::cerr << "; gallery now holds " << g->count() << " people\n";
+    return failures > 0 || refused > 0 ? 1 : 0;
   };
 }
 

@@ -49,6 +49,7 @@ int main(int argc, char** argv) {
   bool no_face = false, coordinator = false;
   int threads = 4, shards = 3, shard_timeout = 60;
   std::string shard_prefix = "abis-shard";
+  std::vector<std::string> data_share_hosts;
   app.add_option("--gallery", dir, "The ABIS's folder: the gallery (DIR/gallery), the job journal, the key")->required();
   app.add_option("--broker", broker, "ActiveMQ's STOMP address, HOST:PORT");
   app.add_option("--broker-user", broker_user, "The broker login");
@@ -62,6 +63,9 @@ int main(int argc, char** argv) {
   app.add_option("--client-ca", client_ca, "HTTPS: ask callers for certificates signed by this CA");
   app.add_option("--http-threads", threads, "HTTP worker threads")->capture_default_str();
   app.add_option("--private-key", private_key, "The ABIS partner's private key (MOSIP 1.2 encrypted documents)");
+  app.add_option("--data-share-host", data_share_hosts,
+                 "A host referenceURLs may name (repeat for more); others are refused before any connection "
+                 "(failureReason 7). Without it, any host is fetched");
   app.add_flag("--no-face", no_face, "Fingers only (no face models loaded)");
   app.add_flag("--coordinator", coordinator,
                "Coordinate shard workers on the broker (each a tunggald on --inbound PREFIX-k --outbound PREFIX-k-out)");
@@ -85,6 +89,7 @@ int main(int argc, char** argv) {
       c.shards = shards;
       c.shard_prefix = shard_prefix;
       c.shard_timeout = std::chrono::seconds(shard_timeout);
+      c.data_share_hosts = data_share_hosts;
       if (!private_key.empty())
         c.partner_key = std::make_shared<tunggal::abis::PartnerKey>(tunggal::abis::PartnerKey::load(private_key));
       tunggal::abis::Coordinator co(c);
@@ -101,6 +106,9 @@ int main(int argc, char** argv) {
       config.partner_key = std::make_shared<tunggal::abis::PartnerKey>(tunggal::abis::PartnerKey::load(private_key));
     config.dir = dir;
     config.session.face = !no_face;
+    config.data_share_hosts = data_share_hosts;
+    if (data_share_hosts.empty())
+      std::cerr << "tunggald: no --data-share-host: referenceURLs on any host will be fetched\n";
     auto service = tunggal::abis::Service::open(config);
     if (const auto pending = service->pending_jobs(); pending > 0) {
       // Accepted before a crash, never answered: finished now; a transport

@@ -216,6 +216,7 @@ std::vector<DedupDecision> Session::identify(std::span<const PersonRecord> probe
 }
 DedupDecision Session::deduplicate(const PersonRecord& record) { return deduplicate(record, identify_options()); }
 DedupDecision Session::deduplicate(const PersonRecord& record, const IdentifyOptions& o) {
+  require_biometrics(record, "deduplicate");  // before anything is sent or searched
   return impl_->remote ? impl_->remote->deduplicate(record, o) : impl_->gallery->deduplicate(record, o);
 }
 void Session::enrol(const PersonRecord& record) {

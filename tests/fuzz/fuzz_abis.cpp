@@ -4,7 +4,9 @@
 // its samples).
 // Contract: a request parses or is rejected with a failureReason, never an
 // exception; whatever parses answers with JSON whose every scalar is a
-// string. STOMP frames that parse encode and parse back to themselves.
+// string, and every referenceId in it keeps the engine's rule (1-64
+// printable ASCII, no space); its referenceURL's host is read without
+// harm. STOMP frames that parse encode and parse back to themselves.
 // CBEFF, the records and STOMP raise tunggal::Error only.
 #include <cstdlib>
 #include <nlohmann/json.hpp>
@@ -13,7 +15,9 @@
 #include "tunggal/abis/broker.h"
 #include "tunggal/abis/cbeff.h"
 #include "tunggal/abis/protocol.h"
+#include "tunggal/abis/service.h"
 #include "tunggal/error.h"
+#include "tunggal/person_record.h"
 
 using namespace tunggal;
 using namespace tunggal::abis;
@@ -37,6 +41,21 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     const auto r = parse_request(std::string_view(reinterpret_cast<const char*>(body.data()), body.size()));
     Response out;
     if (const auto* q = std::get_if<Request>(&r)) {
+      const auto valid = [](const std::string& id) {
+        if (!id.empty() && !is_valid_record_id(id)) std::abort();
+      };
+      if (const auto* b = std::get_if<InsertRequest>(&q->body)) {
+        valid(b->reference_id);
+        (void)data_share_host_allowed(b->reference_url, {"share.local"});
+      }
+      if (const auto* b = std::get_if<IdentifyRequest>(&q->body)) {
+        valid(b->reference_id);
+        if (b->gallery)
+          for (const auto& id : *b->gallery) valid(id);
+        (void)data_share_host_allowed(b->reference_url, {"share.local"});
+      }
+      if (const auto* b = std::get_if<DeleteRequest>(&q->body)) valid(b->reference_id);
+      if (const auto* b = std::get_if<ReferenceCountRequest>(&q->body)) valid(b->reference_id);
       out = success(*q);
       if (q->op == Operation::identify) out.candidates = std::vector<ResponseCandidate>{{q->request_id, 1.5, {{"FIR", 2}}}};
     } else {

@@ -171,7 +171,11 @@ int main(int argc, char** argv) {
     const std::string requests[] = {
         R"({"id":"mosip.abis.insert","version":"1.1","requestId":"r1","requesttime":"2026-12-01T08:00:00.000Z","referenceId":"a","referenceURL":"http://127.0.0.1/a"})",
         R"({"id":"mosip.abis.identify","version":"1.1","requestId":"r2","requesttime":"2026-12-01T08:00:00.000Z","referenceId":"a","referenceUrl":"","gallery":{"referenceIds":[{"referenceId":"b"}]},"flags":{"maxResults":"10","targetFPIR":"30"}})",
-        R"({"id":"mosip.abis.pendingJobs","version":"1.1","requestId":"r3","requesttime":"2026-12-01T08:00:00Z"})"};
+        R"({"id":"mosip.abis.pendingJobs","version":"1.1","requestId":"r3","requesttime":"2026-12-01T08:00:00Z"})",
+        // referenceIds the edge refuses (too long, a space, not ASCII) and a
+        // URL with userinfo, port and a bracketed address.
+        R"({"id":"mosip.abis.insert","version":"1.1","requestId":"r5","requesttime":"2026-12-01T08:00:00.000Z","referenceId":"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA","referenceURL":"http://u:p@[::1]:8080/a?b"})",
+        R"({"id":"mosip.abis.identify","version":"1.1","requestId":"r6","requesttime":"2026-12-01T08:00:00.000Z","referenceId":"has space","gallery":{"referenceIds":["café"]}})"};
     int n = 0;
     for (const auto& r : requests) {
       const std::string b = "j" + r;

@@ -145,6 +145,12 @@ class SessionAndDevices(unittest.TestCase):
         with self.assertRaises(tunggal.Error) as e:
             s.enrol(tunggal.PersonRecord.from_bytes(tunggal.PersonRecord("A").to_bytes()))
         self.assertEqual(e.exception.code, tunggal.ErrorCode.invalid_argument)
+        # Nothing to search with: refused, not found unique and enrolled.
+        with self.assertRaises(tunggal.Error) as e:
+            s.deduplicate(tunggal.PersonRecord("EMPTY"))
+        self.assertEqual(e.exception.code, tunggal.ErrorCode.invalid_argument)
+        self.assertIn("nothing to search with", str(e.exception))
+        self.assertEqual(s.count(), 2)
 
     def test_card_and_printer_outcomes(self):
         r = tunggal.PersonRecord("R1")

@@ -16,6 +16,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "tunggal/candidates.h"
@@ -172,6 +173,10 @@ class GalleryCipher {
   virtual std::vector<std::uint8_t> open(std::span<const std::uint8_t> box, const std::string& what) const = 0;
 };
 
+// Throws Error(invalid_argument), naming `what` and the record, when the
+// record holds no finger with minutiae and no face: nothing to search with.
+void require_biometrics(const PersonRecord& record, std::string_view what);
+
 class Gallery {
  public:
   // In memory only.
@@ -212,7 +217,9 @@ class Gallery {
                                       const IdentifyOptions& options = {}) const;
   // identify(), then insert only when unique; the decision is returned.
   // The search and the insert hold the write lock together, so two
-  // concurrent deduplications of the same person cannot both pass.
+  // concurrent deduplications of the same person cannot both pass. A
+  // record with no finger minutiae and no face is refused
+  // (Error(invalid_argument)): it would be found unique and enrolled.
   DedupDecision deduplicate(const PersonRecord& record, const IdentifyOptions& options = {});
 
   // Writes the enrolled form of every living person (cylinders, index keys,

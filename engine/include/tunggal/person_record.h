@@ -26,6 +26,11 @@ struct FaceTemplate {
   friend bool operator==(const FaceTemplate&, const FaceTemplate&) = default;
 };
 
+// Whether `id` may name a person (a record's reference id): 1-64 printable
+// ASCII characters, no space. Services check it at their edge, before any
+// work, with the same rule the record codec enforces.
+bool is_valid_record_id(std::string_view id) noexcept;
+
 struct PersonRecord {
   std::string id;                       // reference id, 1-64 printable ASCII
   std::vector<FingerTemplate> fingers;  // at most one per finger position 1-10

@@ -633,8 +633,17 @@ std::vector<DedupDecision> Gallery::identify(std::span<const PersonRecord> probe
   return out;
 }
 
+void require_biometrics(const PersonRecord& record, std::string_view what) {
+  bool any = record.face.has_value();
+  for (const auto& f : record.fingers) any = any || !f.minutiae.empty();
+  if (!any)
+    throw Error(ErrorCode::invalid_argument, std::string(what) + ": record '" + record.id +
+                                                 "' holds no finger minutiae and no face: there is nothing to search with");
+}
+
 DedupDecision Gallery::deduplicate(const PersonRecord& record, const IdentifyOptions& o) {
   impl_->require_writable();
+  require_biometrics(record, "deduplicate");
   EnrolledPerson probe = prepare(record, impl_->mcc, impl_->index, true);
   std::unique_lock lock(impl_->mu);
   const auto cosines = impl_->face_cosines({&probe, 1});

@@ -15,6 +15,15 @@
 #include "face_body.h"
 
 namespace tunggal {
+
+bool is_valid_record_id(std::string_view id) noexcept {
+  if (id.empty() || id.size() > kMaxRecordIdLength) return false;
+  for (char c : id) {
+    if (c <= ' ' || c > '~') return false;
+  }
+  return true;
+}
+
 namespace {
 
 constexpr std::string_view kName = "person record";
@@ -23,13 +32,7 @@ constexpr std::uint16_t kVersion = 1;
 constexpr std::size_t kMaxAttributes = 256;
 constexpr std::size_t kMaxAttributeBytes = 64 * 1024;
 
-bool printable_id(std::string_view id) {
-  if (id.empty() || id.size() > kMaxRecordIdLength) return false;
-  for (char c : id) {
-    if (c <= ' ' || c > '~') return false;
-  }
-  return true;
-}
+bool printable_id(std::string_view id) { return is_valid_record_id(id); }
 
 void check_record(const PersonRecord& r, std::string_view where, ErrorCode code) {
   auto fail = [&](const std::string& what) { throw Error(code, std::string(where) + ": " + what); };

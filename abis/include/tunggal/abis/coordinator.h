@@ -29,6 +29,7 @@ struct CoordinatorConfig {
   std::string shard_prefix = "abis-shard";
   std::chrono::milliseconds shard_timeout{60000};
   Fetcher fetch;  // default: curl_fetcher()
+  std::vector<std::string> data_share_hosts;  // as ServiceConfig's: empty, any host
   std::shared_ptr<const PartnerKey> partner_key;
 };
 

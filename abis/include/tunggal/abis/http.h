@@ -48,6 +48,9 @@ struct HttpConfig {
 
 // The /metrics text for a service (and what the transports add).
 std::string metrics_text(const Service& service, const std::string& extra = "");
+// The /healthz body; `status` is set to 200, or 503 when a job has stalled
+// (ServiceHealth): "ok" must not hide a worker stuck on a data share.
+std::string health_json(const Service& service, int& status);
 
 class HttpServer {
  public:

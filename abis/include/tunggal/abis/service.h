@@ -38,10 +38,24 @@ struct FetchLimits {
 // enforced while the bytes arrive.
 Fetcher curl_fetcher(FetchLimits limits = {});
 
+// The host of an http(s) URL (lower case, without port or brackets), or
+// "" when the URL cannot be parsed.
+std::string url_host(const std::string& url);
+// Whether a referenceURL may be fetched: `hosts` empty (any host), or the
+// URL's host is one of them (compared without case).
+bool data_share_host_allowed(const std::string& url, const std::vector<std::string>& hosts);
+
 struct ServiceConfig {
   std::filesystem::path dir;  // jobs.db (the journal), abis.key (0600), gallery/
   sdk::SessionConfig session;  // its gallery defaults to dir/gallery
   Fetcher fetch;               // default: curl_fetcher()
+  // The data-share hosts a referenceURL may name (exact host names or
+  // addresses, compared without case); a URL on any other host is refused
+  // with failureReason 7 before any connection. Empty: any host.
+  std::vector<std::string> data_share_hosts;
+  // A job (fetch or gallery work) under way this long makes health() say
+  // the worker is stalled.
+  std::chrono::milliseconds stall_after{20000};
   // MOSIP 1.2 encrypts documents for the partner: its private key. A
   // fetched body that is not XML is decrypted with it.
   std::shared_ptr<const PartnerKey> partner_key;
@@ -50,6 +64,16 @@ struct ServiceConfig {
 struct ServiceCounters {
   std::uint64_t requests = 0, replays = 0, failures = 0;
   std::uint64_t inserts = 0, identifies = 0, deletes = 0;
+  std::uint64_t refused_reuses = 0;  // a requestId sent again with another body
+};
+
+// What /healthz reports: the oldest job under way, and whether it has run
+// past ServiceConfig::stall_after (a data share answering slowly, say).
+struct ServiceHealth {
+  bool stalled = false;
+  std::size_t in_flight = 0;        // jobs fetching or running now
+  double oldest_seconds = 0;        // the oldest of them
+  std::string oldest_phase;         // "fetching", "waiting" or "running"
 };
 
 class Service {
@@ -62,8 +86,13 @@ class Service {
   Service& operator=(const Service&) = delete;
 
   // One request body in, its response body out, once its effect is
-  // durable. A requestId answered before gets that answer again (replay).
-  // Requests are served in the order they are handed in.
+  // durable. A requestId answered before gets that answer again (replay)
+  // when the body is the same; another body under a known requestId is
+  // refused (failureReason 4) and the job under it left alone. Jobs that
+  // touch the gallery run in the order they are handed in; their
+  // referenceURLs are fetched beforehand, outside the service's lock, so a
+  // slow data share delays the jobs after it but never PING, the counters
+  // or health(). Safe to call from several threads.
   std::string handle(std::string_view body);
   // The jobs accepted before a crash and not answered, run now in their
   // order; returns their answers (to be sent: none was).
@@ -71,7 +100,8 @@ class Service {
 
   std::int64_t pending_jobs() const;     // accepted, not answered
   std::size_t reference_count() const;   // people in the gallery
-  ServiceCounters counters() const;
+  ServiceCounters counters() const;   // without waiting for a job
+  ServiceHealth health() const;        // without waiting for a job
   sdk::Session& session();
 
   struct Impl;
