@@ -15,9 +15,10 @@ find_package(OpenSSL REQUIRED)
 pkg_check_modules(FPRINT REQUIRED IMPORTED_TARGET libfprint-2)
 # Card rendering: cairo (PDF and image surfaces) with pango for text layout.
 pkg_check_modules(PANGOCAIRO REQUIRED IMPORTED_TARGET pangocairo cairo-pdf cairo-png)
-# HTTP (the SDK's remote mode as a client; tunggald's HTTP/JSON as a
-# server): Debian's cpp-httplib, built with OpenSSL.
+# HTTP clients (the SDK's remote mode, tests): Debian's cpp-httplib, built
+# with OpenSSL. HTTP servers (tunggal::net): Boost.Beast, header-only.
 pkg_check_modules(HTTPLIB REQUIRED IMPORTED_TARGET GLOBAL cpp-httplib)
+find_package(Boost 1.74 REQUIRED)
 # Printing.
 find_package(Cups REQUIRED)
 find_package(CLI11 CONFIG QUIET)

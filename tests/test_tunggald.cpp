@@ -15,6 +15,8 @@
 #include <netinet/in.h>
 #include <sys/socket.h>
 
+#include <algorithm>
+#include <atomic>
 #include <fstream>
 #include <map>
 #include <mutex>
@@ -523,6 +525,166 @@ TEST(Tunggald, HttpWithBearerTokensAndGrants) {
   EXPECT_NE(m->body.find("tunggald_inserts_total 1"), std::string::npos) << m->body;
   EXPECT_NE(m->body.find("tunggald_http_unauthorised_total 4"), std::string::npos) << m->body;
   EXPECT_EQ(http.Get("/metrics")->status, 401);
+  EXPECT_EQ(daemon.terminate(), 0) << daemon.log();
+  std::filesystem::remove_all(dir);
+}
+
+// The review's finding (2026-12-07): four clients sending their heads a
+// byte a second stopped every endpoint of a daemon with the default four
+// HTTP threads, /healthz included. Now: eight of them, and health, metrics
+// and an ABIS request answer meanwhile; the slow ones are closed at the
+// request deadline.
+TEST(Tunggald, SlowClientsDoNotFreezeTheDaemon) {
+  const auto dir = test::fresh_dir("tunggald_slow");
+  std::filesystem::create_directories(dir);
+  const std::string token = "slow-clients-token-0123456789";
+  const auto tokens = dir / "tokens";
+  {
+    std::ofstream(tokens) << token << "\n";
+  }
+  std::filesystem::permissions(tokens, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+  const int port = free_port();
+  Daemon daemon({"--gallery", (dir / "abis").string(), "--http", "127.0.0.1:" + std::to_string(port), "--token-file",
+                 tokens.string(), "--no-face", "--http-deadline", "2"},
+                dir / "daemon.log");
+  httplib::Client http("127.0.0.1", port);
+  http.set_connection_timeout(5, 0);
+  http.set_read_timeout(5, 0);
+  bool up = false;
+  for (int i = 0; i < 400 && !up; ++i) {
+    if (auto r = http.Get("/healthz"); r && r->status == 200) up = true;
+    else std::this_thread::sleep_for(50ms);
+  }
+  ASSERT_TRUE(up) << daemon.log();
+  // Eight connections, each sending its head a byte every 200 ms.
+  std::vector<int> slow;
+  for (int i = 0; i < 8; ++i) {
+    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_port = htons(static_cast<std::uint16_t>(port));
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ASSERT_EQ(::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
+    slow.push_back(fd);
+  }
+  std::atomic<bool> stop{false};
+  std::vector<bool> closed(slow.size(), false);
+  std::mutex mu;
+  std::thread dribble([&] {
+    const std::string head = "POST /abis HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ";
+    for (std::size_t at = 0; !stop; ++at) {
+      for (std::size_t i = 0; i < slow.size(); ++i) {
+        std::lock_guard lock(mu);
+        if (closed[i]) continue;
+        const char c = at < head.size() ? head[at] : 'x';
+        if (::send(slow[i], &c, 1, MSG_NOSIGNAL) != 1) closed[i] = true;
+      }
+      std::this_thread::sleep_for(200ms);
+    }
+  });
+  std::this_thread::sleep_for(500ms);
+  const httplib::Headers ok = {{"Authorization", "Bearer " + token}};
+  const auto h = http.Get("/healthz");
+  const auto m = http.Get("/metrics", ok);
+  const auto p = http.Post("/abis", ok, request("ping", "slow-ping"), "application/json");
+  EXPECT_TRUE(h && h->status == 200) << daemon.log();
+  EXPECT_TRUE(m && m->status == 200);
+  ASSERT_TRUE(p);
+  EXPECT_EQ(Json::parse(p->body)["returnValue"], "1");
+  // The deadline closes them (bounded wait).
+  const auto until = std::chrono::steady_clock::now() + 30s;
+  bool all = false;
+  while (!all && std::chrono::steady_clock::now() < until) {
+    std::this_thread::sleep_for(100ms);
+    std::lock_guard lock(mu);
+    all = std::all_of(closed.begin(), closed.end(), [](bool b) { return b; });
+  }
+  stop = true;
+  dribble.join();
+  EXPECT_TRUE(all) << "slow clients were not closed at the deadline";
+  const auto after = http.Get("/metrics", ok);
+  ASSERT_TRUE(after);
+  EXPECT_NE(after->body.find("tunggald_http_timed_out_total 8"), std::string::npos) << after->body;
+  for (const int fd : slow) ::close(fd);
+  EXPECT_EQ(daemon.terminate(), 0) << daemon.log();
+  std::filesystem::remove_all(dir);
+}
+
+// The review's finding (2026-12-07): an INSERT whose referenceURL answered
+// a byte a second blocked PING and /metrics for 29 s while /healthz said
+// ok. Now PING and /metrics answer while it fetches, and /healthz says 503
+// stalled past --stall-seconds.
+TEST(Tunggald, ASlowDataShareStallsNeitherPingNorMetricsAndHealthSaysSo) {
+  const auto dir = test::fresh_dir("tunggald_slowshare");
+  std::filesystem::create_directories(dir);
+  // A data share that sends its answer a byte every 100 ms for 4 s.
+  const int share_fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in sa{};
+  sa.sin_family = AF_INET;
+  sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(::bind(share_fd, reinterpret_cast<sockaddr*>(&sa), sizeof sa), 0);
+  socklen_t len = sizeof sa;
+  ::getsockname(share_fd, reinterpret_cast<sockaddr*>(&sa), &len);
+  ::listen(share_fd, 4);
+  const int share_port = ntohs(sa.sin_port);
+  std::thread share([share_fd] {
+    const int c = ::accept(share_fd, nullptr, nullptr);
+    if (c < 0) return;
+    const std::string answer = "HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\n" + std::string(1000, '<');
+    const auto until = std::chrono::steady_clock::now() + 4s;
+    for (std::size_t i = 0; i < answer.size() && std::chrono::steady_clock::now() < until; ++i) {
+      if (::send(c, &answer[i], 1, MSG_NOSIGNAL) != 1) break;
+      std::this_thread::sleep_for(100ms);
+    }
+    ::close(c);
+  });
+  const std::string token = "slow-share-token-0123456789";
+  const auto tokens = dir / "tokens";
+  {
+    std::ofstream(tokens) << token << "\n";
+  }
+  std::filesystem::permissions(tokens, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+  const int port = free_port();
+  Daemon daemon({"--gallery", (dir / "abis").string(), "--http", "127.0.0.1:" + std::to_string(port), "--token-file",
+                 tokens.string(), "--no-face", "--stall-seconds", "1"},
+                dir / "daemon.log");
+  httplib::Client http("127.0.0.1", port);
+  http.set_connection_timeout(5, 0);
+  http.set_read_timeout(30, 0);
+  bool up = false;
+  for (int i = 0; i < 400 && !up; ++i) {
+    if (auto r = http.Get("/healthz"); r && r->status == 200) up = true;
+    else std::this_thread::sleep_for(50ms);
+  }
+  ASSERT_TRUE(up) << daemon.log();
+  const httplib::Headers ok = {{"Authorization", "Bearer " + token}};
+  std::thread insert([&] {
+    httplib::Client c("127.0.0.1", port);
+    c.set_read_timeout(60, 0);
+    c.Post("/abis", ok,
+           request("insert", "slow-insert", {{"referenceId", "SLOW"}, {"referenceURL", "http://127.0.0.1:" + std::to_string(share_port) + "/doc"}}),
+           "application/json");
+  });
+  std::this_thread::sleep_for(1500ms);  // fetching, past --stall-seconds
+  httplib::Client quick("127.0.0.1", port);
+  quick.set_read_timeout(2, 0);  // far less than the share takes
+  const auto p = quick.Post("/abis", ok, request("ping", "ping-during"), "application/json");
+  ASSERT_TRUE(p) << "PING waited for the slow data share";
+  EXPECT_EQ(Json::parse(p->body)["returnValue"], "1");
+  const auto m = quick.Get("/metrics", ok);
+  ASSERT_TRUE(m) << "/metrics waited for the slow data share";
+  EXPECT_NE(m->body.find("tunggald_stalled 1"), std::string::npos) << m->body;
+  const auto h = quick.Get("/healthz");
+  ASSERT_TRUE(h);
+  EXPECT_EQ(h->status, 503) << h->body;
+  EXPECT_NE(h->body.find("\"stalled\""), std::string::npos) << h->body;
+  EXPECT_NE(h->body.find("fetching"), std::string::npos) << h->body;
+  insert.join();
+  share.join();
+  ::close(share_fd);
+  const auto later = quick.Get("/healthz");
+  ASSERT_TRUE(later);
+  EXPECT_EQ(later->status, 200) << later->body;
   EXPECT_EQ(daemon.terminate(), 0) << daemon.log();
   std::filesystem::remove_all(dir);
 }

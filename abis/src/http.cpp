@@ -1,6 +1,5 @@
 #include "tunggal/abis/http.h"
 
-#include <httplib.h>
 #include <sys/stat.h>
 
 #include <cstdio>
@@ -9,6 +8,7 @@
 #include <sstream>
 
 #include "tunggal/error.h"
+#include "tunggal/net/http_server.h"
 #include "tunggal/store/vault.h"
 
 namespace tunggal::abis {
@@ -125,16 +125,14 @@ std::string health_json(const Service& service, int& status) {
 struct HttpServer::Impl {
   Service& service;
   HttpConfig config;
-  std::unique_ptr<httplib::Server> server;
-  std::thread thread;
-  int port = 0;
+  std::unique_ptr<net::HttpServer> server;
   std::atomic<std::uint64_t> unauthorised{0}, served{0};
 
   Impl(Service& s, HttpConfig c) : service(s), config(std::move(c)) {}
 
   // The grant of the caller's bearer token, or none.
-  const TokenGrant* caller(const httplib::Request& req) const {
-    const std::string auth = req.get_header_value("Authorization");
+  const TokenGrant* caller(const net::HttpRequest& req) const {
+    const std::string auth = req.header("authorization");
     if (auth.rfind("Bearer ", 0) != 0) return nullptr;
     const std::string digest = store::sha256_hex(auth.substr(7));
     const TokenGrant* found = nullptr;
@@ -143,10 +141,12 @@ struct HttpServer::Impl {
     return found;
   }
 
-  void refuse(httplib::Response& res, int status, const std::string& why) {
+  static net::HttpResponse refuse(int status, const std::string& why) {
+    net::HttpResponse res;
     res.status = status;
-    if (status == 401) res.set_header("WWW-Authenticate", "Bearer");
-    res.set_content(nlohmann_error(why), "application/json");
+    if (status == 401) res.headers.emplace_back("WWW-Authenticate", "Bearer");
+    res.body = nlohmann_error(why);
+    return res;
   }
   static std::string nlohmann_error(const std::string& why) {
     std::string s = "{\"error\":\"";
@@ -156,51 +156,46 @@ struct HttpServer::Impl {
     }
     return s + "\"}";
   }
-};
 
-HttpServer::HttpServer(Service& service, HttpConfig config) : impl_(std::make_unique<Impl>(service, std::move(config))) {
-  auto& m = *impl_;
-  if (m.config.tokens.empty()) throw Error(ErrorCode::invalid_argument, "http: no tokens: every caller must authenticate");
-  if (!m.config.cert.empty() || !m.config.key.empty()) {
-    auto ssl = std::make_unique<httplib::SSLServer>(m.config.cert.c_str(), m.config.key.c_str(),
-                                                    m.config.client_ca.empty() ? nullptr : m.config.client_ca.c_str());
-    if (!ssl->is_valid()) throw Error(ErrorCode::invalid_argument, "http: the TLS certificate or key does not load");
-    m.server = std::move(ssl);
-  } else {
-    m.server = std::make_unique<httplib::Server>();
+  net::HttpResponse healthz(const net::HttpRequest&) const {
+    net::HttpResponse res;
+    res.body = health_json(service, res.status);
+    return res;
   }
-  auto& svr = *m.server;
-  const int threads = std::max(1, m.config.threads);
-  svr.new_task_queue = [threads] { return new httplib::ThreadPool(static_cast<std::size_t>(threads)); };
-  svr.set_payload_max_length(kMaxRequestBytes);
-  svr.set_read_timeout(std::chrono::seconds(30));
-  svr.set_write_timeout(std::chrono::seconds(30));
-  svr.Get("/healthz", [&m](const httplib::Request&, httplib::Response& res) {
-    res.status = 200;
-    res.set_content(health_json(m.service, res.status), "application/json");
-  });
-  svr.Get("/metrics", [&m](const httplib::Request& req, httplib::Response& res) {
-    const TokenGrant* g = m.caller(req);
+
+  net::HttpResponse metrics(const net::HttpRequest& req) {
+    const TokenGrant* g = caller(req);
     if (!g) {
-      ++m.unauthorised;
-      return m.refuse(res, 401, "a bearer token is needed");
+      ++unauthorised;
+      return refuse(401, "a bearer token is needed");
     }
     if (!g->all && !g->metrics) {
-      ++m.unauthorised;
-      return m.refuse(res, 403, "this token may not read the metrics");
+      ++unauthorised;
+      return refuse(403, "this token may not read the metrics");
     }
+    const auto c = server ? server->counters() : net::HttpServerCounters{};
     std::ostringstream extra;
-    extra << "# HELP tunggald_http_unauthorised_total Requests refused for want of a valid token.\n"
-          << "# TYPE tunggald_http_unauthorised_total counter\ntunggald_http_unauthorised_total " << m.unauthorised.load()
-          << "\n# HELP tunggald_http_served_total Requests to /abis answered.\n# TYPE tunggald_http_served_total counter\n"
-          << "tunggald_http_served_total " << m.served.load() << "\n";
-    res.set_content(metrics_text(m.service, extra.str()), "text/plain; version=0.0.4");
-  });
-  svr.Post("/abis", [&m](const httplib::Request& req, httplib::Response& res) {
-    const TokenGrant* g = m.caller(req);
+    const auto metric = [&](const char* name, const char* type, const char* help, auto value) {
+      extra << "# HELP " << name << " " << help << "\n# TYPE " << name << " " << type << "\n" << name << " " << value << "\n";
+    };
+    metric("tunggald_http_unauthorised_total", "counter", "Requests refused for want of a valid token.", unauthorised.load());
+    metric("tunggald_http_served_total", "counter", "Requests to /abis answered.", served.load());
+    metric("tunggald_http_connections_total", "counter", "Connections accepted.", c.connections);
+    metric("tunggald_http_connections_open", "gauge", "Connections open now.", c.open);
+    metric("tunggald_http_connections_refused_total", "counter", "Connections closed on arrival at the cap.", c.refused);
+    metric("tunggald_http_timed_out_total", "counter", "Connections closed at a deadline (slow or idle clients).", c.timed_out);
+    metric("tunggald_http_bad_requests_total", "counter", "Malformed requests, heads or bodies too large.", c.bad_requests);
+    net::HttpResponse res;
+    res.content_type = "text/plain; version=0.0.4";
+    res.body = metrics_text(service, extra.str());
+    return res;
+  }
+
+  net::HttpResponse abis(const net::HttpRequest& req) {
+    const TokenGrant* g = caller(req);
     if (!g) {
-      ++m.unauthorised;
-      return m.refuse(res, 401, "a bearer token is needed");
+      ++unauthorised;
+      return refuse(401, "a bearer token is needed");
     }
     if (!g->all) {
       const auto parsed = parse_request(req.body);
@@ -208,44 +203,51 @@ HttpServer::HttpServer(Service& service, HttpConfig config) : impl_(std::make_un
       const auto* rej = std::get_if<Rejection>(&parsed);
       const std::optional<Operation> op = r ? std::optional(r->op) : rej->op;
       if (op && !g->operations.count(*op)) {
-        ++m.unauthorised;
-        return m.refuse(res, 403, "this token may not ask for " + std::string(request_id_of(*op)));
+        ++unauthorised;
+        return refuse(403, "this token may not ask for " + std::string(request_id_of(*op)));
       }
       // A deduplicating INSERT searches the gallery too.
       if (const auto* ins = r ? std::get_if<InsertRequest>(&r->body) : nullptr;
           ins && ins->mode == InsertMode::deduplicate && !g->operations.count(Operation::identify)) {
-        ++m.unauthorised;
-        return m.refuse(res, 403, "this token may not ask for mosip.abis.identify (a deduplicating insert searches)");
+        ++unauthorised;
+        return refuse(403, "this token may not ask for mosip.abis.identify (a deduplicating insert searches)");
       }
     }
-    res.set_content(m.service.handle(req.body), "application/json");
-    ++m.served;
-  });
-  svr.set_exception_handler([&m](const httplib::Request&, httplib::Response& res, std::exception_ptr ep) {
-    // The detail (paths, SQLite's words) goes to the operator's log, not to the caller.
-    try {
-      std::rethrow_exception(ep);
-    } catch (const std::exception& e) {
-      std::cerr << "tunggald: http: " << e.what() << "\n";
-    } catch (...) {
-    }
-    m.refuse(res, 500, "internal error");
-  });
-  m.port = m.config.port == 0 ? svr.bind_to_any_port(m.config.host) : (svr.bind_to_port(m.config.host, m.config.port) ? m.config.port : -1);
-  if (m.port <= 0)
-    throw Error(ErrorCode::io, "http: cannot listen on " + m.config.host + ":" + std::to_string(m.config.port));
-  m.thread = std::thread([&svr] { svr.listen_after_bind(); });
+    net::HttpResponse res;
+    res.body = service.handle(req.body);
+    ++served;
+    return res;
+  }
+};
+
+HttpServer::HttpServer(Service& service, HttpConfig config) : impl_(std::make_unique<Impl>(service, std::move(config))) {
+  auto& m = *impl_;
+  if (m.config.tokens.empty()) throw Error(ErrorCode::invalid_argument, "http: no tokens: every caller must authenticate");
+  net::HttpServerConfig c;
+  c.host = m.config.host;
+  c.port = m.config.port;
+  c.cert = m.config.cert;
+  c.key = m.config.key;
+  c.client_ca = m.config.client_ca;
+  c.limits = m.config.limits;
+  c.limits.max_body_bytes = kMaxRequestBytes;
+  c.limits.workers = std::max(1, m.config.threads);
+  // Health and metrics answer on the I/O thread (they never wait for a
+  // job); /abis runs on the workers.
+  std::vector<net::HttpRoute> routes;
+  routes.push_back({"GET", "/healthz", [&m](const net::HttpRequest& r) { return m.healthz(r); }, false});
+  routes.push_back({"GET", "/metrics", [&m](const net::HttpRequest& r) { return m.metrics(r); }, false});
+  routes.push_back({"POST", "/abis", [&m](const net::HttpRequest& r) { return m.abis(r); }, true});
+  m.server = std::make_unique<net::HttpServer>(std::move(c), std::move(routes));
 }
 
 HttpServer::~HttpServer() { stop(); }
 
-int HttpServer::port() const noexcept { return impl_->port; }
+int HttpServer::port() const noexcept { return impl_->server ? impl_->server->port() : -1; }
 std::uint64_t HttpServer::unauthorised() const noexcept { return impl_->unauthorised.load(); }
 
 void HttpServer::stop() {
-  if (!impl_->server) return;
-  impl_->server->stop();
-  if (impl_->thread.joinable()) impl_->thread.join();
+  if (impl_->server) impl_->server->stop();
 }
 
 }  // namespace tunggal::abis

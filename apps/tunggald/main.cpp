@@ -50,6 +50,7 @@ int main(int argc, char** argv) {
   int threads = 4, shards = 3, shard_timeout = 60;
   std::string shard_prefix = "abis-shard";
   std::vector<std::string> data_share_hosts;
+  int http_deadline = 15, stall_seconds = 20, fetch_seconds = 30;
   app.add_option("--gallery", dir, "The ABIS's folder: the gallery (DIR/gallery), the job journal, the key")->required();
   app.add_option("--broker", broker, "ActiveMQ's STOMP address, HOST:PORT");
   app.add_option("--broker-user", broker_user, "The broker login");
@@ -61,7 +62,17 @@ int main(int argc, char** argv) {
   app.add_option("--tls-cert", tls_cert, "HTTPS: the server certificate (PEM)");
   app.add_option("--tls-key", tls_key, "HTTPS: its private key (PEM)");
   app.add_option("--client-ca", client_ca, "HTTPS: ask callers for certificates signed by this CA");
-  app.add_option("--http-threads", threads, "HTTP worker threads")->capture_default_str();
+  app.add_option("--http-threads", threads, "HTTP worker threads (requests to /abis at once)")->capture_default_str();
+  app.add_option("--http-deadline", http_deadline,
+                 "Seconds a client has to send a whole request, head and body (slower ones are closed)")
+      ->check(CLI::Range(1, 3600))
+      ->capture_default_str();
+  app.add_option("--fetch-timeout", fetch_seconds, "Seconds a referenceURL has to arrive, all of it")
+      ->check(CLI::Range(1, 3600))
+      ->capture_default_str();
+  app.add_option("--stall-seconds", stall_seconds, "A job under way this long makes /healthz answer 503 stalled")
+      ->check(CLI::Range(1, 86400))
+      ->capture_default_str();
   app.add_option("--private-key", private_key, "The ABIS partner's private key (MOSIP 1.2 encrypted documents)");
   app.add_option("--data-share-host", data_share_hosts,
                  "A host referenceURLs may name (repeat for more); others are refused before any connection "
@@ -107,6 +118,10 @@ int main(int argc, char** argv) {
     config.dir = dir;
     config.session.face = !no_face;
     config.data_share_hosts = data_share_hosts;
+    config.stall_after = std::chrono::seconds(stall_seconds);
+    tunggal::abis::FetchLimits fetch_limits;
+    fetch_limits.total_timeout = std::chrono::seconds(fetch_seconds);
+    config.fetch = tunggal::abis::curl_fetcher(fetch_limits);
     if (data_share_hosts.empty())
       std::cerr << "tunggald: no --data-share-host: referenceURLs on any host will be fetched\n";
     auto service = tunggal::abis::Service::open(config);
@@ -130,6 +145,7 @@ int main(int argc, char** argv) {
       h.key = tls_key;
       h.client_ca = client_ca;
       h.threads = threads;
+      h.limits.request_deadline = std::chrono::seconds(http_deadline);
       server = std::make_unique<tunggal::abis::HttpServer>(*service, h);
     }
     if (!broker.empty()) {

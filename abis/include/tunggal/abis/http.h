@@ -1,7 +1,8 @@
-// The ABIS over HTTP/JSON (cpp-httplib): POST /abis takes the same request
-// bodies as the queue and answers with the same response bodies once the
-// job is done; GET /metrics (Prometheus text) and GET /healthz. Every
-// caller of /abis and /metrics presents a bearer token; /healthz is open.
+// The ABIS over HTTP/JSON (tunggal::net's server): POST /abis takes the
+// same request bodies as the queue and answers with the same response
+// bodies once the job is done; GET /metrics (Prometheus text) and GET
+// /healthz answer at once, whatever the jobs are doing. Every caller of
+// /abis and /metrics presents a bearer token; /healthz is open.
 #pragma once
 
 #include <atomic>
@@ -14,6 +15,7 @@
 #include <vector>
 
 #include "tunggal/abis/service.h"
+#include "tunggal/net/http_server.h"
 
 namespace tunggal::abis {
 
@@ -43,7 +45,10 @@ struct HttpConfig {
   // TLS (OpenSSL) when both are given; a client CA file asks callers for
   // certificates too.
   std::filesystem::path cert, key, client_ca;
-  int threads = 4;
+  int threads = 4;  // /abis requests run at once (the service orders gallery jobs)
+  // Deadlines and caps against slow and idle clients (the body cap is the
+  // protocol's: kMaxRequestBytes).
+  net::HttpLimits limits;
 };
 
 // The /metrics text for a service (and what the transports add).
