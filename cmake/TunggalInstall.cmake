@@ -2,7 +2,7 @@
 #   find_package(tunggal REQUIRED)
 #   target_link_libraries(app PRIVATE tunggal::sdk)
 include(CMakePackageConfigHelpers)
-install(TARGETS tunggal_engine tunggal_datasets tunggal_sdk tunggal_store tunggal_net tunggal_workflow tunggal_abis tunggal_c
+install(TARGETS tunggal_engine tunggal_datasets tunggal_sdk tunggal_store tunggal_net tunggal_workflow tunggal_abis tunggal_abis_http tunggal_c
                 tunggal_build_flags
         EXPORT tunggalTargets
         LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}

@@ -103,6 +103,7 @@ struct HttpServer::Impl {
   // that the worker cancels when it is done (the timer is on the
   // connection's strand, so the cancel cannot run before the wait starts).
   struct Job {
+    Job(HttpRequest r, asio::steady_timer t) : request(std::move(r)), done(std::move(t)) {}
     HttpRequest request;
     HttpResponse response;
     asio::steady_timer done;
@@ -128,8 +129,7 @@ struct HttpServer::Impl {
     if (!route) co_return path_known ? plain(405, "method not allowed\n") : plain(404, "not found\n");
     if (!route->blocking) co_return run(route->handler, r);
     const auto executor = co_await asio::this_coro::executor;
-    auto job = std::make_shared<Job>(std::move(r), HttpResponse{},
-                                     asio::steady_timer(executor, asio::steady_timer::time_point::max()));
+    auto job = std::make_shared<Job>(std::move(r), asio::steady_timer(executor, asio::steady_timer::time_point::max()));
     ++in_handlers;
     asio::post(workers, [job, handler = route->handler] {
       job->response = run(handler, job->request);
