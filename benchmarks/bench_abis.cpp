@@ -151,7 +151,7 @@ class BrokerDoor {
 }  // namespace
 
 int main(int argc, char** argv) {
-  ensure_opencv_pixel_limit(argv);
+  limit_opencv_for_children();
   CLI::App app{"bench_abis: the ABIS through direct calls, HTTP and the broker"};
   std::size_t people = 200, probes = 50;
   int producers = 4, runs = 3, fingers = 2;

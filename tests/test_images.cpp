@@ -1,9 +1,10 @@
 // Images from outside cannot exhaust memory or time: every accepted format's
 // size is read from its header and checked before a pixel is decoded, with
 // fingerprint limits for fingerprint images, OpenCV's own limit set for the
-// process, and blank images refused before enhancement.
+// processes a program starts, and blank images refused before enhancement.
 #include <gtest/gtest.h>
 
+#include <cstdio>
 #include <cstdlib>
 #include <tuple>
 #include <opencv2/imgcodecs.hpp>
@@ -259,24 +260,25 @@ TEST(ImageLimits, ExtractionRefusesBlankAndOversizedImagesBeforeWork) {
   EXPECT_NE(r.reasons.at(0).find("too large"), std::string::npos) << r.reasons.at(0);
 }
 
-// OpenCV reads its limit when its library loads; the macro above set it
-// before that, so OpenCV itself refuses a 7000 x 7000 image (49 MP).
-TEST(ImageLimits, OpenCvsOwnLimitIsSetForTheProcess) {
-  const char* v = std::getenv("OPENCV_IO_MAX_IMAGE_PIXELS");
-  ASSERT_NE(v, nullptr);
-  EXPECT_STREQ(v, "40000000");
+// Every image is decoded through our entry points, whose header check
+// refuses an oversized one before OpenCV sees its bytes. OpenCV's own limit
+// is read when its library loads, before main() could set it: programs set
+// it for the processes they start (no second exec of themselves).
+TEST(ImageLimits, OurCheckComesFirstAndChildrenGetOpenCvsLimit) {
   const auto big = encoded(cv::Mat(7000, 7000, CV_8U, cv::Scalar(0)), ".png");
-  cv::Mat out;
-  try {
-    out = cv::imdecode(big, cv::IMREAD_GRAYSCALE);
-  } catch (const cv::Exception&) {
-    out = cv::Mat();
-  }
-  EXPECT_TRUE(out.empty()) << "OpenCV decoded " << out.cols << "x" << out.rows;
-  // Our own check says so first, and names the size.
   const auto [code, message] = error_of([&] { decode_color_image(big); });
   EXPECT_EQ(code, ErrorCode::limit_exceeded);
   EXPECT_NE(message.find("7000x7000"), std::string::npos) << message;
+  const auto [gcode, gmessage] = error_of([&] { decode_gray_image(big); });
+  EXPECT_EQ(gcode, ErrorCode::limit_exceeded);
+  // The test program's main() called limit_opencv_for_children(): a child
+  // process starts with the variable.
+  FILE* child = ::popen("sh -c 'printf %s \"$OPENCV_IO_MAX_IMAGE_PIXELS\"'", "r");
+  ASSERT_NE(child, nullptr);
+  char buf[64] = {};
+  const std::size_t n = std::fread(buf, 1, sizeof buf - 1, child);
+  ::pclose(child);
+  EXPECT_EQ(std::string(buf, n), kOpenCvPixelLimit);
 }
 
 }  // namespace

@@ -70,6 +70,26 @@ TEST(PersonRecord, EncoderRefusesInvalidRecords) {
   r = sample_record();
   r.fingers[0].position = FingerPosition::unknown;
   EXPECT_THROW(encode_person_record(r), Error);
+  // Attributes are UTF-8 text; the error does not echo the bad bytes.
+  for (const std::string& bad : {std::string("\xff"), std::string("\xc0\xaf"), std::string("\xed\xa0\x80"),
+                                std::string("ok\xe2\x82")}) {
+    r = sample_record();
+    r.attributes.emplace_back("name", bad);
+    try {
+      encode_person_record(r);
+      ADD_FAILURE() << "invalid UTF-8 encoded";
+    } catch (const Error& e) {
+      EXPECT_EQ(e.code(), ErrorCode::invalid_argument);
+      EXPECT_NE(std::string(e.what()).find("not valid UTF-8"), std::string::npos) << e.what();
+      EXPECT_EQ(std::string(e.what()).find(bad), std::string::npos);
+    }
+    r = sample_record();
+    r.attributes.emplace_back(bad, "value");
+    EXPECT_THROW(encode_person_record(r), Error);
+  }
+  r = sample_record();
+  r.attributes.emplace_back("address", "JL. MERD\xc3\x89KA \xf0\x9f\x8f\xa0");  // É and a house
+  EXPECT_EQ(decode_person_record(encode_person_record(r)), r);
 }
 
 }  // namespace

@@ -48,5 +48,23 @@ TEST(Text, CsvFieldsRoundTripThroughQuoting) {
   EXPECT_THROW(split_csv_line("\"a\"b,c", "t"), Error);
 }
 
+TEST(Text, Utf8IsCheckedByRfc3629) {
+  EXPECT_TRUE(is_valid_utf8(""));
+  EXPECT_TRUE(is_valid_utf8("plain ASCII"));
+  EXPECT_TRUE(is_valid_utf8("\xc3\xa9"));              // é
+  EXPECT_TRUE(is_valid_utf8("\xe2\x82\xac"));          // €
+  EXPECT_TRUE(is_valid_utf8("\xf0\x9f\x98\x80"));      // U+1F600
+  EXPECT_TRUE(is_valid_utf8("\xf4\x8f\xbf\xbf"));      // U+10FFFF
+  EXPECT_FALSE(is_valid_utf8("\x80"));                  // a continuation alone
+  EXPECT_FALSE(is_valid_utf8("\xc0\xaf"));              // overlong '/'
+  EXPECT_FALSE(is_valid_utf8("\xe0\x80\xaf"));          // overlong
+  EXPECT_FALSE(is_valid_utf8("\xed\xa0\x80"));          // a surrogate
+  EXPECT_FALSE(is_valid_utf8("\xf4\x90\x80\x80"));      // past U+10FFFF
+  EXPECT_FALSE(is_valid_utf8("\xf5\x80\x80\x80"));
+  EXPECT_FALSE(is_valid_utf8("\xe2\x82"));              // cut short
+  EXPECT_FALSE(is_valid_utf8("\xc3("));                 // not a continuation
+  EXPECT_FALSE(is_valid_utf8("\xff"));
+}
+
 }  // namespace
 }  // namespace tunggal

@@ -162,7 +162,7 @@ Request parse(const Json& j, Rejection& seen) {
         b.max_results = static_cast<int>(*m);
       }
       if (const auto t = number_flag(*f, "targetFPIR")) {
-        if (*t < 0 || *t > 200) throw Reject{FailureReason::invalid_request, "flags.targetFPIR must lie in 0-200"};
+        if (*t <= 0 || *t > 200) throw Reject{FailureReason::invalid_request, "flags.targetFPIR must lie in (0, 200]"};
         b.target_fpir = fpir_of_target(*t);
       }
       const std::string ex = text(*f, "tunggalExhaustive", 8);

@@ -9,7 +9,7 @@
 int main(int argc, char** argv) {
   // Outside images are size-checked from their headers; OpenCV's own
   // decoder limit backs that up for the whole process.
-  tunggal::ensure_opencv_pixel_limit(argv);
+  tunggal::limit_opencv_for_children();
   CLI::App app{"tunggal: biometric deduplication engine and SDK (one person, one NIK)"};
   app.set_version_flag("--version", std::string(tunggal::version()));
   app.require_subcommand(1);

@@ -41,7 +41,7 @@ std::string first_line(const std::string& file) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  tunggal::ensure_opencv_pixel_limit(argv);
+  tunggal::limit_opencv_for_children();
   CLI::App app{"tunggald: the ABIS daemon (MOSIP ABIS API 1.1) over the tunggal gallery"};
   app.set_version_flag("--version", std::string(tunggal::version()));
   std::string dir, broker, broker_user, broker_password_file, inbound = "mosip-to-abis", outbound = "abis-to-mosip";

@@ -67,7 +67,12 @@ Session::Session(SessionConfig config) : impl_(std::make_unique<Impl>()) {
   if (config.min_finger_quality < 0 || config.min_finger_quality > 100)
     throw Error(ErrorCode::invalid_argument, "session: min_finger_quality must lie in 0..100");
   threshold_for(config.verify_fmr);
-  duplicate_threshold(config.target_fpir, 1);  // validates the rate
+  duplicate_threshold(config.target_fpir, 1);  // a rate, or a MOSIP score of 10-200
+  if (!(config.verify_fmr > 0 && config.verify_fmr < 1))
+    throw Error(ErrorCode::invalid_argument, "session: verify_fmr must be a rate in (0, 1), e.g. 0.0001, not " +
+                                                 std::to_string(config.verify_fmr));
+  if (config.max_results < 1 || config.max_results > 1000)
+    throw Error(ErrorCode::invalid_argument, "session: max_results must lie in 1..1000");
   impl_->config = std::move(config);
   const SessionConfig& c = impl_->config;
   if (!c.daemon.empty()) {

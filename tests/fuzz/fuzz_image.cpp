@@ -12,7 +12,7 @@
 using namespace tunggal;
 
 extern "C" int LLVMFuzzerInitialize(int*, char*** argv) {
-  ensure_opencv_pixel_limit(*argv);
+  limit_opencv_for_children();
   return 0;
 }
 

@@ -12,6 +12,10 @@ import numpy as np
 import tunggal
 
 DATA = os.environ.get("TUNGGAL_SHARED_DATA", "")
+# An ISO/IEC 19794-2 record: 300x400 at 197 ppcm, one view, two minutiae.
+ISO_TEMPLATE = [ord('F'), ord('M'), ord('R'), 0, ord(' '), ord('2'), ord('0'), 0, 0, 0, 0, 42, 0, 0,
+                0x01, 0x2C, 0x01, 0x90, 0, 197, 0, 197, 1, 0, 2, 0, 60, 2,
+                0x40, 10, 0, 20, 64, 50, 0x80, 30, 0, 40, 128, 60, 0, 0]
 HAVE_DATA = os.path.isfile(os.path.join(DATA, "fvc2002", "DB1_B", "101_1.tif"))
 IN_CI = os.environ.get("CI") == "true"
 
@@ -68,10 +72,60 @@ class Interface(unittest.TestCase):
         with self.assertRaises(tunggal.Error) as e:
             tunggal.extract(np.zeros((4, 4, 4), dtype=np.uint8))
         self.assertEqual(e.exception.code, tunggal.ErrorCode.invalid_argument)
-        # A blank image is not a crash: quality 0, no minutiae.
-        t = tunggal.extract(np.full((300, 300), 255, dtype=np.uint8))
-        self.assertEqual(t.quality, 0)
-        self.assertEqual(len(t.minutiae), 0)
+        # Nothing to extract: an error naming why (before 2026-12-08 an
+        # empty template with no reason).
+        for image, why in ((np.full((300, 300), 255, dtype=np.uint8), "blank image"),
+                           (np.zeros((1, 1), dtype=np.uint8), "too small"),
+                           (np.zeros((5000, 5000), dtype=np.uint8), "too large")):
+            with self.assertRaises(tunggal.Error) as e:
+                tunggal.extract(image)
+            self.assertEqual(e.exception.code, tunggal.ErrorCode.invalid_argument)
+            self.assertIn(why, str(e.exception))
+        # Other dtypes are refused, not cast (NaN has no uint8 value).
+        for bad in (np.full((300, 300), np.nan), np.zeros((300, 300), dtype=np.int16),
+                    np.zeros((300, 300), dtype=np.float32), np.zeros((300, 300), dtype=bool)):
+            with self.assertRaises(tunggal.Error) as e:
+                tunggal.extract(bad)
+            self.assertEqual(e.exception.code, tunggal.ErrorCode.invalid_argument)
+            self.assertIn("uint8", str(e.exception))
+        s = tunggal.Session(face=False)
+        with self.assertRaises(tunggal.Error):
+            s.extract(np.zeros((300, 300), dtype=np.float64))
+        # A uint8 view that is not contiguous is fine.
+        view = np.zeros((600, 600), dtype=np.uint8)[::2, ::2]
+        with self.assertRaises(tunggal.Error) as e:
+            tunggal.extract(view)
+        self.assertIn("blank image", str(e.exception))
+
+    def test_arguments_are_checked_first(self):
+        # Rates are rates: 2.0 is neither a rate nor a MOSIP score (10-200).
+        for bad in (2.0, 0.0, -1.0, 1.0, 500.0):
+            with self.assertRaises(tunggal.Error) as e:
+                tunggal.Session(face=False, target_fpir=bad)
+            self.assertEqual(e.exception.code, tunggal.ErrorCode.invalid_argument)
+        tunggal.Session(face=False, target_fpir=30)     # MOSIP's 1 in 1,000
+        tunggal.Session(face=False, target_fpir=1e-4)
+        with self.assertRaises(tunggal.Error):
+            tunggal.Session(face=False, verify_fmr=2.0)
+        # Text is text: bytes that are not UTF-8 are refused where they come in.
+        r = tunggal.PersonRecord("R1")
+        with self.assertRaises(tunggal.Error) as e:
+            r.attributes = {"name": b"\xff\xfe"}
+        self.assertEqual(e.exception.code, tunggal.ErrorCode.invalid_argument)
+        with self.assertRaises(tunggal.Error):
+            tunggal.PersonRecord(b"\xc3\x28")
+        r.attributes = {"name": "SITI RAHAYU", "address": "JL. MERDÉKA"}
+        self.assertEqual(tunggal.PersonRecord.from_bytes(r.to_bytes()).attributes["address"], "JL. MERDÉKA")
+        # A batch with one id twice is refused before any work, naming it.
+        s = tunggal.Session(face=False)
+        t = tunggal.FingerTemplate.from_bytes(bytes(ISO_TEMPLATE))
+        one = tunggal.PersonRecord("SAME")
+        one.fingers = [t]
+        with self.assertRaises(tunggal.Error) as e:
+            s.enrol_all([one] * 2000)
+        self.assertIn("SAME", str(e.exception))
+        self.assertIn("twice", str(e.exception))
+        self.assertEqual(s.count(), 0)
 
     @need_data
     def test_load_extract_round_trip_compare(self):

@@ -11,6 +11,7 @@
 #include "tunggal/calibration.h"
 #include "tunggal/comparison.h"
 #include "tunggal/sdk.h"
+#include "tunggal/text.h"
 #include "tunggal/version.h"
 
 namespace py = pybind11;
@@ -18,9 +19,19 @@ using namespace tunggal;
 
 namespace {
 
-using Gray = py::array_t<std::uint8_t, py::array::c_style | py::array::forcecast>;
+using Gray = py::array_t<std::uint8_t, py::array::c_style>;
 
-GrayImage to_gray(const Gray& a, int dpi) {
+// An image argument: uint8 only (a float array with NaNs, or int16 values
+// past 255, is refused rather than cast), made contiguous.
+Gray pixels_of(const py::array& a) {
+  if (!a.dtype().is(py::dtype::of<std::uint8_t>()))
+    throw Error(ErrorCode::invalid_argument,
+                "image: expected a uint8 array, got dtype " + std::string(py::str(a.dtype())) + " (convert it first)");
+  return Gray::ensure(a);
+}
+
+GrayImage to_gray(const py::array& any, int dpi) {
+  const Gray a = pixels_of(any);
   if (a.ndim() != 2) throw Error(ErrorCode::invalid_argument, "image: expected a 2-D uint8 array (H, W)");
   GrayImage img;
   img.height = static_cast<int>(a.shape(0));
@@ -30,7 +41,8 @@ GrayImage to_gray(const Gray& a, int dpi) {
   return img;
 }
 
-ColorImage to_color(const Gray& a) {
+ColorImage to_color(const py::array& any) {
+  const Gray a = pixels_of(any);
   ColorImage img;
   if (a.ndim() == 2) {
     img.height = static_cast<int>(a.shape(0));
@@ -100,7 +112,12 @@ PYBIND11_MODULE(_tunggal, m) {
     try {
       if (p) std::rethrow_exception(p);
     } catch (const Error& e) {
-      py::object inst = py::reinterpret_borrow<py::object>(error.ptr())(e.what());
+      // A message may quote bytes from outside (a file's record id): never
+      // a UnicodeDecodeError instead of the error itself.
+      const std::string what = e.what();
+      py::object text = py::reinterpret_steal<py::object>(
+          PyUnicode_DecodeUTF8(what.data(), static_cast<Py_ssize_t>(what.size()), "replace"));
+      py::object inst = py::reinterpret_borrow<py::object>(error.ptr())(text);
       inst.attr("code") = py::cast(e.code());
       PyErr_SetObject(error.ptr(), inst.ptr());
     }
@@ -188,15 +205,26 @@ PYBIND11_MODULE(_tunggal, m) {
       py::arg("path"), "Decodes an image file to a uint8 array (H, W, 3), RGB.");
   m.def(
       "extract",
-      [](const Gray& image, int dpi, FingerPosition position) {
+      [](const py::array& image, int dpi, FingerPosition position) {
         GrayImage img = to_gray(image, dpi);
-        py::gil_scoped_release unlocked;
-        ExtractionResult r = extract_finger(img);
+        ExtractionResult r;
+        {
+          py::gil_scoped_release unlocked;
+          r = extract_finger(img);
+        }
+        // Nothing extracted (an image refused by its size, a blank one, no
+        // finger): an error with the reason, as Session.extract reports it.
+        if (r.finger.minutiae.empty() && !r.reasons.empty()) {
+          std::string why;
+          for (const auto& reason : r.reasons) why += (why.empty() ? "" : "; ") + reason;
+          throw Error(ErrorCode::invalid_argument, "extract: nothing extracted: " + why);
+        }
         r.finger.position = position;
         return r.finger;
       },
       py::arg("image"), py::arg("dpi") = 500, py::arg("position") = FingerPosition::unknown,
-      "Minutiae of a fingerprint image (uint8 array H x W).");
+      "Minutiae of a fingerprint image (uint8 array H x W); tunggal.Error naming the reason when none can be "
+      "extracted (Session.extract returns the reasons with the sample instead).");
   m.def(
       "compare",
       [](FingerTemplate a, FingerTemplate b) {
@@ -214,22 +242,37 @@ PYBIND11_MODULE(_tunggal, m) {
 
   py::class_<PersonRecord>(m, "PersonRecord")
       .def(py::init([](const std::string& id) {
+             if (!is_valid_utf8(id)) throw Error(ErrorCode::invalid_argument, "id: not valid UTF-8 text");
              PersonRecord r;
              r.id = id;
              return r;
            }),
            py::arg("id"))
-      .def_readwrite("id", &PersonRecord::id)
+      .def_property(
+          "id", [](const PersonRecord& r) { return r.id; },
+          [](PersonRecord& r, const std::string& id) {
+            if (!is_valid_utf8(id)) throw Error(ErrorCode::invalid_argument, "id: not valid UTF-8 text");
+            r.id = id;
+          })
       .def_readwrite("fingers", &PersonRecord::fingers)
       .def_readwrite("face", &PersonRecord::face)
       .def_property(
           "attributes",
           [](const PersonRecord& r) {
             py::dict d;
-            for (const auto& [k, v] : r.attributes) d[py::str(k)] = v;
+            for (const auto& [k, v] : r.attributes) {
+              if (!is_valid_utf8(k) || !is_valid_utf8(v))
+                throw Error(ErrorCode::malformed_data, "record " + r.id + ": an attribute is not valid UTF-8");
+              d[py::str(k)] = py::str(v);
+            }
             return d;
           },
+          // bytes are accepted by the conversion too: checked here, so that
+          // no reader later meets text it cannot decode.
           [](PersonRecord& r, const std::map<std::string, std::string>& attrs) {
+            for (const auto& [k, v] : attrs)
+              if (!is_valid_utf8(k) || !is_valid_utf8(v))
+                throw Error(ErrorCode::invalid_argument, "attributes: keys and values must be valid UTF-8 text");
             r.attributes.assign(attrs.begin(), attrs.end());
           })
       .def_static("from_bytes", [](const py::bytes& b) { return decode_person_record(from_py(b)); })
@@ -294,7 +337,7 @@ PYBIND11_MODULE(_tunggal, m) {
            py::arg("daemon_token_file") = py::none(), py::arg("daemon_ca_file") = py::none())
       .def(
           "extract",
-          [](const sdk::Session& s, const Gray& image, int dpi, FingerPosition position) {
+          [](const sdk::Session& s, const py::array& image, int dpi, FingerPosition position) {
             GrayImage img = to_gray(image, dpi);
             py::gil_scoped_release unlocked;
             return s.extract_finger(img, position);
@@ -302,7 +345,7 @@ PYBIND11_MODULE(_tunggal, m) {
           py::arg("image"), py::arg("dpi") = 500, py::arg("position") = FingerPosition::unknown)
       .def(
           "extract_face",
-          [](const sdk::Session& s, const Gray& image) {
+          [](const sdk::Session& s, const py::array& image) {
             ColorImage img = to_color(image);
             py::gil_scoped_release unlocked;
             return s.extract_face(img);
@@ -384,7 +427,7 @@ PYBIND11_MODULE(_tunggal, m) {
           py::arg("id") = "")
       .def_static(
           "open_virtual",
-          [](const std::vector<Gray>& images) {
+          [](const std::vector<py::array>& images) {
             std::vector<sdk::VirtualTouch> script;
             for (const auto& a : images) script.push_back(sdk::VirtualTouch::finger(to_gray(a, 500)));
             py::gil_scoped_release unlocked;
@@ -409,7 +452,7 @@ PYBIND11_MODULE(_tunggal, m) {
       .def_readonly("adjusted", &sdk::RenderedCard::adjusted);
   m.def(
       "render_card",
-      [](PersonRecord r, const Gray& photo, std::optional<Gray> signature, const std::string& issue_date) {
+      [](PersonRecord r, const py::array& photo, std::optional<py::array> signature, const std::string& issue_date) {
         const ColorImage p = to_color(photo);
         std::optional<ColorImage> sig;
         if (signature) sig = to_color(*signature);

@@ -83,7 +83,9 @@ double fuse_scores(std::span<const double> scores) noexcept;
 
 // The fused score a duplicate must reach so that, over `searched` people,
 // the chance of any impostor reaching it is `target_fpir` (Bonferroni:
-// per-person FMR = target_fpir / searched).
+// per-person FMR = target_fpir / searched). `target_fpir` is a rate in
+// (0, 1) or a MOSIP-style score of 10-200 (30 = 1 in 1,000); anything else
+// throws Error(invalid_argument).
 double duplicate_threshold(double target_fpir, std::size_t searched);
 
 // A file set aside beside the log: the bytes of a torn tail a writer moved

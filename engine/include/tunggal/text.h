@@ -25,6 +25,10 @@ std::string csv_field(std::string_view s);
 // does not close throws Error(malformed_data) naming `where`.
 std::vector<std::string> split_csv_line(std::string_view line, std::string_view where);
 
+// Whether `s` is well-formed UTF-8 (RFC 3629: no overlong forms, no
+// surrogates, nothing past U+10FFFF).
+bool is_valid_utf8(std::string_view s) noexcept;
+
 // RFC 4648 base64, standard or URL-safe alphabet, padding optional,
 // whitespace skipped; anything else throws Error(malformed_data) naming it.
 std::vector<std::uint8_t> decode_base64(std::string_view text);

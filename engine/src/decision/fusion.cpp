@@ -34,10 +34,14 @@ double fuse_scores(std::span<const double> scores) noexcept {
 }
 
 double duplicate_threshold(double target_fpir, std::size_t searched) {
-  const double rate = target_fpir >= 1 ? std::pow(10.0, -target_fpir / 10.0) : target_fpir;
-  if (!(rate > 0 && rate < 1))
+  // A MOSIP-style score below 10 (an FPIR above 10%) is a mistake, not a
+  // setting: 2.0 meant as a rate would otherwise search at an FPIR of 63%.
+  const bool score = target_fpir >= 1;
+  const double rate = score ? std::pow(10.0, -target_fpir / 10.0) : target_fpir;
+  if (!(rate > 0 && rate < 1) || (score && !(target_fpir >= 10 && target_fpir <= 200)))
     throw Error(ErrorCode::invalid_argument,
-                "target FPIR must be a rate in (0, 1) or a MOSIP-style score >= 1, not " +
+                "target FPIR must be a rate in (0, 1) (e.g. 0.001) or a MOSIP-style score of 10-200 (30 = 1 in "
+                "1,000), not " +
                     std::to_string(target_fpir));
   return score_for_fmr(rate / static_cast<double>(std::max<std::size_t>(1, searched)));
 }

@@ -16,6 +16,7 @@
 #include <mutex>
 #include <shared_mutex>
 #include <unordered_map>
+#include <unordered_set>
 
 #include "tunggal/calibration.h"
 #include "tunggal/error.h"
@@ -567,6 +568,19 @@ void Gallery::insert(const PersonRecord& record) {
 
 void Gallery::insert(std::span<const PersonRecord> records) {
   impl_->require_writable();
+  // The ids first, before the costly enrolment of every record: a batch
+  // that will be refused for an id is refused at once (2,000 copies of one
+  // record took a minute to be refused before).
+  {
+    std::unordered_set<std::string_view> ids;
+    std::shared_lock lock(impl_->mu);
+    for (const auto& r : records) {
+      if (!ids.insert(r.id).second)
+        throw Error(ErrorCode::invalid_argument, "gallery: reference id " + r.id + " appears twice in the batch");
+      if (impl_->by_ref.count(r.id) != 0)
+        throw Error(ErrorCode::invalid_argument, "gallery: reference id " + r.id + " is already enrolled");
+    }
+  }
   std::vector<EnrolledPerson> prepared(records.size());
   tbb::parallel_for(std::size_t{0}, records.size(),
                     [&](std::size_t i) { prepared[i] = prepare(records[i], impl_->mcc, impl_->index, true); });

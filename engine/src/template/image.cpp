@@ -318,19 +318,8 @@ ColorImage read_color_image(const std::filesystem::path& path, const ImageLimits
   return read_image(path, [&](const auto& bytes) { return decode_color_image(bytes, limits); });
 }
 
-bool ensure_opencv_pixel_limit(char** argv) noexcept {
-  if (std::getenv("OPENCV_IO_MAX_IMAGE_PIXELS") != nullptr) return true;
-  if (::setenv("OPENCV_IO_MAX_IMAGE_PIXELS", kOpenCvPixelLimit, 1) != 0) return false;
-  // The executable's real path, not /proc/self/exe: exec names the process
-  // after the file, and `pkill tunggald` or ps should see its own name.
-  char self[4096];
-  const ssize_t n = ::readlink("/proc/self/exe", self, sizeof self - 1);
-  if (n > 0) {
-    self[n] = '\0';
-    ::execv(self, argv);
-  }
-  ::execv("/proc/self/exe", argv);
-  return false;  // exec failed: our own header checks still apply
+void limit_opencv_for_children() noexcept {
+  if (std::getenv("OPENCV_IO_MAX_IMAGE_PIXELS") == nullptr) ::setenv("OPENCV_IO_MAX_IMAGE_PIXELS", kOpenCvPixelLimit, 1);
 }
 
 }  // namespace tunggal

@@ -6,6 +6,7 @@
 //   length, model, u8 quality, u16 dims, dims x f32 | u16 attribute count,
 //   per attribute u16 key length, key, u32 value length, value
 #include "tunggal/person_record.h"
+#include "tunggal/text.h"
 
 #include <cmath>
 #include <cstring>
@@ -48,8 +49,15 @@ void check_record(const PersonRecord& r, std::string_view where, ErrorCode code)
   }
   if (r.face) detail::check_face(*r.face, where, code);
   if (r.attributes.size() > kMaxAttributes) fail("more than 256 attributes");
+  std::size_t n = 0;
   for (const auto& [k, v] : r.attributes) {
+    ++n;
     if (k.empty() || k.size() > 255) fail("attribute key must be 1-255 bytes");
+    // Attributes are text for people (names, addresses): UTF-8, checked
+    // here so that no reader meets bytes it cannot decode. The bad bytes
+    // are not echoed.
+    if (!is_valid_utf8(k)) fail("attribute " + std::to_string(n) + ": the key is not valid UTF-8");
+    if (!is_valid_utf8(v)) fail("attribute \"" + k + "\" is not valid UTF-8");
     if (v.size() > kMaxAttributeBytes) fail("attribute \"" + k + "\" longer than 64 KiB");
   }
 }

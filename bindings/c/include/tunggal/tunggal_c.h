@@ -94,7 +94,7 @@ typedef struct tg_session_config {
   const char* face_models; /* model description file; NULL: the installed set */
   int32_t face;            /* 0: no face pipeline */
   double verify_fmr;       /* 0: default 1e-4 */
-  double target_fpir;      /* 0: default 1e-3 (or MOSIP targetFPIR >= 1) */
+  double target_fpir;      /* 0: default 1e-3; a rate in (0, 1) or MOSIP targetFPIR 10-200 */
   int32_t max_results;     /* 0: default 10 */
   int32_t min_finger_quality; /* < 0: default 40 */
 } tg_session_config;

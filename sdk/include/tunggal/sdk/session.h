@@ -64,7 +64,8 @@ struct SessionConfig {
   bool face = true;
   // Default decision points: verify() accepts at this false-match rate;
   // identify()/deduplicate() call a duplicate at this false-positive
-  // identification rate (a rate, or MOSIP's targetFPIR: 30 = 1 in 1,000).
+  // identification rate (a rate in (0, 1), or MOSIP's targetFPIR of 10-200:
+  // 30 = 1 in 1,000). The session refuses anything else when it opens.
   double verify_fmr = 1e-4;
   double target_fpir = 1e-3;
   std::size_t max_results = 10;
