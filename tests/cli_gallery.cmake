@@ -73,9 +73,19 @@ execute_process(COMMAND ${TUNGGAL} identify --gallery ${WORK}/gallery --populati
 if(NOT rc EQUAL 0 OR NOT err MATCHES "30 from the snapshot")
   message(FATAL_ERROR "identify from the snapshot over a damaged log: ${rc} ${err}")
 endif()
+# check reads both whole, says opening loses nothing, and advises no cut
+# (a cut would set the intact snapshot aside with the people only it holds).
 execute_process(COMMAND ${TUNGGAL} check --gallery ${WORK}/gallery RESULT_VARIABLE rc OUTPUT_VARIABLE out)
-if(NOT rc EQUAL 1 OR NOT out MATCHES "damaged" OR NOT out MATCHES "snapshot: covers")
+if(NOT rc EQUAL 1 OR NOT out MATCHES "damaged" OR NOT out MATCHES "snapshot: intact, 30 people"
+   OR NOT out MATCHES "below what the intact snapshot covers" OR NOT out MATCHES "opening loads [0-9]+ people \\(30 people from the snapshot"
+   OR out MATCHES "--set-aside-from")
   message(FATAL_ERROR "check on a damaged log under a snapshot: ${rc} ${out}")
+endif()
+execute_process(COMMAND ${TUNGGAL} repair --gallery ${WORK}/gallery --set-aside-from 8
+                RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+file(SHA256 ${log} now)
+if(rc EQUAL 0 OR NOT err MATCHES "intact snapshot" OR NOT now STREQUAL damaged OR NOT EXISTS ${WORK}/gallery/gallery.snap)
+  message(FATAL_ERROR "repair below an intact snapshot was not refused: ${rc} ${out} ${err}")
 endif()
 file(RENAME ${WORK}/gallery/gallery.snap ${WORK}/gallery.snap.moved)
 foreach(verb identify dedup)
@@ -87,7 +97,8 @@ foreach(verb identify dedup)
   endif()
 endforeach()
 execute_process(COMMAND ${TUNGGAL} check --gallery ${WORK}/gallery RESULT_VARIABLE rc OUTPUT_VARIABLE out)
-if(NOT rc EQUAL 1 OR NOT out MATCHES "damaged" OR NOT out MATCHES "--set-aside-from 8")
+if(NOT rc EQUAL 1 OR NOT out MATCHES "damaged" OR NOT out MATCHES "--set-aside-from 8` keeps 0 people"
+   OR NOT out MATCHES "opening refuses")
   message(FATAL_ERROR "check on a damaged log: ${rc} ${out}")
 endif()
 # The operator sets everything from byte 8 on aside: kept, and reported.

@@ -350,8 +350,24 @@ TEST(GalleryLog, ALogShorterThanItsSnapshotIsRefused) {
   spit(dir / "gallery.wal", std::span(log).first(covered - 1));
   const auto o = open_read_only(dir);
   EXPECT_TRUE(o.refused);
-  // Setting aside below the snapshot sets the snapshot aside too.
+  // Setting aside below an intact snapshot is refused: it would set the
+  // snapshot aside too and lose the people only it holds (before
+  // 2026-12-08 it did, and the gallery opened with nobody).
   spit(dir / "gallery.wal", log);
+  try {
+    set_aside_gallery_log(dir, 8);
+    ADD_FAILURE() << "a cut below an intact snapshot was made";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::invalid_argument);
+    EXPECT_NE(std::string(e.what()).find("intact snapshot"), std::string::npos) << e.what();
+  }
+  EXPECT_TRUE(std::filesystem::exists(dir / "gallery.snap"));
+  EXPECT_EQ(slurp(dir / "gallery.wal"), log);
+  EXPECT_EQ(open_read_only(dir).people, 4u);
+  // A damaged snapshot covering the cut is set aside with the log's bytes.
+  auto snap = slurp(dir / "gallery.snap");
+  snap[snap.size() / 2] ^= 0xFF;
+  spit(dir / "gallery.snap", snap);
   const auto written = set_aside_gallery_log(dir, 8);
   EXPECT_EQ(written.size(), 2u);
   EXPECT_FALSE(std::filesystem::exists(dir / "gallery.snap"));

@@ -335,8 +335,9 @@ Runner add_dedup(CLI::App& app) {
 Runner add_check(CLI::App& app) {
   auto dir = std::make_shared<std::string>();
   auto* cmd = app.add_subcommand("check",
-                                 "Read a gallery's log without loading or changing anything: entries, damage, "
-                                 "torn tails, quarantined files (exit 0 clean, 1 otherwise)");
+                                 "Read a gallery's log and snapshot whole without loading or changing anything: damage, "
+                                 "torn tails, what opening will do and, where it would refuse, the repair that keeps "
+                                 "the most people (exit 0 clean, 1 otherwise)");
   cmd->add_option("--gallery", *dir, "Gallery folder")->required();
   return [dir] {
     const auto c = check_gallery_log(*dir);
@@ -346,13 +347,22 @@ Runner add_check(CLI::App& app) {
     std::cout << "log: " << c.bytes << " bytes, " << c.entries << " committed entries up to byte " << c.committed_end
               << ": " << state << "\n";
     if (!c.problem.empty()) std::cout << "problem: " << c.problem << "\n";
-    if (c.state == GalleryLogCheck::State::damaged)
-      std::cout << "an operator may set bytes " << c.committed_end << "-" << c.bytes
-                << " aside (kept in a file beside the log) with `tunggal repair --gallery " << *dir
-                << " --set-aside-from " << c.committed_end << "`\n";
-    if (c.snapshot_covers > 0) std::cout << "snapshot: covers the log up to byte " << c.snapshot_covers << "\n";
+    using S = GalleryLogCheck::Snapshot;
+    switch (c.snapshot) {
+      case S::none: std::cout << "snapshot: none\n"; break;
+      case S::intact:
+        std::cout << "snapshot: intact, " << c.snapshot_people << " people, covers the log up to byte "
+                  << c.snapshot_covers << "\n";
+        break;
+      case S::damaged: std::cout << "snapshot: damaged: " << c.snapshot_problem << "\n"; break;
+      case S::of_another_log: std::cout << "snapshot: not this log's: " << c.snapshot_problem << "\n"; break;
+      case S::other_parameters: std::cout << "snapshot: " << c.snapshot_problem << "\n"; break;
+    }
+    for (const auto& a : c.advice) std::cout << "- " << a << "\n";
     for (const auto& q : c.quarantined) std::cout << "quarantined: " << q.path.string() << " (" << q.bytes << " bytes)\n";
-    return c.state == GalleryLogCheck::State::clean && c.quarantined.empty() ? 0 : 1;
+    const bool clean = c.state == GalleryLogCheck::State::clean && (c.snapshot == S::none || c.snapshot == S::intact) &&
+                       c.quarantined.empty();
+    return clean ? 0 : 1;
   };
 }
 
@@ -362,15 +372,17 @@ Runner add_repair(CLI::App& app) {
   auto* cmd = app.add_subcommand("repair",
                                  "An operator's decision for a damaged log: move its bytes from an offset on into a "
                                  "quarantine file beside it (nothing is deleted), so the gallery opens with what "
-                                 "comes before");
+                                 "comes before; refused below an intact snapshot's cover");
   cmd->add_option("--gallery", *dir, "Gallery folder")->required();
-  cmd->add_option("--set-aside-from", *from, "Byte offset: the end of a committed group, as `tunggal check` reports")
+  cmd->add_option("--set-aside-from", *from, "Byte offset: the end of a committed group, as `tunggal check` advises")
       ->required();
   return [dir, from] {
     for (const auto& f : set_aside_gallery_log(*dir, *from)) std::cout << "set aside: " << f.string() << "\n";
     const auto c = check_gallery_log(*dir);
     std::cout << "log: " << c.entries << " committed entries, " << c.bytes << " bytes\n";
-    return 0;
+    if (c.opens) std::cout << "the gallery now opens with " << c.people << " people\n";
+    else std::cout << "opening still refuses: " << c.opening_problem << "\n";
+    return c.opens ? 0 : 1;
   };
 }
 

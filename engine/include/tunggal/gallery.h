@@ -129,29 +129,60 @@ enum class GalleryAccess {
   read_only,   // never writes to the folder; inserts, updates, removes and snapshots are refused
 };
 
-// What is in a gallery's log, read without loading anyone and without
-// changing anything (`tunggal check`).
+// What is in a gallery's folder, read without loading anyone and without
+// changing anything (`tunggal check`): the log scanned whole, the snapshot
+// read whole (every block's checksum; no key needed), what opening will do
+// with them, and, where opening would refuse, the repair that keeps the
+// most people. The rule: an intact snapshot is preferred for what it
+// covers; only what no intact copy holds is ever set aside.
 struct GalleryLogCheck {
   enum class State { clean, torn_tail, damaged };
-  State state = State::clean;
+  State state = State::clean;       // of the log, scanned from its first entry
   std::uint64_t bytes = 0;          // the log's size
-  std::size_t entries = 0;          // committed entries (inserts, updates, removes)
+  std::size_t entries = 0;          // committed entries (inserts, updates, removes) before any problem
   std::uint64_t committed_end = 0;  // byte after the last committed entry before any problem
   std::uint64_t damage_offset = 0;  // the first damaged or unfinished entry
   std::optional<std::uint64_t> resumes_at;  // damaged: a valid entry found after the damage
   std::string problem;              // empty when clean
-  std::uint64_t snapshot_covers = 0;  // log offset the snapshot covers up to (0: no usable snapshot header)
   std::vector<QuarantinedLogFile> quarantined;
+
+  enum class Snapshot { none, intact, damaged, of_another_log, other_parameters };
+  Snapshot snapshot = Snapshot::none;
+  std::uint64_t snapshot_covers = 0;  // log offset its header names (0: no readable header)
+  std::size_t snapshot_people = 0;    // intact: the people it holds
+  std::string snapshot_problem;       // why it will not be used
+
+  // What opening the folder as it is will do.
+  bool opens = false;
+  bool uses_snapshot = false;         // the snapshot intact, of this log and these parameters
+  std::size_t people = 0;             // opening loads this many (when it opens)
+  std::string opening_problem;        // why it would refuse (empty: it opens)
+  // The log is damaged below what the snapshot covers: opening does not
+  // read those bytes, and the snapshot is the only intact copy of them.
+  bool damaged_below_snapshot = false;
+  // Where opening would refuse: the cut (`tunggal repair --set-aside-from`)
+  // that keeps the most people, how many it keeps, and how many bytes it
+  // moves aside (kept in a file). Never below an intact snapshot's cover.
+  std::optional<std::uint64_t> set_aside_from;
+  std::size_t people_kept = 0;
+  std::uint64_t bytes_set_aside = 0;
+  std::vector<std::string> advice;    // for a person, in order
 };
-GalleryLogCheck check_gallery_log(const std::filesystem::path& dir);
+GalleryLogCheck check_gallery_log(const std::filesystem::path& dir, const MccParams& mcc = {},
+                                  const FingerIndexParams& index = {});
 
 // An operator's decision for a damaged log: moves the log's bytes from
 // `from` (the end of a committed group, as check_gallery_log reports) to the
 // end into a quarantine file beside it, and cuts the log there, so that the
-// gallery opens with everything before. A snapshot covering past `from` is
-// set aside too. Nothing is deleted. Needs the writer's lock (Error(busy)
-// while a writer has the gallery open). Returns the files written.
-std::vector<std::filesystem::path> set_aside_gallery_log(const std::filesystem::path& dir, std::uint64_t from);
+// gallery opens with everything before. Refused (Error(invalid_argument),
+// nothing changed) when an intact snapshot of this log covers past `from`:
+// that would set aside people only the snapshot still holds; a snapshot
+// that is damaged or not this log's, covering past `from`, is set aside
+// too. Nothing is deleted. Needs the writer's lock (Error(busy) while a
+// writer has the gallery open). Returns the files written.
+std::vector<std::filesystem::path> set_aside_gallery_log(const std::filesystem::path& dir, std::uint64_t from,
+                                                         const MccParams& mcc = {},
+                                                         const FingerIndexParams& index = {});
 
 struct GallerySnapshotReport {
   std::size_t records = 0;

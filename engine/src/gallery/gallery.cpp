@@ -441,7 +441,20 @@ std::unique_ptr<Gallery> Gallery::open(const std::filesystem::path& dir, Gallery
   return g;
 }
 
-GalleryLogCheck check_gallery_log(const std::filesystem::path& dir) {
+namespace {
+
+// People a run of committed entries adds (inserts) and takes away (removes).
+std::ptrdiff_t people_change(const std::vector<detail::WalScan::Entry>& entries) {
+  std::ptrdiff_t n = 0;
+  for (const auto& e : entries) n += e.op == detail::WalOp::insert ? 1 : e.op == detail::WalOp::remove ? -1 : 0;
+  return n;
+}
+
+std::string people_text(std::size_t n) { return std::to_string(n) + (n == 1 ? " person" : " people"); }
+
+}  // namespace
+
+GalleryLogCheck check_gallery_log(const std::filesystem::path& dir, const MccParams& mcc, const FingerIndexParams& index) {
   const auto path = dir / kLogName;
   GalleryLogCheck c;
   const auto file = read_file(path, std::numeric_limits<std::size_t>::max());
@@ -460,36 +473,141 @@ GalleryLogCheck check_gallery_log(const std::filesystem::path& dir) {
   c.state = scan.tail == detail::WalTail::clean  ? GalleryLogCheck::State::clean
             : scan.tail == detail::WalTail::torn ? GalleryLogCheck::State::torn_tail
                                                  : GalleryLogCheck::State::damaged;
-  try {
-    if (std::filesystem::exists(dir / kSnapshotName))
-      c.snapshot_covers = detail::SnapshotReader(dir / kSnapshotName).header().log_offset;
-  } catch (const Error&) {
-    c.snapshot_covers = 0;  // a damaged snapshot is reported by open; the log has everything
-  }
   c.quarantined = quarantined_in(dir);
+
+  // The snapshot, read whole.
+  detail::WalStart start;  // where opening reads the log from
+  std::uint64_t acknowledged = 0;
+  if (std::filesystem::exists(dir / kSnapshotName)) {
+    try {
+      detail::SnapshotReader reader(dir / kSnapshotName);
+      const auto& h = reader.header();
+      c.snapshot_covers = h.log_offset;
+      acknowledged = h.log_offset;  // whether or not it is used (as opening does)
+      const std::uint64_t people = reader.verify();
+      const detail::WriteAheadLog::Boundary last{h.log_last_entry, h.log_last_seq, h.log_last_crc};
+      if (!detail::WriteAheadLog::entry_ends_at(path, last, h.log_offset)) {
+        c.snapshot = GalleryLogCheck::Snapshot::of_another_log;
+        c.snapshot_problem = "it does not belong to this gallery's log (or the log entry it ends at is damaged)";
+      } else if (h.params_tag != detail::snapshot_params_tag(mcc, index) ||
+                 h.tables != static_cast<std::uint32_t>(index.tables)) {
+        c.snapshot = GalleryLogCheck::Snapshot::other_parameters;
+        c.snapshot_problem = "it was made with other matcher or index parameters";
+      } else {
+        c.snapshot = GalleryLogCheck::Snapshot::intact;
+        c.snapshot_people = static_cast<std::size_t>(people);
+        start = {h.log_offset, h.log_last_seq, h.log_last_entry, h.log_last_crc, h.log_offset};
+      }
+    } catch (const Error& e) {
+      c.snapshot = GalleryLogCheck::Snapshot::damaged;
+      c.snapshot_problem = e.what();
+    }
+  }
+  c.uses_snapshot = c.snapshot == GalleryLogCheck::Snapshot::intact;
+  start.acknowledged = acknowledged;
+  const auto from_start = c.uses_snapshot ? detail::scan_wal(file, start) : scan;
+  const std::size_t base = c.uses_snapshot ? c.snapshot_people : 0;
+  const auto loaded = static_cast<std::size_t>(
+      std::max<std::ptrdiff_t>(0, static_cast<std::ptrdiff_t>(base) + people_change(from_start.committed)));
+  c.damaged_below_snapshot = c.uses_snapshot && scan.tail != detail::WalTail::clean && scan.problem_offset < start.offset;
+
+  // What opening does with them (as Gallery::open and the log's open do).
+  const std::uint64_t must_have = std::max(start.offset, acknowledged);
+  if (from_start.tail == detail::WalTail::damaged) {
+    c.opening_problem = from_start.problem;
+  } else if (c.bytes < must_have ||
+             (from_start.tail == detail::WalTail::torn && from_start.problem_offset < must_have)) {
+    c.opening_problem = "the snapshot shows the log was acknowledged up to byte " + std::to_string(must_have) +
+                        ", but " + (c.bytes < must_have ? "the log is shorter" : from_start.problem);
+  } else {
+    c.opens = true;
+    c.people = loaded;
+  }
+  if (!c.opens) {
+    c.set_aside_from = from_start.problem_offset;
+    c.people_kept = loaded;
+    c.bytes_set_aside = c.bytes - *c.set_aside_from;
+  }
+
+  // Advice, in order.
+  using S = GalleryLogCheck::Snapshot;
+  switch (c.snapshot) {
+    case S::none: break;
+    case S::intact:
+      c.advice.push_back("the snapshot is intact: it holds " + people_text(c.snapshot_people) +
+                         " and covers the log up to byte " + std::to_string(c.snapshot_covers));
+      break;
+    default:
+      c.advice.push_back("the snapshot will not be used (" + c.snapshot_problem +
+                         "): opening replays the log from its first entry, which is slower but loses nothing the "
+                         "log holds; `tunggal snapshot` writes a new one once the gallery opens");
+  }
+  if (c.damaged_below_snapshot)
+    c.advice.push_back("the log is damaged at byte " + std::to_string(scan.damage_offset) +
+                       ", below what the intact snapshot covers: opening does not read those bytes and loses "
+                       "nothing; the snapshot is now the only intact copy of them, so keep gallery.snap (copy it "
+                       "somewhere safe) and never set the log aside below byte " +
+                       std::to_string(start.offset));
+  if (c.opens) {
+    c.advice.push_back("opening loads " + people_text(c.people) +
+                       (c.uses_snapshot ? " (" + people_text(c.snapshot_people) + " from the snapshot, " +
+                                              std::to_string(from_start.committed.size()) + " log entries after it)"
+                                        : " (" + std::to_string(from_start.committed.size()) + " log entries)") +
+                       (from_start.tail == detail::WalTail::torn
+                            ? "; a writer first moves the unfinished write at the end (" +
+                                  std::to_string(c.bytes - from_start.problem_offset) +
+                                  " bytes, never acknowledged) aside into a file"
+                            : ""));
+  } else {
+    c.advice.push_back("opening refuses: " + c.opening_problem);
+    c.advice.push_back("`tunggal repair --gallery " + dir.string() + " --set-aside-from " +
+                       std::to_string(*c.set_aside_from) + "` keeps " + people_text(c.people_kept) +
+                       (c.uses_snapshot ? " (the snapshot and the log entries after it up to that byte)" : "") +
+                       " and moves the last " + std::to_string(c.bytes_set_aside) +
+                       " bytes aside into a file beside the log (nothing is deleted; entries written after the "
+                       "damage are in that file, not loaded)");
+  }
   return c;
 }
 
-std::vector<std::filesystem::path> set_aside_gallery_log(const std::filesystem::path& dir, std::uint64_t from) {
+std::vector<std::filesystem::path> set_aside_gallery_log(const std::filesystem::path& dir, std::uint64_t from,
+                                                         const MccParams& mcc, const FingerIndexParams& index) {
   const auto path = dir / kLogName;
   storage::Fd fd(::open(path.c_str(), O_RDWR | O_CLOEXEC));
   if (fd.get() < 0) storage::throw_errno(path, "cannot open the gallery log");
   if (::flock(fd.get(), LOCK_EX | LOCK_NB) != 0)
     throw Error(ErrorCode::busy, path.string() + ": another process has this gallery open for writing");
-  const auto c = check_gallery_log(dir);
+  const auto c = check_gallery_log(dir, mcc, index);
+  // Never below an intact snapshot: the people only it holds would go.
+  if (c.uses_snapshot && from < c.snapshot_covers)
+    throw Error(ErrorCode::invalid_argument,
+                path.string() + ": byte " + std::to_string(from) + " is below what the intact snapshot covers (byte " +
+                    std::to_string(c.snapshot_covers) + "): setting it aside would set the snapshot aside too and lose " +
+                    "people only it holds. Nothing was changed" +
+                    (c.opens ? ": the gallery opens as it is" : "; the cut that keeps the most is byte " +
+                                                                    std::to_string(c.set_aside_from.value_or(0))));
   // Only at the end of a committed group: a cut anywhere else would leave
-  // half an entry or half a batch.
-  const auto scan = detail::scan_wal(read_file(path, std::numeric_limits<std::size_t>::max()), {});
-  const bool boundary = from == detail::kWalHeaderSize ||
+  // half an entry or half a batch. The groups are those opening reads.
+  const auto file = read_file(path, std::numeric_limits<std::size_t>::max());
+  detail::WalStart start;
+  if (c.uses_snapshot) {
+    const detail::SnapshotReader reader(dir / kSnapshotName);
+    const auto& h = reader.header();
+    start = {h.log_offset, h.log_last_seq, h.log_last_entry, h.log_last_crc, h.log_offset};
+  }
+  const auto scan = detail::scan_wal(file, start);
+  const bool boundary = from == start.offset ||
                         std::find(scan.group_ends.begin(), scan.group_ends.end(), from) != scan.group_ends.end();
-  if (!boundary || from > c.committed_end)
+  if (!boundary || from > scan.committed_end)
     throw Error(ErrorCode::invalid_argument,
                 path.string() + ": byte " + std::to_string(from) +
                     " is not the end of a committed group before the damage (the last one is byte " +
-                    std::to_string(c.committed_end) + ")");
+                    std::to_string(scan.committed_end) + ")");
   std::vector<std::filesystem::path> written;
   if (from == c.bytes) return written;
-  if (c.snapshot_covers > from) {
+  if (c.snapshot_covers > from && std::filesystem::exists(dir / kSnapshotName)) {
+    // A snapshot that is damaged, of another log or of other parameters,
+    // covering bytes set aside (an intact one was refused above).
     const std::filesystem::path aside = (dir / kSnapshotName).string() + ".set-aside-" + std::to_string(from);
     if (::rename((dir / kSnapshotName).c_str(), aside.c_str()) != 0)
       storage::throw_errno(aside, "cannot set the snapshot aside");

@@ -257,4 +257,31 @@ std::vector<EnrolledPerson> SnapshotReader::next(std::size_t max_bytes) {
   return out;
 }
 
+std::uint64_t SnapshotReader::verify() {
+  const std::string where = path_.string();
+  while (!ended_) {
+    const std::uint64_t at = at_;
+    const auto h = read(16, "block header");
+    ByteReader in(h, where);
+    const auto people = in.le32("block people");
+    const auto len = in.le64("block length");
+    if (people == 0) {  // the trailer
+      at_ -= 12;
+      const auto t = read(12, "trailer");
+      ByteReader tin(t, where);
+      const auto mark = tin.take(4, "end mark");
+      if (!std::equal(kEnd, kEnd + 4, mark.begin()) || tin.le64("people") != people_ || at_ != size_)
+        throw Error(ErrorCode::malformed_data, path_.string() + ": the snapshot's trailer does not match its blocks");
+      ended_ = true;
+      break;
+    }
+    const auto crc = in.le32("block CRC");
+    const auto body = read(len, "block");
+    if (kernels::crc32c(body) != crc)
+      throw Error(ErrorCode::checksum_mismatch, path_.string() + ", block at byte " + std::to_string(at) + ": fails its checksum");
+    people_ += people;
+  }
+  return people_;
+}
+
 }  // namespace tunggal::detail
