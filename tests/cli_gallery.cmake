@@ -101,6 +101,26 @@ if(NOT rc EQUAL 1 OR NOT out MATCHES "damaged" OR NOT out MATCHES "--set-aside-f
    OR NOT out MATCHES "opening refuses")
   message(FATAL_ERROR "check on a damaged log: ${rc} ${out}")
 endif()
+# Or keeps every intact entry: on a copy, `--skip-damaged` drops the one
+# damaged entry (its person is lost), keeps the old log beside the new one,
+# and the gallery opens with everyone else.
+file(REMOVE_RECURSE ${WORK}/salvage)
+file(COPY ${WORK}/gallery/ DESTINATION ${WORK}/salvage)
+if(NOT out MATCHES "--skip-damaged` keeps 33 people")
+  message(FATAL_ERROR "check does not advise skipping the damaged entry: ${out}")
+endif()
+execute_process(COMMAND ${TUNGGAL} repair --gallery ${WORK}/salvage --skip-damaged
+                RESULT_VARIABLE rc OUTPUT_VARIABLE sout ERROR_VARIABLE serr)
+file(SHA256 ${WORK}/salvage/gallery.wal.salvaged-8 old_copy)
+if(NOT rc EQUAL 0 OR NOT sout MATCHES "skipped [0-9]+ damaged bytes in 1 place" OR NOT sout MATCHES "opens with 33 people"
+   OR NOT old_copy STREQUAL damaged)
+  message(FATAL_ERROR "repair --skip-damaged: ${rc} ${sout} ${serr}")
+endif()
+execute_process(COMMAND ${TUNGGAL} repair --gallery ${WORK}/salvage --skip-damaged
+                RESULT_VARIABLE rc OUTPUT_VARIABLE sout ERROR_VARIABLE serr)
+if(rc EQUAL 0 OR NOT serr MATCHES "opens as it is")
+  message(FATAL_ERROR "a second --skip-damaged was not refused: ${rc} ${sout} ${serr}")
+endif()
 # The operator sets everything from byte 8 on aside: kept, and reported.
 execute_process(COMMAND ${TUNGGAL} repair --gallery ${WORK}/gallery --set-aside-from 8
                 RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)

@@ -369,15 +369,30 @@ Runner add_check(CLI::App& app) {
 Runner add_repair(CLI::App& app) {
   auto dir = std::make_shared<std::string>();
   auto from = std::make_shared<std::uint64_t>(0);
+  auto skip = std::make_shared<bool>(false);
   auto* cmd = app.add_subcommand("repair",
-                                 "An operator's decision for a damaged log: move its bytes from an offset on into a "
-                                 "quarantine file beside it (nothing is deleted), so the gallery opens with what "
-                                 "comes before; refused below an intact snapshot's cover");
+                                 "An operator's decision for a damaged log, as `tunggal check` advises: skip the "
+                                 "damaged entries (keeping every intact one), or move the log's bytes from an offset on "
+                                 "into a quarantine file beside it; nothing is deleted, and nothing below an intact "
+                                 "snapshot's cover is touched");
   cmd->add_option("--gallery", *dir, "Gallery folder")->required();
-  cmd->add_option("--set-aside-from", *from, "Byte offset: the end of a committed group, as `tunggal check` advises")
-      ->required();
-  return [dir, from] {
-    for (const auto& f : set_aside_gallery_log(*dir, *from)) std::cout << "set aside: " << f.string() << "\n";
+  auto* cut = cmd->add_option("--set-aside-from", *from,
+                              "Byte offset: the end of a committed group, as `tunggal check` advises");
+  auto* salvage = cmd->add_flag("--skip-damaged", *skip,
+                                "Rewrite the log without its damaged entries, every intact entry kept (the old log is "
+                                "kept beside it)");
+  cut->excludes(salvage);
+  salvage->excludes(cut);
+  return [dir, from, skip, cut] {
+    if (*skip) {
+      const auto r = salvage_gallery_log(*dir);
+      for (const auto& f : r.written) std::cout << "kept: " << f.string() << "\n";
+      std::cout << "skipped " << r.bytes_dropped << " damaged bytes in " << r.damaged_regions << " place(s)\n";
+    } else if (cut->count() > 0) {
+      for (const auto& f : set_aside_gallery_log(*dir, *from)) std::cout << "set aside: " << f.string() << "\n";
+    } else {
+      throw Error(ErrorCode::invalid_argument, "repair: give --skip-damaged or --set-aside-from (see `tunggal check`)");
+    }
     const auto c = check_gallery_log(*dir);
     std::cout << "log: " << c.entries << " committed entries, " << c.bytes << " bytes\n";
     if (c.opens) std::cout << "the gallery now opens with " << c.people << " people\n";

@@ -11,7 +11,7 @@
 using namespace tunggal;
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-  if (size < 6) return 0;
+  if (size < 7) return 0;  // six header bytes and at least one pixel byte
   static const sdk::Session session([] {
     sdk::SessionConfig c;
     c.face = false;
@@ -22,7 +22,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   img.height = 1 + (data[2] | (data[3] << 8)) % 512;
   img.dpi = 100 + (data[4] | (data[5] << 8)) % 1200;
   img.pixels.resize(static_cast<std::size_t>(img.width) * img.height);
-  for (std::size_t i = 0; i < img.pixels.size(); ++i) img.pixels[i] = data[6 + i % (size - 6 > 0 ? size - 6 : 1)];
+  for (std::size_t i = 0; i < img.pixels.size(); ++i) img.pixels[i] = data[6 + i % (size - 6)];
   try {
     const auto s = session.extract_finger(img, FingerPosition::right_index);
     DecodeOptions o;

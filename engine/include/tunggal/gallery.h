@@ -166,6 +166,12 @@ struct GalleryLogCheck {
   std::optional<std::uint64_t> set_aside_from;
   std::size_t people_kept = 0;
   std::uint64_t bytes_set_aside = 0;
+  // ... and the repair that keeps every intact entry
+  // (salvage_gallery_log, `tunggal repair --skip-damaged`): how many people
+  // it keeps and how many damaged bytes it drops. Preferred: it keeps at
+  // least as many.
+  std::optional<std::size_t> salvage_people;
+  std::uint64_t salvage_bytes_dropped = 0;
   std::vector<std::string> advice;    // for a person, in order
 };
 GalleryLogCheck check_gallery_log(const std::filesystem::path& dir, const MccParams& mcc = {},
@@ -183,6 +189,24 @@ GalleryLogCheck check_gallery_log(const std::filesystem::path& dir, const MccPar
 std::vector<std::filesystem::path> set_aside_gallery_log(const std::filesystem::path& dir, std::uint64_t from,
                                                          const MccParams& mcc = {},
                                                          const FingerIndexParams& index = {});
+
+// The repair that keeps every intact entry of a damaged log: rewrites the
+// log after the point opening reads from (an intact snapshot's cover, or
+// the first entry) without its damaged bytes, the intact entries
+// renumbered, each group that writes followed committed. The old log is
+// kept whole beside it (`gallery.wal.salvaged-<offset>`), nothing is
+// deleted; an unusable snapshot covering past the damage is set aside.
+// What a damaged entry held (an insert, an update, a remove) is lost: it
+// could not be read. Refused (Error(invalid_argument)) when the gallery
+// opens as it is. Needs the writer's lock (Error(busy)).
+struct GallerySalvageReport {
+  std::size_t people_before = 0, people_after = 0;  // what opening loads (before: 0, it refused)
+  std::uint64_t bytes_dropped = 0;
+  std::size_t damaged_regions = 0;
+  std::vector<std::filesystem::path> written;  // the kept old log, a set-aside snapshot
+};
+GallerySalvageReport salvage_gallery_log(const std::filesystem::path& dir, const MccParams& mcc = {},
+                                         const FingerIndexParams& index = {});
 
 struct GallerySnapshotReport {
   std::size_t records = 0;

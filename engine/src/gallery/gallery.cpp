@@ -308,13 +308,41 @@ std::vector<QuarantinedLogFile> quarantined_in(const std::filesystem::path& dir)
   for (const auto& e : std::filesystem::directory_iterator(dir, ec)) {
     const std::string name = e.path().filename().string();
     const bool log = name.rfind(std::string(kLogName) + ".torn-", 0) == 0 ||
-                     name.rfind(std::string(kLogName) + ".set-aside-", 0) == 0;
+                     name.rfind(std::string(kLogName) + ".set-aside-", 0) == 0 ||
+                     name.rfind(std::string(kLogName) + ".salvaged-", 0) == 0;
     const bool snap = name.rfind(std::string(kSnapshotName) + ".set-aside-", 0) == 0;
     if ((log || snap) && name.size() > 4 && name.substr(name.size() - 4) != ".tmp")
       out.push_back({e.path(), static_cast<std::uint64_t>(e.file_size(ec))});
   }
   std::sort(out.begin(), out.end(), [](const auto& x, const auto& y) { return x.path < y.path; });
   return out;
+}
+
+// Whether a snapshot belongs to this log: the entry it says it ends with
+// ends where it says, with its sequence number and checksum. When that very
+// entry is damaged (and with it the proof), its neighbours confirm it
+// instead: the log's committed entries stop exactly where that entry
+// starts, one sequence number before it, and after it the log ends or a
+// whole entry with the next sequence number begins. Without this, one
+// flipped byte in the entry a snapshot ends at made opening ignore an
+// intact snapshot and refuse on the damage it covers.
+bool snapshot_matches_log(const std::filesystem::path& log, const detail::SnapshotHeader& h) {
+  const detail::WriteAheadLog::Boundary last{h.log_last_entry, h.log_last_seq, h.log_last_crc};
+  if (detail::WriteAheadLog::entry_ends_at(log, last, h.log_offset)) return true;
+  std::vector<std::uint8_t> file;
+  try {
+    file = read_file(log, std::numeric_limits<std::size_t>::max());
+  } catch (const Error&) {
+    return false;
+  }
+  if (h.log_last_seq == 0 || h.log_offset > file.size() || h.log_last_entry >= h.log_offset) return false;
+  const auto scan = detail::scan_wal(file, {});
+  if (scan.tail == detail::WalTail::clean || scan.committed_end != h.log_last_entry ||
+      scan.damage_offset != h.log_last_entry || scan.last_seq + 1 != h.log_last_seq)
+    return false;
+  if (h.log_offset == file.size()) return true;
+  const auto after = detail::scan_wal(file, {h.log_offset, h.log_last_seq, h.log_last_entry, h.log_last_crc, 0});
+  return !after.committed.empty() && after.committed.front().offset == h.log_offset;
 }
 
 // Reads a snapshot into an empty gallery; returns where log replay starts.
@@ -325,8 +353,7 @@ detail::WalStart load_snapshot(Gallery::Impl& g, const std::filesystem::path& di
   if (h.params_tag != detail::snapshot_params_tag(g.mcc, g.index_params) ||
       h.tables != static_cast<std::uint32_t>(g.index.tables()))
     throw Error(ErrorCode::invalid_argument, "it was made with other matcher or index parameters");
-  const detail::WriteAheadLog::Boundary last{h.log_last_entry, h.log_last_seq, h.log_last_crc};
-  if (!detail::WriteAheadLog::entry_ends_at(dir / kLogName, last, h.log_offset))
+  if (!snapshot_matches_log(dir / kLogName, h))
     throw Error(ErrorCode::malformed_data, "it does not belong to this gallery's log");
   for (;;) {
     auto batch = reader.next(std::size_t{256} << 20);
@@ -457,13 +484,24 @@ std::string people_text(std::size_t n) { return std::to_string(n) + (n == 1 ? " 
 GalleryLogCheck check_gallery_log(const std::filesystem::path& dir, const MccParams& mcc, const FingerIndexParams& index) {
   const auto path = dir / kLogName;
   GalleryLogCheck c;
-  const auto file = read_file(path, std::numeric_limits<std::size_t>::max());
+  auto file = read_file(path, std::numeric_limits<std::size_t>::max());
   c.bytes = file.size();
   const auto header = detail::wal_file_header();
-  if (file.size() < header.size() || !std::equal(header.begin(), header.begin() + 4, file.begin()))
-    throw Error(ErrorCode::malformed_data, path.string() + ": not a tunggal gallery log");
-  if (!std::equal(header.begin(), header.end(), file.begin()))
-    throw Error(ErrorCode::unsupported, path.string() + ": gallery log version not readable by this library");
+  // A damaged file header (8 constant bytes) in front of whole entries is
+  // damage the repair can undo; anything else is not this library's log.
+  bool header_damaged = false;
+  if (file.size() < header.size() || !std::equal(header.begin(), header.end(), file.begin())) {
+    auto fixed = file;
+    if (fixed.size() >= header.size()) std::copy(header.begin(), header.end(), fixed.begin());
+    const bool entries_follow = fixed.size() > header.size() && !detail::scan_wal(fixed, {}).committed.empty();
+    if (!entries_follow) {
+      if (file.size() >= 4 && std::equal(header.begin(), header.begin() + 4, file.begin()))
+        throw Error(ErrorCode::unsupported, path.string() + ": gallery log version not readable by this library");
+      throw Error(ErrorCode::malformed_data, path.string() + ": not a tunggal gallery log");
+    }
+    header_damaged = true;
+    file = std::move(fixed);
+  }
   const auto scan = detail::scan_wal(file, {});
   c.entries = scan.committed.size();
   c.committed_end = scan.committed_end;
@@ -473,6 +511,11 @@ GalleryLogCheck check_gallery_log(const std::filesystem::path& dir, const MccPar
   c.state = scan.tail == detail::WalTail::clean  ? GalleryLogCheck::State::clean
             : scan.tail == detail::WalTail::torn ? GalleryLogCheck::State::torn_tail
                                                  : GalleryLogCheck::State::damaged;
+  if (header_damaged) {
+    c.state = GalleryLogCheck::State::damaged;
+    c.damage_offset = 0;
+    c.problem = "the log's file header (bytes 0-7) is damaged" + (c.problem.empty() ? "" : "; " + c.problem);
+  }
   c.quarantined = quarantined_in(dir);
 
   // The snapshot, read whole.
@@ -485,8 +528,7 @@ GalleryLogCheck check_gallery_log(const std::filesystem::path& dir, const MccPar
       c.snapshot_covers = h.log_offset;
       acknowledged = h.log_offset;  // whether or not it is used (as opening does)
       const std::uint64_t people = reader.verify();
-      const detail::WriteAheadLog::Boundary last{h.log_last_entry, h.log_last_seq, h.log_last_crc};
-      if (!detail::WriteAheadLog::entry_ends_at(path, last, h.log_offset)) {
+      if (!snapshot_matches_log(path, h)) {
         c.snapshot = GalleryLogCheck::Snapshot::of_another_log;
         c.snapshot_problem = "it does not belong to this gallery's log (or the log entry it ends at is damaged)";
       } else if (h.params_tag != detail::snapshot_params_tag(mcc, index) ||
@@ -513,7 +555,9 @@ GalleryLogCheck check_gallery_log(const std::filesystem::path& dir, const MccPar
 
   // What opening does with them (as Gallery::open and the log's open do).
   const std::uint64_t must_have = std::max(start.offset, acknowledged);
-  if (from_start.tail == detail::WalTail::damaged) {
+  if (header_damaged) {
+    c.opening_problem = "the log's file header is damaged";
+  } else if (from_start.tail == detail::WalTail::damaged) {
     c.opening_problem = from_start.problem;
   } else if (c.bytes < must_have ||
              (from_start.tail == detail::WalTail::torn && from_start.problem_offset < must_have)) {
@@ -524,9 +568,19 @@ GalleryLogCheck check_gallery_log(const std::filesystem::path& dir, const MccPar
     c.people = loaded;
   }
   if (!c.opens) {
-    c.set_aside_from = from_start.problem_offset;
-    c.people_kept = loaded;
-    c.bytes_set_aside = c.bytes - *c.set_aside_from;
+    if (!header_damaged) {  // a cut cannot mend the header
+      c.set_aside_from = from_start.problem_offset;
+      c.people_kept = loaded;
+      c.bytes_set_aside = c.bytes - *c.set_aside_from;
+    }
+    if (header_damaged || from_start.tail == detail::WalTail::damaged) {
+      // What keeping every intact entry would load (a dry run).
+      const auto salvaged = detail::salvage_wal(file, start);
+      const auto after = detail::scan_wal(salvaged.log, start);
+      c.salvage_people = static_cast<std::size_t>(
+          std::max<std::ptrdiff_t>(0, static_cast<std::ptrdiff_t>(base) + people_change(after.committed)));
+      c.salvage_bytes_dropped = salvaged.bytes_dropped;
+    }
   }
 
   // Advice, in order.
@@ -560,7 +614,15 @@ GalleryLogCheck check_gallery_log(const std::filesystem::path& dir, const MccPar
                             : ""));
   } else {
     c.advice.push_back("opening refuses: " + c.opening_problem);
-    c.advice.push_back("`tunggal repair --gallery " + dir.string() + " --set-aside-from " +
+    if (c.salvage_people)
+      c.advice.push_back("`tunggal repair --gallery " + dir.string() + " --skip-damaged` keeps " +
+                         people_text(*c.salvage_people) + ": every intact entry (" +
+                         std::to_string(c.salvage_bytes_dropped) +
+                         " damaged bytes are dropped; what they held is lost; the old log is kept whole beside "
+                         "the new one)");
+    if (c.set_aside_from)
+    c.advice.push_back(std::string(c.salvage_people ? "or " : "") + "`tunggal repair --gallery " + dir.string() +
+                       " --set-aside-from " +
                        std::to_string(*c.set_aside_from) + "` keeps " + people_text(c.people_kept) +
                        (c.uses_snapshot ? " (the snapshot and the log entries after it up to that byte)" : "") +
                        " and moves the last " + std::to_string(c.bytes_set_aside) +
@@ -616,6 +678,67 @@ std::vector<std::filesystem::path> set_aside_gallery_log(const std::filesystem::
   }
   written.push_back(detail::set_aside_tail(path, fd.get(), from, "set-aside"));
   return written;
+}
+
+GallerySalvageReport salvage_gallery_log(const std::filesystem::path& dir, const MccParams& mcc,
+                                         const FingerIndexParams& index) {
+  const auto path = dir / kLogName;
+  storage::Fd fd(::open(path.c_str(), O_RDWR | O_CLOEXEC));
+  if (fd.get() < 0) storage::throw_errno(path, "cannot open the gallery log");
+  if (::flock(fd.get(), LOCK_EX | LOCK_NB) != 0)
+    throw Error(ErrorCode::busy, path.string() + ": another process has this gallery open for writing");
+  const auto c = check_gallery_log(dir, mcc, index);
+  if (c.opens)
+    throw Error(ErrorCode::invalid_argument,
+                path.string() + ": the gallery opens as it is (" + std::to_string(c.people) + " people): nothing to skip");
+  if (!c.salvage_people)
+    throw Error(ErrorCode::invalid_argument, path.string() + ": " + c.opening_problem +
+                                                 ": no damaged entry to skip (see `tunggal check`)");
+  const auto file = read_file(path, std::numeric_limits<std::size_t>::max());
+  detail::WalStart start;
+  if (c.uses_snapshot) {
+    const detail::SnapshotReader reader(dir / kSnapshotName);
+    const auto& h = reader.header();
+    start = {h.log_offset, h.log_last_seq, h.log_last_entry, h.log_last_crc, h.log_offset};
+  }
+  auto salvaged = detail::salvage_wal(file, start);
+  const auto header = detail::wal_file_header();
+  std::copy(header.begin(), header.end(), salvaged.log.begin());  // a damaged file header mended
+  GallerySalvageReport r;
+  r.bytes_dropped = salvaged.bytes_dropped;
+  r.damaged_regions = salvaged.damaged_regions;
+  // The old log, whole, beside the new one (nothing is deleted).
+  const std::filesystem::path kept = path.string() + ".salvaged-" + std::to_string(salvaged.first_damage);
+  {
+    const std::filesystem::path tmp = kept.string() + ".tmp";
+    storage::Fd out(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600));
+    if (out.get() < 0) storage::throw_errno(tmp, "cannot create the copy of the old log");
+    storage::write_all(out.get(), file, tmp);
+    if (::fsync(out.get()) != 0) storage::throw_errno(tmp, "fsync failed");
+    if (::rename(tmp.c_str(), kept.c_str()) != 0) storage::throw_errno(kept, "cannot rename the copy of the old log");
+  }
+  storage::fsync_dir(dir);
+  r.written.push_back(kept);
+  // An unusable snapshot that claims more of the log than now remains.
+  if (!c.uses_snapshot && std::filesystem::exists(dir / kSnapshotName) && c.snapshot_covers > start.offset) {
+    const std::filesystem::path aside = (dir / kSnapshotName).string() + ".set-aside-" + std::to_string(salvaged.first_damage);
+    if (::rename((dir / kSnapshotName).c_str(), aside.c_str()) != 0)
+      storage::throw_errno(aside, "cannot set the snapshot aside");
+    r.written.push_back(aside);
+  }
+  // The new log, atomically in place.
+  {
+    const std::filesystem::path tmp = path.string() + ".salvage.tmp";
+    storage::Fd out(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600));
+    if (out.get() < 0) storage::throw_errno(tmp, "cannot create the new log");
+    storage::write_all(out.get(), salvaged.log, tmp);
+    if (::fsync(out.get()) != 0) storage::throw_errno(tmp, "fsync failed");
+    if (::rename(tmp.c_str(), path.c_str()) != 0) storage::throw_errno(path, "cannot put the new log in place");
+  }
+  storage::fsync_dir(dir);
+  const auto after = check_gallery_log(dir, mcc, index);
+  r.people_after = after.opens ? after.people : 0;
+  return r;
 }
 
 GallerySnapshotReport Gallery::snapshot() {

@@ -81,6 +81,83 @@ std::vector<std::uint8_t> encode_wal_entries(WalOp op, std::span<const std::span
 
 WalScan scan_wal(std::span<const std::uint8_t> file, WalStart start) { return scan_wal(file, 0, start); }
 
+WalSalvage salvage_wal(std::span<const std::uint8_t> file, WalStart start) {
+  WalSalvage out;
+  const std::uint64_t size = file.size();
+  if (start.offset < kWalHeaderSize || start.offset > size)
+    throw Error(ErrorCode::invalid_argument, "salvage: the start is outside the log");
+  out.log.assign(file.begin(), file.begin() + static_cast<std::ptrdiff_t>(start.offset));
+  // A whole entry at `o`, its sequence number aside.
+  const auto whole = [&](std::uint64_t o, Header& h) {
+    if (o + kWalEntryOverhead > size || !header_ok(file.data() + o, h)) return false;
+    if (h.len > kWalMaxEntry || o + kWalEntryOverhead + h.len > size || h.op < 1 || h.op > 3 ||
+        (h.flags & ~(kCommit | kWalSealed)) != 0 || h.reserved != 0)
+      return false;
+    const auto body = file.subspan(o, kWalEntryHeader + h.len);
+    return le32(file.data() + o + kWalEntryHeader + h.len) == kernels::crc32c(body);
+  };
+  struct Kept {
+    WalOp op;
+    std::uint8_t flags;
+    std::span<const std::uint8_t> payload;
+    bool commit;
+  };
+  std::vector<Kept> kept;
+  std::uint64_t at = start.offset;
+  while (at < size) {
+    Header h;
+    if (whole(at, h)) {
+      kept.push_back({static_cast<WalOp>(h.op), static_cast<std::uint8_t>(h.flags & kWalSealed),
+                      file.subspan(at + kWalEntryHeader, h.len), (h.flags & kCommit) != 0});
+      at += kWalEntryOverhead + h.len;
+      continue;
+    }
+    // Damage: the next whole entry after it, if any.
+    std::uint64_t next = size;
+    for (std::uint64_t o = at + 1; o + kWalEntryOverhead <= size; ++o) {
+      const auto* hit = static_cast<const std::uint8_t*>(
+          std::memchr(file.data() + o, kEntryMagic[0], static_cast<std::size_t>(size - kWalEntryOverhead + 1 - o)));
+      if (hit == nullptr) break;
+      o = static_cast<std::uint64_t>(hit - file.data());
+      Header n;
+      if (whole(o, n)) {
+        next = o;
+        break;
+      }
+    }
+    if (out.damaged_regions == 0) out.first_damage = at;
+    if (next == size) {
+      // Nothing whole after it: a tail, dropped as opening drops a torn one.
+      out.bytes_dropped += size - at;
+      ++out.damaged_regions;
+      break;
+    }
+    // Writes after it: what came before was acknowledged.
+    if (!kept.empty()) kept.back().commit = true;
+    out.bytes_dropped += next - at;
+    ++out.damaged_regions;
+    at = next;
+  }
+  // A last run whose commit never landed was never acknowledged.
+  while (!kept.empty() && !kept.back().commit) kept.pop_back();
+  std::uint64_t seq = start.seq;
+  for (const auto& k : kept) {
+    ByteWriter e;
+    e.append(kEntryMagic);
+    e.le64(++seq);
+    e.le32(static_cast<std::uint32_t>(k.payload.size()));
+    e.u8(static_cast<std::uint8_t>(k.op));
+    e.u8(static_cast<std::uint8_t>((k.commit ? kCommit : 0) | k.flags));
+    e.le16(0);
+    e.le32(kernels::crc32c(std::span(e.bytes()).first(20)));
+    e.append(k.payload);
+    e.le32(kernels::crc32c(e.bytes()));
+    out.log.insert(out.log.end(), e.bytes().begin(), e.bytes().end());
+  }
+  out.entries_kept = kept.size();
+  return out;
+}
+
 WalScan scan_wal(std::span<const std::uint8_t> bytes, std::uint64_t base, WalStart start) {
   WalScan s;
   const std::uint64_t size = base + bytes.size();

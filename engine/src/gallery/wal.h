@@ -92,6 +92,21 @@ WalScan scan_wal(std::span<const std::uint8_t> file, WalStart start);
 // only the part of the log after a snapshot need be in memory.
 WalScan scan_wal(std::span<const std::uint8_t> bytes, std::uint64_t base, WalStart start);
 
+// A log rewritten without its damaged entries: the bytes before `start`
+// verbatim; after it every whole entry (both checksums good) in order,
+// renumbered, the damage between them dropped. A run of kept entries ends
+// committed where its group did, or where damage follows it (writes after
+// it prove it was acknowledged); a last run whose commit never landed is
+// dropped as a torn tail is.
+struct WalSalvage {
+  std::vector<std::uint8_t> log;
+  std::uint64_t first_damage = 0;          // where the first dropped bytes were
+  std::uint64_t bytes_dropped = 0;
+  std::size_t damaged_regions = 0;         // runs of dropped bytes
+  std::size_t entries_kept = 0;            // whole entries after `start`, kept
+};
+WalSalvage salvage_wal(std::span<const std::uint8_t> file, WalStart start);
+
 // Encodes entries as append() writes them (for tests that build logs).
 std::vector<std::uint8_t> encode_wal_entries(WalOp op, std::span<const std::span<const std::uint8_t>> payloads,
                                              std::uint64_t first_seq, std::uint32_t* last_crc = nullptr,
