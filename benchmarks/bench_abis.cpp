@@ -284,7 +284,8 @@ int main(int argc, char** argv) {
         if (!r.probe)
           inserts.push_back(request("insert", "i-" + r.record_id, {{"referenceId", r.record_id}, {"referenceURL", share.url(r.record_id)}}));
         else
-          identifies.push_back(request("identify", "q-" + r.record_id, {{"referenceId", r.record_id}, {"referenceURL", share.url(r.record_id)}}));
+          // A probe by URL carries no referenceId: a given one is the probe and must be enrolled.
+          identifies.push_back(request("identify", "q-" + r.record_id, {{"referenceURL", share.url(r.record_id)}}));
       }
       results[door_name]["INSERT"].push_back(drive(door, inserts, producers));
       results[door_name]["IDENTIFY"].push_back(drive(door, identifies, producers));
