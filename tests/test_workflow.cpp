@@ -181,7 +181,7 @@ TEST_F(OfficeTest, RolesHoldsAndForgedJumpsAreRefusedAndChangeNothing) {
   const std::string id = office_->apply(applicant, request_of(r));
   // A refused call changes nothing: not the state, not the version, and no
   // audit entry.
-  const auto refused = [&](auto&& f, const char* want) {
+  const auto refused = [&](auto&& f, const char* want, ErrorCode code = ErrorCode::ok) {
     const auto before = office_->application(id);
     const auto entries = office_->verify_audit().entries;
     try {
@@ -189,35 +189,53 @@ TEST_F(OfficeTest, RolesHoldsAndForgedJumpsAreRefusedAndChangeNothing) {
       ADD_FAILURE() << "allowed: " << want;
     } catch (const Error& e) {
       EXPECT_NE(std::string(e.what()).find(want), std::string::npos) << e.what();
+      if (code != ErrorCode::ok) {
+        EXPECT_EQ(e.code(), code) << e.what();
+      }
     }
+    EXPECT_EQ(office_->application(id).holder, before.holder) << want;
     EXPECT_EQ(office_->application(id).version, before.version) << want;
     EXPECT_EQ(office_->application(id).state, AppState::submitted);
     EXPECT_EQ(office_->verify_audit().entries, entries) << want;
   };
   // Not held yet.
-  refused([&] { office_->check_documents(as("svc"), id); }, "take application");
-  // The wrong role, holding it.
-  office_->take(as("rekam"), id);
-  refused([&] { office_->check_documents(as("rekam"), id); }, "is for service_officer");
-  office_->release(as("rekam"), id);
+  refused([&] { office_->check_documents(as("svc"), id); }, "take application", ErrorCode::busy);
+  // The wrong role: not even the hold (it would lock the right desk out),
+  // and the step refused for the role before anything else.
+  refused([&] { office_->take(as("rekam"), id); }, "next: step 2 (check documents) by service_officer", ErrorCode::denied);
+  refused([&] { office_->check_documents(as("rekam"), id); }, "is for service_officer", ErrorCode::denied);
   // A state jump: printing a submitted application.
-  office_->take(as("cetak"), id);
-  refused([&] { office_->print_card(as("cetak"), id, "PRN1"); }, "is submitted");
-  office_->release(as("cetak"), id);
-  // Another applicant.
-  refused([&] { office_->confirm_schedule(office_->applicant(resident_of(adult(1)).nik), id); }, "needs it scheduled");
+  refused([&] { office_->take(as("cetak"), id); }, "not printing_officer", ErrorCode::denied);
+  refused([&] { office_->print_card(as("cetak"), id, "PRN1"); }, "is submitted", ErrorCode::conflict);
+  // Another applicant's application: who comes before what.
+  refused([&] { office_->confirm_schedule(office_->applicant(resident_of(adult(1)).nik), id); }, "not this applicant's",
+          ErrorCode::denied);
+  refused([&] { office_->confirm_schedule(applicant, id); }, "needs it scheduled", ErrorCode::conflict);
   // Holds: one officer at a time, until the hold expires.
-  office_->take(as("svc"), id);
-  EXPECT_THROW(office_->take(as("svc2"), id), Error);
-  refused([&] { office_->check_documents(as("svc2"), id); }, "held by svc");
+  EXPECT_TRUE(office_->take(as("svc"), id));
+  EXPECT_FALSE(office_->take(as("svc"), id));  // renewed, not new
+  refused([&] { office_->take(as("svc2"), id); }, "held by svc", ErrorCode::busy);
+  refused([&] { office_->check_documents(as("svc2"), id); }, "held by svc", ErrorCode::busy);
   now_ += 31 * 60;
   office_->take(as("svc2"), id);
   EXPECT_EQ(office_->check_documents(as("svc2"), id).state, AppState::documents_checked);
   // Authentication: the same answer for a wrong password and an unknown officer.
-  EXPECT_THROW(office_->authenticate("svc", "wrong-password"), Error);
-  EXPECT_THROW(office_->authenticate("nobody", "whatever-password"), Error);
-  // An administrator configures but acts in no step.
-  EXPECT_THROW(office_->set_step_role(as("svc"), SopStep::check_documents, Role::recording_officer), Error);
+  for (const auto& [who, pw] : {std::pair<const char*, const char*>{"svc", "wrong-password"}, {"nobody", "whatever-password"}}) {
+    try {
+      office_->authenticate(who, pw);
+      ADD_FAILURE() << who << " signed in";
+    } catch (const Error& e) {
+      EXPECT_EQ(e.code(), ErrorCode::denied);
+      EXPECT_STREQ(e.what(), "office: unknown officer or wrong password");
+    }
+  }
+  // An administrator configures but acts in no step; others do not configure.
+  try {
+    office_->set_step_role(as("svc"), SopStep::check_documents, Role::recording_officer);
+    ADD_FAILURE() << "a service officer configured the office";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::denied) << e.what();
+  }
 }
 
 TEST_F(OfficeTest, FilesRejectedAgeRuleMismatchAndResubmission) {
@@ -364,7 +382,7 @@ TEST_F(OfficeTest, APlantedDuplicateIsAdjudicatedAndTheNetworkOutageLosesNothing
   EXPECT_EQ(act("kasi_id", id, [&](const Actor& a) { return office_->check_deduplication(a, id); }).state,
             AppState::possible_duplicate);
   const auto decided = act("kasi_id", id, [&](const Actor& a) {
-    return office_->adjudicate(a, id, true, attr(enrolled, "nik"));
+    return office_->adjudicate(a, id, DuplicateOf{attr(enrolled, "nik")});
   });
   EXPECT_EQ(decided.state, AppState::duplicate);
   EXPECT_EQ(decided.linked_nik, attr(enrolled, "nik"));
@@ -561,7 +579,7 @@ TEST_F(OfficeTest, OfficersActingAtOnceNeverDoTheSameStepTwice) {
           office_->check_documents(a, id);
           done.fetch_add(1);
         } catch (const Error& e) {
-          if (e.code() == ErrorCode::busy || e.code() == ErrorCode::invalid_argument) {
+          if (e.code() == ErrorCode::busy || e.code() == ErrorCode::conflict) {
             refused.fetch_add(1);
           } else {
             other.fetch_add(1);

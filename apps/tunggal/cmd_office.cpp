@@ -75,44 +75,6 @@ ApplyRequest request_from(const std::string& record_path, const std::vector<std:
   return q;
 }
 
-// The state machine as Graphviz: states, and the actions between them.
-std::string diagram() {
-  const char* edges[][3] = {
-      {"start", "submitted", "1 apply (applicant)"},
-      {"submitted", "documents_checked", "2 check_documents"},
-      {"submitted", "documents_rejected", "2 files incomplete / under 17"},
-      {"documents_rejected", "submitted", "1 resubmit"},
-      {"documents_checked", "population_checked", "3 check_population"},
-      {"documents_checked", "biodata_mismatch", "3 mismatch"},
-      {"biodata_mismatch", "submitted", "1 resubmit"},
-      {"population_checked", "ready_to_record", "4 validate_data"},
-      {"ready_to_record", "scheduled", "5 send_schedule"},
-      {"scheduled", "confirmed", "6 confirm (applicant)"},
-      {"scheduled", "no_show", "no-show"},
-      {"confirmed", "no_show", "no-show"},
-      {"no_show", "scheduled", "5 reschedule"},
-      {"confirmed", "awaiting_consolidation", "7 record_biometrics"},
-      {"confirmed", "recapture_needed", "7 quality gate / officer's finger"},
-      {"recapture_needed", "awaiting_consolidation", "7 record again"},
-      {"awaiting_consolidation", "deduplication_answered", "outbox -> consolidation"},
-      {"deduplication_answered", "cleared", "8 unique"},
-      {"deduplication_answered", "possible_duplicate", "8 candidates"},
-      {"possible_duplicate", "duplicate", "8 adjudicate: duplicate"},
-      {"possible_duplicate", "cleared", "8 adjudicate: not a duplicate"},
-      {"cleared", "print_ready", "9 verify_print_request (PRR)"},
-      {"print_ready", "printed", "10 print_card"},
-      {"print_ready", "print_ready", "10 print failed / no blanks"},
-      {"printed", "print_ready", "card spoiled: reprint"},
-      {"printed", "issued", "11 hand_over (finger verified)"},
-      {"issued", "done", "12 close"},
-  };
-  std::string out = "digraph sop {\n  rankdir=TB; node [shape=box, style=rounded, fontname=\"Liberation Sans\"];\n"
-                    "  edge [fontname=\"Liberation Sans\", fontsize=9];\n  start [shape=point];\n"
-                    "  duplicate [style=\"rounded,filled\", fillcolor=\"#f4cccc\"]; done [style=\"rounded,filled\", fillcolor=\"#d9ead3\"];\n";
-  for (const auto& e : edges) out += std::string("  ") + e[0] + " -> " + e[1] + " [label=\"" + e[2] + "\"];\n";
-  return out + "}\n";
-}
-
 }  // namespace
 
 Runner add_office(CLI::App& app) {
@@ -179,7 +141,7 @@ Runner add_office(CLI::App& app) {
   {
     auto* c = office->add_subcommand("diagram", "The state machine as Graphviz (dot)");
     verbs.emplace_back(c, [] {
-      std::cout << diagram();
+      std::cout << state_diagram();
       return 0;
     });
   }
@@ -464,6 +426,24 @@ Runner add_office(CLI::App& app) {
       return 0;
     });
   }
+  // Holds by hand: an officer takes a file to work on it, and gives it back.
+  for (const bool taking : {true, false}) {
+    auto a = std::make_shared<OfficeArgs>();
+    auto* c = office->add_subcommand(taking ? "take" : "release",
+                                     taking ? "Hold an application for a step you may do on it now (others wait)"
+                                            : "Give back an application you hold");
+    add_auth(c, *a, true);
+    verbs.emplace_back(c, [a, taking] {
+      auto off = open_store(*a);
+      const Actor who = off->authenticate(a->as, password_of(*a));
+      if (taking)
+        off->take(who, a->application);
+      else
+        off->release(who, a->application);
+      print_view(off->application(a->application));
+      return 0;
+    });
+  }
   // The step verbs: take the application, act, print its new state.
   struct StepArgs {
     OfficeArgs o;
@@ -482,8 +462,20 @@ Runner add_office(CLI::App& app) {
     verbs.emplace_back(c, [a, body] {
       auto off = open_store(a->o);
       const Actor who = off->authenticate(a->o.as, password_of(a->o));
-      off->take(who, a->o.application);
-      print_view(body(*off, who, *a));
+      // The hold only for a step this officer may do now (take checks the
+      // role and the state), and given back when the step is refused.
+      const bool took = off->take(who, a->o.application);
+      try {
+        print_view(body(*off, who, *a));
+      } catch (const Error&) {
+        if (took) {
+          try {
+            off->release(who, a->o.application);
+          } catch (const Error&) {
+          }
+        }
+        throw;
+      }
       return a->rc;
     });
   };
@@ -512,7 +504,11 @@ Runner add_office(CLI::App& app) {
        [](Office& o, const Actor& w, StepArgs& a) { return o.check_deduplication(w, a.o.application); });
   step("adjudicate", "Step 8: a possible duplicate decided (section head, identity)",
        [](Office& o, const Actor& w, StepArgs& a) {
-         return o.adjudicate(w, a.o.application, !a.linked.empty(), a.linked.empty() ? a.reason : a.linked);
+         if (a.linked.empty() == a.reason.empty())
+           throw Error(ErrorCode::invalid_argument,
+                       "adjudicate: give --duplicate-of NIK (the existing NIK) or --not-duplicate REASON, one of them");
+         if (!a.linked.empty()) return o.adjudicate(w, a.o.application, DuplicateOf{a.linked});
+         return o.adjudicate(w, a.o.application, NotDuplicate{a.reason});
        },
        [](CLI::App* c, StepArgs& a) {
          c->add_option("--duplicate-of", a.linked, "A duplicate: the existing NIK");

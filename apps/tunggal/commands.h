@@ -5,6 +5,8 @@
 #include <CLI/CLI.hpp>
 #include <functional>
 
+#include "tunggal/error.h"
+
 namespace tunggal {
 class FaceExtractor;
 }
@@ -12,6 +14,21 @@ class FaceExtractor;
 namespace tunggal::cli {
 
 using Runner = std::function<int()>;
+
+// The exit code of a command stopped by an Error (README, "Exit codes"):
+// 2 bad input (named), 4 refused (not this caller, not in this state),
+// 5 busy (held or locked: try again), 6 I/O. 1 is a command's own "no"
+// (a check that found damage, a finger that did not match), 3 a bug.
+constexpr int exit_code(ErrorCode code) noexcept {
+  switch (code) {
+    case ErrorCode::denied:
+    case ErrorCode::conflict: return 4;
+    case ErrorCode::busy: return 5;
+    case ErrorCode::io: return 6;
+    case ErrorCode::internal: return 3;
+    default: return 2;
+  }
+}
 
 Runner add_convert(CLI::App& app);
 Runner add_info(CLI::App& app);

@@ -46,7 +46,7 @@ int main(int argc, char** argv) {
     for (auto* sub : app.get_subcommands()) return runners.at(sub)();
   } catch (const tunggal::Error& e) {
     std::cerr << "tunggal: " << e.what() << '\n';
-    return 2;
+    return tunggal::cli::exit_code(e.code());
   } catch (const std::exception& e) {
     std::cerr << "tunggal: internal error: " << e.what() << '\n';
     return 3;

@@ -652,9 +652,9 @@ class Day {
           std::filesystem::create_directories(sheet.parent_path());
           o_->adjudication_sheet(o, app, sheet);
           if (mated) {
-            o_->adjudicate(o, app, true, linked);
+            o_->adjudicate(o, app, DuplicateOf{linked});
           } else {
-            o_->adjudicate(o, app, false, "prints and faces differ on inspection");
+            o_->adjudicate(o, app, NotDuplicate{"prints and faces differ on inspection"});
           }
         });
       }

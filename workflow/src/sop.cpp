@@ -1,5 +1,7 @@
 #include "tunggal/workflow/sop.h"
 
+#include "tunggal/workflow/actions.h"
+
 namespace tunggal::workflow {
 
 std::string_view to_string(SopStep step) noexcept {
@@ -51,20 +53,10 @@ std::optional<SopStep> next_step(SopStep step) noexcept {
 }
 
 Role default_role(SopStep step) noexcept {
-  switch (step) {
-    case SopStep::apply_online:
-    case SopStep::confirm_schedule: return Role::applicant;
-    case SopStep::check_documents:
-    case SopStep::check_population:
-    case SopStep::send_schedule: return Role::service_officer;
-    case SopStep::validate_data: return Role::head_population;
-    case SopStep::record_biometrics: return Role::recording_officer;
-    case SopStep::check_deduplication:
-    case SopStep::verify_print_request: return Role::head_identity;
-    case SopStep::print_card:
-    case SopStep::hand_over:
-    case SopStep::done: return Role::printing_officer;
-  }
+  // The transition table's role for the step (actions.h); done by the
+  // office's own jobs only: the step's people still come from the table.
+  for (const auto& t : kTransitions)
+    if (t.step == step && !t.system) return t.role;
   return Role::administrator;
 }
 

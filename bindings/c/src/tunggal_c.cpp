@@ -39,6 +39,7 @@ struct tg_card {
 // The C enumerations mirror the C++ ones value for value.
 static_assert(TG_BUSY == static_cast<int>(tunggal::ErrorCode::busy));
 static_assert(TG_DENIED == static_cast<int>(tunggal::ErrorCode::denied));
+static_assert(TG_CONFLICT == static_cast<int>(tunggal::ErrorCode::conflict));
 static_assert(TG_LIMIT_EXCEEDED == static_cast<int>(tunggal::ErrorCode::limit_exceeded));
 static_assert(TG_INTERNAL == static_cast<int>(tunggal::ErrorCode::internal));
 static_assert(TG_CAPTURE_REJECTED == static_cast<int>(tunggal::sdk::CaptureStatus::rejected));

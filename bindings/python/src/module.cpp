@@ -102,6 +102,7 @@ PYBIND11_MODULE(_tunggal, m) {
       .value("limit_exceeded", ErrorCode::limit_exceeded)
       .value("busy", ErrorCode::busy)
       .value("denied", ErrorCode::denied)
+      .value("conflict", ErrorCode::conflict)
       .value("internal", ErrorCode::internal);
   // Every call that releases the GIL works on C++ copies of its arguments
   // (arguments by value, or converted before the release).

@@ -20,6 +20,7 @@ enum class ErrorCode : int {
   limit_exceeded = 7,     // input larger than a documented limit
   busy = 8,               // in use by another process or device: retry later
   denied = 9,             // the caller is not allowed (a service refused its credentials or its role)
+  conflict = 10,          // not now: the thing is in another state or version than the request assumed
   internal = 99,          // a bug: please report it
 };
 

@@ -23,6 +23,7 @@ std::string_view to_string(ErrorCode code) noexcept {
     case ErrorCode::limit_exceeded: return "limit exceeded";
     case ErrorCode::busy: return "busy";
     case ErrorCode::denied: return "denied";
+    case ErrorCode::conflict: return "conflict";
     case ErrorCode::internal: return "internal error";
   }
   return "unknown error";

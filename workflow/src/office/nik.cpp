@@ -1,10 +1,11 @@
-// The NIK's rules and the age rule, from the data: the office's own
+// The NIK's rules, dates, typed text and the age rule, from the data: the office's own
 // implementation (the generator in datasets/ has another; the tests hold
 // each against the other).
 #include <algorithm>
 #include <array>
 #include <cstdio>
 
+#include "tunggal/text.h"
 #include "tunggal/workflow/office.h"
 
 namespace tunggal::workflow {
@@ -50,6 +51,32 @@ std::string nik_problem(std::string_view nik) {
   if (day < 1 || (day > days_in(month, 1900 + yy) && day > days_in(month, 2000 + yy)))
     return "birth day " + std::string(nik.substr(6, 2)) + " does not exist in that month";
   if (nik.substr(12) == "0000") return "serial 0000";
+  return "";
+}
+
+std::string date_problem(std::string_view date) {
+  int d, m, y;
+  if (!parse_date(std::string(date), d, m, y)) return "'" + std::string(date.substr(0, 40)) + "' is not a date (DD-MM-YYYY, a day that exists)";
+  if (y < 1900 || y > 2199) return "year " + std::to_string(y) + " is outside 1900-2199";
+  return "";
+}
+
+std::string iso_day_problem(std::string_view day) {
+  // YYYY-MM-DD: the same checks on the same digits, rearranged.
+  if (day.size() != 10 || day[4] != '-' || day[7] != '-')
+    return "'" + std::string(day.substr(0, 40)) + "' is not a day (YYYY-MM-DD)";
+  const std::string ddmmyyyy = std::string(day.substr(8, 2)) + "-" + std::string(day.substr(5, 2)) + "-" + std::string(day.substr(0, 4));
+  if (!date_problem(ddmmyyyy).empty()) return "'" + std::string(day) + "' is not a day that exists (YYYY-MM-DD)";
+  return "";
+}
+
+std::string text_problem(std::string_view text, std::size_t min_bytes, std::size_t max_bytes) {
+  if (text.size() < min_bytes) return text.empty() ? "is empty" : "is shorter than " + std::to_string(min_bytes) + " bytes";
+  if (text.size() > max_bytes)
+    return "is " + std::to_string(text.size()) + " bytes, over the limit of " + std::to_string(max_bytes);
+  if (!is_valid_utf8(text)) return "is not valid UTF-8";
+  for (const unsigned char c : text)
+    if (c < 0x20 || c == 0x7F) return "holds a control character";
   return "";
 }
 

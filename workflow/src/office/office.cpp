@@ -36,28 +36,6 @@ namespace sql = store::sql;
 
 namespace {
 
-constexpr std::pair<AppState, const char*> kStates[] = {
-    {AppState::submitted, "submitted"},
-    {AppState::documents_rejected, "documents_rejected"},
-    {AppState::documents_checked, "documents_checked"},
-    {AppState::biodata_mismatch, "biodata_mismatch"},
-    {AppState::population_checked, "population_checked"},
-    {AppState::ready_to_record, "ready_to_record"},
-    {AppState::scheduled, "scheduled"},
-    {AppState::confirmed, "confirmed"},
-    {AppState::no_show, "no_show"},
-    {AppState::recapture_needed, "recapture_needed"},
-    {AppState::awaiting_consolidation, "awaiting_consolidation"},
-    {AppState::deduplication_answered, "deduplication_answered"},
-    {AppState::possible_duplicate, "possible_duplicate"},
-    {AppState::duplicate, "duplicate"},
-    {AppState::cleared, "cleared"},
-    {AppState::print_ready, "print_ready"},
-    {AppState::printed, "printed"},
-    {AppState::issued, "issued"},
-    {AppState::done, "done"},
-};
-
 constexpr std::pair<DocumentKind, const char*> kKinds[] = {
     {DocumentKind::f102_form, "f102_form"},
     {DocumentKind::family_card, "family_card"},
@@ -68,16 +46,6 @@ constexpr std::pair<DocumentKind, const char*> kKinds[] = {
 
 }  // namespace
 
-std::string_view to_string(AppState s) noexcept {
-  for (const auto& [v, n] : kStates)
-    if (v == s) return n;
-  return "invalid";
-}
-std::optional<AppState> state_from_string(std::string_view name) noexcept {
-  for (const auto& [v, n] : kStates)
-    if (name == n) return v;
-  return std::nullopt;
-}
 std::string_view to_string(DocumentKind k) noexcept {
   for (const auto& [v, n] : kKinds)
     if (v == k) return n;
@@ -91,7 +59,13 @@ std::optional<DocumentKind> document_kind_from_string(std::string_view name) noe
 
 namespace {
 
+// Bad input: the caller may correct it and try again.
 [[noreturn]] void refuse(const std::string& what) { throw Error(ErrorCode::invalid_argument, what); }
+// Not this caller: a role, a sign-in, someone else's application.
+[[noreturn]] void deny(const std::string& what) { throw Error(ErrorCode::denied, what); }
+// Not now: the application is in another state (or version) than the
+// action needs.
+[[noreturn]] void conflict(const std::string& what) { throw Error(ErrorCode::conflict, what); }
 
 // ---- images kept for adjudication (PNG, sealed in the vault) ----
 
@@ -131,70 +105,6 @@ void check_vault_name(const std::string& ref) {
   if (!ok) refuse("reference '" + ref + "': 1-64 letters, digits, '-', '_' or '.', not starting with '.'");
 }
 
-// The step an action completes, and the states it may start from.
-struct Rule {
-  std::string_view action;
-  SopStep step;
-  std::vector<AppState> from;
-  bool hold;  // an officer must hold the application
-};
-
-const std::vector<Rule>& rules() {
-  using S = AppState;
-  static const std::vector<Rule> r = {
-      {"resubmit", SopStep::apply_online, {S::documents_rejected, S::biodata_mismatch}, false},
-      {"check_documents", SopStep::check_documents, {S::submitted}, true},
-      {"check_population", SopStep::check_population, {S::documents_checked}, true},
-      {"validate_data", SopStep::validate_data, {S::population_checked}, true},
-      {"send_schedule", SopStep::send_schedule, {S::ready_to_record, S::no_show, S::scheduled}, true},
-      {"confirm_schedule", SopStep::confirm_schedule, {S::scheduled}, false},
-      {"mark_no_show", SopStep::send_schedule, {S::scheduled, S::confirmed}, true},
-      {"record_biometrics", SopStep::record_biometrics, {S::confirmed, S::recapture_needed}, true},
-      {"check_deduplication", SopStep::check_deduplication, {S::deduplication_answered}, true},
-      {"adjudicate", SopStep::check_deduplication, {S::possible_duplicate}, true},
-      {"verify_print_request", SopStep::verify_print_request, {S::cleared}, true},
-      {"print_card", SopStep::print_card, {S::print_ready}, true},
-      {"report_spoiled", SopStep::print_card, {S::printed}, true},
-      {"hand_over", SopStep::hand_over, {S::printed}, true},
-      {"close", SopStep::hand_over, {S::issued}, true},
-  };
-  return r;
-}
-
-const Rule& rule(std::string_view action) {
-  for (const auto& r : rules())
-    if (r.action == action) return r;
-  throw Error(ErrorCode::internal, "workflow: no rule for " + std::string(action));
-}
-
-bool is_final(AppState s) { return s == AppState::duplicate || s == AppState::done; }
-
-std::optional<SopStep> next_of(AppState s) {
-  using S = AppState;
-  switch (s) {
-    case S::submitted: return SopStep::check_documents;
-    case S::documents_rejected:
-    case S::biodata_mismatch: return SopStep::apply_online;
-    case S::documents_checked: return SopStep::check_population;
-    case S::population_checked: return SopStep::validate_data;
-    case S::ready_to_record:
-    case S::no_show: return SopStep::send_schedule;
-    case S::scheduled: return SopStep::confirm_schedule;
-    case S::confirmed:
-    case S::recapture_needed: return SopStep::record_biometrics;
-    case S::awaiting_consolidation:
-    case S::deduplication_answered:
-    case S::possible_duplicate: return SopStep::check_deduplication;
-    case S::cleared: return SopStep::verify_print_request;
-    case S::print_ready: return SopStep::print_card;
-    case S::printed: return SopStep::hand_over;
-    case S::issued: return SopStep::done;
-    case S::duplicate:
-    case S::done: return std::nullopt;
-  }
-  return std::nullopt;
-}
-
 std::string utc_date(std::int64_t t, const char* fmt) {
   const std::time_t tt = static_cast<std::time_t>(t);
   std::tm tm{};
@@ -206,7 +116,7 @@ std::string utc_date(std::int64_t t, const char* fmt) {
 
 // Days since the epoch for "YYYY-MM-DD" (civil calendar, UTC).
 std::int64_t day_number(const std::string& iso) {
-  if (iso.size() != 10 || iso[4] != '-' || iso[7] != '-') refuse("day '" + iso + "': expected YYYY-MM-DD");
+  if (const auto p = iso_day_problem(iso); !p.empty()) refuse("day " + p);
   std::tm tm{};
   tm.tm_year = std::stoi(iso.substr(0, 4)) - 1900;
   tm.tm_mon = std::stoi(iso.substr(5, 2)) - 1;
@@ -220,12 +130,9 @@ bool weekend(std::int64_t day) {
 }
 
 Json form_json(const ApplicantForm& f) {
-  return {{"nik", f.nik},          {"family_card", f.family_card}, {"name", f.name},
-          {"birth_place", f.birth_place}, {"birth_date", f.birth_date}, {"sex", f.sex},
-          {"address", f.address},  {"rt_rw", f.rt_rw},             {"village", f.village},
-          {"district", f.district}, {"regency", f.regency},        {"province", f.province},
-          {"religion", f.religion}, {"marital_status", f.marital_status}, {"occupation", f.occupation},
-          {"blood_type", f.blood_type}};
+  Json j = Json::object();
+  for (const auto& field : kFormFields) j[std::string(field.name)] = f.*field.member;
+  return j;
 }
 
 Resident resident_from(const Json& j) {
@@ -504,32 +411,48 @@ struct Office::Impl {
     return default_role(step);
   }
 
-  // The checks every step makes before it changes anything.
-  App begin(const Actor& a, const std::string& id, std::string_view action) {
-    const Rule& r = rule(action);
-    const Role need = role_of(r.step);
-    if (a.role() != need && !(a.role() == Role::administrator && a.id() == "system"))
-      refuse(std::string(action) + ": step " + std::to_string(static_cast<int>(r.step)) + " (" +
-             std::string(to_string(r.step)) + ") is for " + std::string(to_string(need)) + ", not " +
-             std::string(to_string(a.role())));
+  // The checks every action makes before it changes anything, in the
+  // order a caller can act on: who (denied), which state (conflict), the
+  // hold (busy). The rules are the transition table's (actions.h).
+  App begin(const Actor& a, const std::string& id, Action action) {
+    const std::string name(to_string(action));
+    const Transition& any = *rows_of(action).front();
+    const bool by_system = a.role() == Role::administrator && a.id() == "system";
+    if (any.system && !by_system) deny(name + ": done by the office's own jobs, not by a person");
+    const Role need = role_of(any.step);
+    if (a.role() != need && !by_system)
+      deny(name + ": step " + std::to_string(static_cast<int>(any.step)) + " (" + std::string(to_string(any.step)) +
+           ") is for " + std::string(to_string(need)) + ", not " + std::string(to_string(a.role())));
     App app = must_load(id);
-    if (std::find(r.from.begin(), r.from.end(), app.state) == r.from.end())
-      refuse(std::string(action) + ": application " + id + " is " + std::string(to_string(app.state)) +
-             "; this step needs it " + [&] {
-               std::string s;
-               for (auto st : r.from) s += (s.empty() ? "" : " or ") + std::string(to_string(st));
-               return s;
-             }());
     if (a.role() == Role::applicant && app.nik != a.id().substr(std::string("applicant:").size()))
-      refuse(std::string(action) + ": application " + id + " is not this applicant's");
-    if (r.hold && a.role() != Role::applicant) {
+      deny(name + ": application " + id + " is not this applicant's");
+    if (!transition_from(action, app.state)) {
+      std::string need_states;
+      for (const auto* t : rows_of(action))
+        for (const auto st : t->from.states()) need_states += (need_states.empty() ? "" : " or ") + std::string(to_string(st));
+      conflict(name + ": application " + id + " is " + std::string(to_string(app.state)) + "; this step needs it " +
+               need_states);
+    }
+    if (any.hold && a.role() != Role::applicant && !by_system) {
       if (app.holder != a.id() || app.hold_until < now())
-        throw Error(ErrorCode::busy, std::string(action) + ": take application " + id + " first" +
+        throw Error(ErrorCode::busy, name + ": take application " + id + " first (`tunggal office take`)" +
                                          (app.holder.empty() || app.hold_until < now()
                                               ? ""
                                               : " (held by " + app.holder + ")"));
     }
     return app;
+  }
+
+  // What `a` may do on `app` now, by the table and the configured roles
+  // (holds aside: taking one is part of doing it).
+  std::vector<Action> allowed(const Actor& a, const App& app) {
+    std::vector<Action> out;
+    if (a.role() == Role::applicant && app.nik != a.id().substr(std::string("applicant:").size())) return out;
+    for (const Action x : actions_from(app.state)) {
+      const Transition& t = *rows_of(x).front();
+      if (!t.system && role_of(t.step) == a.role()) out.push_back(x);
+    }
+    return out;
   }
 
   // Marks step `step` done now: its time from the later of the previous
@@ -552,12 +475,17 @@ struct Office::Impl {
     app.hold_until = 0;
   }
 
-  // The state change, saved and audited.
-  void move(const Actor& a, App& app, std::string_view action, AppState to, const Json& details = Json::object()) {
+  // The state change, saved and audited; only along an edge of the
+  // transition table (anything else is a bug here, refused before a write).
+  void move(const Actor& a, App& app, Action action, AppState to, const Json& details = Json::object(),
+            std::string_view audited_as = {}) {
     const AppState from = app.state;
+    if (!is_edge(action, from, to))
+      throw Error(ErrorCode::internal, std::string(to_string(action)) + ": " + std::string(to_string(from)) + " -> " +
+                                           std::string(to_string(to)) + " is not an edge of the transition table");
     app.state = to;
     save(app);
-    audit(a, app.id, action, to_string(from), to_string(to), details);
+    audit(a, app.id, audited_as.empty() ? to_string(action) : audited_as, to_string(from), to_string(to), details);
   }
 
   ApplicationView view(const App& a) {
@@ -566,7 +494,7 @@ struct Office::Impl {
     v.nik = a.nik;
     v.name = a.data.contains("form") ? a.data["form"].value("name", "") : "";
     v.state = a.state;
-    v.next = next_of(a.state);
+    v.next = next_step(a.state);
     v.holder = a.hold_until >= now() ? a.holder : "";
     v.hold_until = a.hold_until;
     v.station = a.data.value("station", "");
@@ -652,7 +580,7 @@ struct Office::Impl {
   }
 
   void require_admin(const Actor& a) const {
-    if (a.role() != Role::administrator) refuse("only an administrator may change the office's configuration");
+    if (a.role() != Role::administrator) deny("only an administrator may change the office's configuration");
   }
 };
 
@@ -705,7 +633,7 @@ Actor Office::authenticate(const std::string& id, const std::string& password) c
   }
   // The same answer for an unknown officer and a wrong password.
   if (hash.empty() || !active || !store::check_password(hash, password))
-    throw Error(ErrorCode::invalid_argument, "office: unknown officer or wrong password");
+    throw Error(ErrorCode::denied, "office: unknown officer or wrong password");
   const auto r = role_from_string(role);
   if (!r) throw Error(ErrorCode::malformed_data, "office: officer " + id + " has an unknown role");
   return Actor(id, *r);
@@ -781,7 +709,7 @@ void Office::add_station(const Actor& admin, const Station& st) {
 }
 
 void Office::set_station_in_service(const Actor& actor, const std::string& id, bool in_service, const std::string& reason) {
-  if (actor.role() == Role::applicant) refuse("stations: not for applicants");
+  if (actor.role() == Role::applicant) deny("stations: not for applicants");
   impl_->tx([&] {
     auto st = impl_->station(id);
     if (!st) throw Error(ErrorCode::not_found, "no station " + id);
@@ -794,7 +722,7 @@ void Office::set_station_in_service(const Actor& actor, const std::string& id, b
 }
 
 void Office::station_sync(const Actor& actor, const std::string& id, std::int64_t free_disk_mb) {
-  if (actor.role() == Role::applicant) refuse("stations: not for applicants");
+  if (actor.role() == Role::applicant) deny("stations: not for applicants");
   impl_->tx([&] {
     auto st = impl_->station(id);
     if (!st) throw Error(ErrorCode::not_found, "no station " + id);
@@ -870,28 +798,44 @@ Json store_documents(store::Vault& vault, const std::vector<Document>& docs) {
   return out;
 }
 
-void check_form(const ApplicantForm& f) {
-  if (const auto p = nik_problem(f.nik); !p.empty()) refuse("form: NIK " + f.nik + ": " + p);
-  for (const auto& [name, v] : {std::pair<const char*, const std::string*>{"name", &f.name}, {"birth_date", &f.birth_date}})
-    if (v->empty() || v->size() > 200) refuse(std::string("form: ") + name + " is empty or too long");
-  if (age_on(f.birth_date, "01-01-2000") < -200) refuse("form: birth_date must be DD-MM-YYYY");
+// Every field of the form, before anything is stored: the caller learns
+// at step 1 what would otherwise fail at the print room.
+void check_form(const ApplicantForm& f, const std::string& today) {
+  for (const auto& field : kFormFields)
+    if (const auto p = text_problem(f.*field.member, field.min_bytes, field.max_bytes); !p.empty())
+      refuse("form: " + std::string(field.name) + " " + p);
+  if (const auto p = nik_problem(f.nik); !p.empty()) refuse("form: nik " + f.nik + ": " + p);
+  if (!f.family_card.empty() && (f.family_card.size() != 16 || !std::all_of(f.family_card.begin(), f.family_card.end(),
+                                                                            [](char c) { return c >= '0' && c <= '9'; })))
+    refuse("form: family_card has 16 digits");
+  if (const auto p = date_problem(f.birth_date); !p.empty()) refuse("form: birth_date " + p);
+  if (age_on(f.birth_date, today) < 0) refuse("form: birth_date " + f.birth_date + " is after today");
 }
 
 }  // namespace
 
 std::string Office::apply(const Actor& a, const ApplyRequest& req) {
-  if (a.role() != Role::applicant) refuse("apply: step 1 is the applicant's");
-  if (a.id() != "applicant:" + req.form.nik) refuse("apply: the form's NIK is not the applicant's");
-  check_form(req.form);
-  const Json docs = store_documents(impl_->vault, req.documents);  // files first: the row names them
-  return impl_->tx([&] {
-    // One open application per NIK: a second is the same person applying twice.
+  if (a.role() != Role::applicant) deny("apply: step 1 is the applicant's");
+  if (a.id() != "applicant:" + req.form.nik) deny("apply: the form's NIK is not the applicant's");
+  check_form(req.form, impl_->today());
+  // One open application per NIK: a second is the same person applying
+  // twice. Checked before the documents are stored (a refused apply leaves
+  // nothing), and again in the transaction (two at once).
+  const auto refuse_second = [&] {
     auto open = impl_->db.prepare("SELECT id, state FROM applications WHERE nik=?");
     open.bind(1, req.form.nik);
     while (open.step()) {
       const auto st = state_from_string(open.text(1));
-      if (st && !is_final(*st)) refuse("apply: NIK " + req.form.nik + " already has application " + open.text(0));
+      if (st && !is_final(*st)) conflict("apply: NIK " + req.form.nik + " already has application " + open.text(0));
     }
+  };
+  {
+    std::lock_guard lock(impl_->mu);
+    refuse_second();
+  }
+  const Json docs = store_documents(impl_->vault, req.documents);  // files first: the row names them
+  return impl_->tx([&] {
+    refuse_second();
     auto count = impl_->db.prepare("SELECT count(*) FROM applications");
     count.step();
     char id[32];
@@ -917,40 +861,66 @@ std::string Office::apply(const Actor& a, const ApplyRequest& req) {
 }
 
 void Office::resubmit(const Actor& a, const std::string& id, const ApplyRequest& req) {
-  check_form(req.form);
+  check_form(req.form, impl_->today());
   const Json docs = store_documents(impl_->vault, req.documents);
   impl_->tx([&] {
-    auto app = impl_->begin(a, id, "resubmit");
+    auto app = impl_->begin(a, id, Action::resubmit);
     if (req.form.nik != app.nik) refuse("resubmit: the NIK cannot change (apply anew)");
     app.data["form"] = form_json(req.form);
     app.data["documents"] = docs;
     app.data.erase("reasons");
     impl_->step_done(app, SopStep::apply_online, req.started_at);
-    impl_->move(a, app, "resubmit", AppState::submitted, {{"documents", docs.size()}});
+    impl_->move(a, app, Action::resubmit, AppState::submitted, {{"documents", docs.size()}});
   });
 }
 
-void Office::take(const Actor& a, const std::string& id) {
-  if (a.role() == Role::applicant) refuse("take: officers take applications");
-  impl_->tx([&] {
+bool Office::take(const Actor& a, const std::string& id) {
+  if (a.role() == Role::applicant) deny("take: officers take applications");
+  return impl_->tx([&] {
     auto app = impl_->must_load(id);
-    if (is_final(app.state)) refuse("take: application " + id + " is " + std::string(to_string(app.state)));
+    if (is_final(app.state)) conflict("take: application " + id + " is " + std::string(to_string(app.state)));
+    // Only for an action this officer may do on it now: a wrong desk's
+    // hold would lock the right officer out.
+    const auto mine = impl_->allowed(a, app);
+    if (std::none_of(mine.begin(), mine.end(), [](Action x) { return rows_of(x).front()->hold; })) {
+      const Transition* next = main_transition(app.state);
+      const bool someone = std::any_of(transitions().begin(), transitions().end(), [&](const Transition& t) {
+        return t.hold && t.from.contains(app.state);
+      });
+      const std::string what = "take: application " + id + " is " + std::string(to_string(app.state)) +
+                               (next ? "; next: step " + std::to_string(static_cast<int>(next->step)) + " (" +
+                                           std::string(to_string(next->step)) + ") by " +
+                                           std::string(to_string(impl_->role_of(next->step)))
+                                     : "");
+      if (someone) deny(what + ", not " + std::string(to_string(a.role())));
+      conflict(what + ": nothing for an officer to take it for");
+    }
     const auto now = impl_->now();
     if (!app.holder.empty() && app.holder != a.id() && app.hold_until >= now)
       throw Error(ErrorCode::busy, "take: application " + id + " is held by " + app.holder + " until " +
                                        utc_date(app.hold_until, "%H:%M"));
+    const bool fresh = app.holder != a.id() || app.hold_until < now;
     app.holder = a.id();
     app.hold_until = now + impl_->config.hold_minutes * 60;
     app.data["taken_at"] = now;
     impl_->save(app);
     impl_->audit(a, id, "take", to_string(app.state), to_string(app.state));
+    return fresh;
   });
+}
+
+std::vector<Action> Office::allowed(const Actor& a, const std::string& id) const {
+  std::lock_guard lock(impl_->mu);
+  const auto app = impl_->must_load(id);
+  if (a.role() == Role::applicant && app.nik != a.id().substr(std::string("applicant:").size()))
+    deny("allowed: application " + id + " is not this applicant's");
+  return impl_->allowed(a, app);
 }
 
 void Office::release(const Actor& a, const std::string& id) {
   impl_->tx([&] {
     auto app = impl_->must_load(id);
-    if (app.holder != a.id()) refuse("release: application " + id + " is not held by " + a.id());
+    if (app.holder != a.id()) conflict("release: application " + id + " is not held by " + a.id());
     app.holder.clear();
     app.hold_until = 0;
     app.data.erase("taken_at");
@@ -963,7 +933,7 @@ void Office::release(const Actor& a, const std::string& id) {
 
 ApplicationView Office::check_documents(const Actor& a, const std::string& id) {
   return impl_->tx([&] {
-    auto app = impl_->begin(a, id, "check_documents");
+    auto app = impl_->begin(a, id, Action::check_documents);
     std::vector<std::string> reasons;
     std::set<std::string> kinds;
     for (const auto& d : app.data["documents"]) {
@@ -996,7 +966,7 @@ ApplicationView Office::check_documents(const Actor& a, const std::string& id) {
     }
     app.data["reasons"] = reasons;
     impl_->step_done(app, SopStep::check_documents);
-    impl_->move(a, app, "check_documents", reasons.empty() ? AppState::documents_checked : AppState::documents_rejected,
+    impl_->move(a, app, Action::check_documents, reasons.empty() ? AppState::documents_checked : AppState::documents_rejected,
                 {{"reasons", reasons}});
     return impl_->view(app);
   });
@@ -1004,7 +974,7 @@ ApplicationView Office::check_documents(const Actor& a, const std::string& id) {
 
 ApplicationView Office::check_population(const Actor& a, const std::string& id) {
   return impl_->tx([&] {
-    auto app = impl_->begin(a, id, "check_population");
+    auto app = impl_->begin(a, id, Action::check_population);
     std::vector<std::string> mismatch;
     const auto res = impl_->resident(app.nik);
     if (!res) {
@@ -1017,7 +987,7 @@ ApplicationView Office::check_population(const Actor& a, const std::string& id) 
     }
     app.data["reasons"] = mismatch;
     impl_->step_done(app, SopStep::check_population);
-    impl_->move(a, app, "check_population", mismatch.empty() ? AppState::population_checked : AppState::biodata_mismatch,
+    impl_->move(a, app, Action::check_population, mismatch.empty() ? AppState::population_checked : AppState::biodata_mismatch,
                 {{"mismatch", mismatch}});
     return impl_->view(app);
   });
@@ -1025,17 +995,17 @@ ApplicationView Office::check_population(const Actor& a, const std::string& id) 
 
 ApplicationView Office::validate_data(const Actor& a, const std::string& id) {
   return impl_->tx([&] {
-    auto app = impl_->begin(a, id, "validate_data");
+    auto app = impl_->begin(a, id, Action::validate_data);
     app.data.erase("reasons");
     impl_->step_done(app, SopStep::validate_data);
-    impl_->move(a, app, "validate_data", AppState::ready_to_record, {{"nik_status", "ready to record"}});
+    impl_->move(a, app, Action::validate_data, AppState::ready_to_record, {{"nik_status", "ready to record"}});
     return impl_->view(app);
   });
 }
 
 ApplicationView Office::send_schedule(const Actor& a, const std::string& id, const std::string& day) {
   return impl_->tx([&] {
-    auto app = impl_->begin(a, id, "send_schedule");
+    auto app = impl_->begin(a, id, Action::send_schedule);
     const std::int64_t first = day.empty() ? impl_->now() / 86400 : day_number(day);
     std::set<std::string> holidays;
     {
@@ -1073,30 +1043,30 @@ ApplicationView Office::send_schedule(const Actor& a, const std::string& id, con
     app.data["day"] = chosen_day;
     app.data.erase("reasons");
     impl_->step_done(app, SopStep::send_schedule);
-    impl_->move(a, app, again ? "reschedule" : "send_schedule", AppState::scheduled,
-                {{"station", chosen_station}, {"day", chosen_day}});
+    impl_->move(a, app, Action::send_schedule, AppState::scheduled, {{"station", chosen_station}, {"day", chosen_day}},
+                again ? "reschedule" : "");
     return impl_->view(app);
   });
 }
 
 ApplicationView Office::confirm_schedule(const Actor& a, const std::string& id) {
   return impl_->tx([&] {
-    auto app = impl_->begin(a, id, "confirm_schedule");
+    auto app = impl_->begin(a, id, Action::confirm_schedule);
     impl_->step_done(app, SopStep::confirm_schedule);
-    impl_->move(a, app, "confirm_schedule", AppState::confirmed);
+    impl_->move(a, app, Action::confirm_schedule, AppState::confirmed);
     return impl_->view(app);
   });
 }
 
 ApplicationView Office::mark_no_show(const Actor& a, const std::string& id) {
   return impl_->tx([&] {
-    auto app = impl_->begin(a, id, "mark_no_show");
+    auto app = impl_->begin(a, id, Action::mark_no_show);
     impl_->db.prepare("DELETE FROM appointments WHERE application=?").bind(1, id).run();
     app.data["reasons"] = Json::array({"did not come on " + app.data.value("day", std::string("the day"))});
     app.data["no_shows"] = app.data.value("no_shows", 0) + 1;
     app.holder.clear();
     app.hold_until = 0;
-    impl_->move(a, app, "mark_no_show", AppState::no_show);
+    impl_->move(a, app, Action::mark_no_show, AppState::no_show);
     return impl_->view(app);
   });
 }
@@ -1158,7 +1128,7 @@ ApplicationView Office::record_biometrics(const Actor& a, const std::string& id,
     }
   }
   return impl_->tx([&] {
-    auto app = impl_->begin(a, id, "record_biometrics");
+    auto app = impl_->begin(a, id, Action::record_biometrics);
     const auto st = impl_->station(station_id);
     if (!st || st->kind != Station::Kind::recording) throw Error(ErrorCode::not_found, "no recording station " + station_id);
     if (!st->in_service) refuse("record_biometrics: station " + station_id + " is out of service (" + st->out_of_service_reason + ")");
@@ -1172,7 +1142,7 @@ ApplicationView Office::record_biometrics(const Actor& a, const std::string& id,
       app.data["reasons"] = problems;
       app.holder.clear();
       app.hold_until = 0;
-      impl_->move(a, app, "record_biometrics", AppState::recapture_needed, {{"reasons", problems}});
+      impl_->move(a, app, Action::record_biometrics, AppState::recapture_needed, {{"reasons", problems}});
       return impl_->view(app);
     }
     // The capture and photo sealed in the vault (named by the application),
@@ -1193,7 +1163,7 @@ ApplicationView Office::record_biometrics(const Actor& a, const std::string& id,
         .bind(2, impl_->now())
         .run();
     impl_->step_done(app, SopStep::record_biometrics);
-    impl_->move(a, app, "record_biometrics", AppState::awaiting_consolidation,
+    impl_->move(a, app, Action::record_biometrics, AppState::awaiting_consolidation,
                 {{"station", station_id}, {"fingers", capture.fingers.size()}, {"face", capture.face.has_value()}});
     return impl_->view(app);
   });
@@ -1246,7 +1216,7 @@ std::size_t Office::process_outbox() {
           .bind(1, impl_->now())
           .bind(2, id)
           .run();
-      impl_->move(system(), app, "consolidation_answer", AppState::deduplication_answered,
+      impl_->move(system(), app, Action::consolidation_answer, AppState::deduplication_answered,
                   {{"decision", to_string(d.decision)}, {"candidates", candidates.size()}});
     });
     ++answered;
@@ -1256,12 +1226,12 @@ std::size_t Office::process_outbox() {
 
 ApplicationView Office::check_deduplication(const Actor& a, const std::string& id) {
   return impl_->tx([&] {
-    auto app = impl_->begin(a, id, "check_deduplication");
+    auto app = impl_->begin(a, id, Action::check_deduplication);
     const bool unique = app.data.value("dedup", "") == "unique";
     if (unique) impl_->step_done(app, SopStep::check_deduplication);
     app.holder.clear();
     app.hold_until = 0;
-    impl_->move(a, app, "check_deduplication", unique ? AppState::cleared : AppState::possible_duplicate,
+    impl_->move(a, app, Action::check_deduplication, unique ? AppState::cleared : AppState::possible_duplicate,
                 {{"candidates", app.data.value("candidates", Json::array()).size()}});
     return impl_->view(app);
   });
@@ -1389,42 +1359,55 @@ AdjudicationSheet Office::adjudication_sheet(const Actor& a, const std::string& 
   return out;
 }
 
-ApplicationView Office::adjudicate(const Actor& a, const std::string& id, bool is_duplicate, const std::string& text) {
-  if (text.empty())
-    refuse(is_duplicate ? "adjudicate: a duplicate is linked to the existing NIK" : "adjudicate: give the reason");
-  if (is_duplicate)
-    if (const auto p = nik_problem(text); !p.empty()) refuse("adjudicate: the linked NIK " + text + ": " + p);
-  // "Not a duplicate": the capture joins the gallery now (the search did not
-  // enrol it), once.
-  if (!is_duplicate) {
-    std::lock_guard lock(impl_->mu);
-    (void)impl_->must_load(id);
+ApplicationView Office::adjudicate(const Actor& a, const std::string& id, const AdjudicationDecision& decision) {
+  const auto* dup = std::get_if<DuplicateOf>(&decision);
+  const auto* clear = std::get_if<NotDuplicate>(&decision);
+  if (dup) {
+    if (const auto p = nik_problem(dup->nik); !p.empty()) refuse("adjudicate: the linked NIK " + dup->nik + ": " + p);
+  } else {
+    if (const auto p = text_problem(clear->reason, 1, 500); !p.empty()) refuse("adjudicate: the reason " + p);
   }
-  if (!is_duplicate) {
-    auto& session = impl_->session();
-    if (!session.contains(id)) session.enrol(decode_person_record(impl_->vault.get("captures", id + ".tgr", false)));
-  }
+  // 1. The checks (role, state, hold) and the intent, before the gallery
+  //    is touched: a refused call changes nothing anywhere.
+  const bool was_enrolling = impl_->tx([&] {
+    auto app = impl_->begin(a, id, Action::adjudicate);
+    const bool before = app.data.value("enrolling", false);
+    if (clear && !before) {
+      app.data["enrolling"] = true;
+      impl_->save(app);
+    }
+    return before;
+  });
+  // 2. "Not a duplicate": the capture joins the gallery now (the search did
+  //    not enrol it), once. "A duplicate" after an interrupted "not a
+  //    duplicate": the capture that attempt may have enrolled leaves again.
+  auto& session = impl_->session();
+  if (clear && !session.contains(id))
+    session.enrol(decode_person_record(impl_->vault.get("captures", id + ".tgr", false)));
+  if (dup && was_enrolling) session.remove(id);
+  // 3. The decision.
   return impl_->tx([&] {
-    auto app = impl_->begin(a, id, "adjudicate");
-    if (is_duplicate) {
-      app.data["linked_nik"] = text;
-      app.data["reasons"] = Json::array({"duplicate of NIK " + text});
+    auto app = impl_->begin(a, id, Action::adjudicate);
+    app.data.erase("enrolling");
+    if (dup) {
+      app.data["linked_nik"] = dup->nik;
+      app.data["reasons"] = Json::array({"duplicate of NIK " + dup->nik});
     } else {
-      app.data["reasons"] = Json::array({"not a duplicate: " + text});
+      app.data["reasons"] = Json::array({"not a duplicate: " + clear->reason});
     }
     impl_->step_done(app, SopStep::check_deduplication);
-    impl_->move(a, app, "adjudicate", is_duplicate ? AppState::duplicate : AppState::cleared,
-                {{"duplicate", is_duplicate}, {"note", text}});
+    impl_->move(a, app, Action::adjudicate, dup ? AppState::duplicate : AppState::cleared,
+                {{"duplicate", dup != nullptr}, {"note", dup ? dup->nik : clear->reason}});
     return impl_->view(app);
   });
 }
 
 ApplicationView Office::verify_print_request(const Actor& a, const std::string& id) {
   return impl_->tx([&] {
-    auto app = impl_->begin(a, id, "verify_print_request");
+    auto app = impl_->begin(a, id, Action::verify_print_request);
     app.data["prr"] = "PRR-" + id;
     impl_->step_done(app, SopStep::verify_print_request);
-    impl_->move(a, app, "verify_print_request", AppState::print_ready, {{"prr", "PRR-" + id}});
+    impl_->move(a, app, Action::verify_print_request, AppState::print_ready, {{"prr", "PRR-" + id}});
     return impl_->view(app);
   });
 }
@@ -1440,7 +1423,7 @@ PrintAttempt Office::print_card(const Actor& a, const std::string& id, const std
   Resident res;
   std::pair<int, int> size{0, 0};
   const bool go = impl_->tx([&] {
-    auto app = impl_->begin(a, id, "print_card");
+    auto app = impl_->begin(a, id, Action::print_card);
     const auto s = impl_->station(printer);
     if (!s || s->kind != Station::Kind::printing) throw Error(ErrorCode::not_found, "no printing station " + printer);
     st = *s;
@@ -1547,7 +1530,7 @@ PrintAttempt Office::print_card(const Actor& a, const std::string& id, const std
       app.data["printer"] = printer;
       app.data.erase("reasons");
       impl_->step_done(app, SopStep::print_card);
-      impl_->move(a, app, "print_card", AppState::printed, {{"printer", printer}, {"serial", serial}});
+      impl_->move(a, app, Action::print_card, AppState::printed, {{"printer", printer}, {"serial", serial}});
     } else {
       impl_->db.prepare("UPDATE stock SET state=?, application=?, at=? WHERE serial=?")
           .bind(1, consumed ? "spoiled" : "blank")
@@ -1598,7 +1581,7 @@ std::vector<std::pair<std::string, PrintAttempt>> Office::bulk_print(const Actor
 ApplicationView Office::report_spoiled(const Actor& a, const std::string& id, const std::string& reason) {
   if (reason.empty()) refuse("report_spoiled: say what is wrong with the card");
   return impl_->tx([&] {
-    auto app = impl_->begin(a, id, "report_spoiled");
+    auto app = impl_->begin(a, id, Action::report_spoiled);
     const std::string serial = app.data.value("serial", "");
     impl_->db.prepare("UPDATE stock SET state='spoiled', at=? WHERE serial=?").bind(1, impl_->now()).bind(2, serial).run();
     app.data["reasons"] = Json::array({"card " + serial + " spoiled: " + reason});
@@ -1606,7 +1589,7 @@ ApplicationView Office::report_spoiled(const Actor& a, const std::string& id, co
     app.data.erase("serial");
     app.holder.clear();
     app.hold_until = 0;
-    impl_->move(a, app, "report_spoiled", AppState::print_ready, {{"serial", serial}, {"reason", reason}});
+    impl_->move(a, app, Action::report_spoiled, AppState::print_ready, {{"serial", serial}, {"reason", reason}});
     return impl_->view(app);
   });
 }
@@ -1618,7 +1601,7 @@ ApplicationView Office::hand_over(const Actor& a, const std::string& id, const P
   // the person it was made for.
   const auto v = impl_->session().verify(finger, id, impl_->config.pickup_fmr);
   return impl_->tx([&] {
-    auto app = impl_->begin(a, id, "hand_over");
+    auto app = impl_->begin(a, id, Action::hand_over);
     if (!v.match) {
       app.data["reasons"] =
           Json::array({"the finger at pickup does not match the enrolled applicant (score " +
@@ -1629,15 +1612,15 @@ ApplicationView Office::hand_over(const Actor& a, const std::string& id, const P
     }
     app.data.erase("reasons");
     impl_->step_done(app, SopStep::hand_over);
-    impl_->move(a, app, "hand_over", AppState::issued, {{"serial", app.data.value("serial", "")}});
+    impl_->move(a, app, Action::hand_over, AppState::issued, {{"serial", app.data.value("serial", "")}});
     return impl_->view(app);
   });
 }
 
 ApplicationView Office::close(const Actor& a, const std::string& id) {
   return impl_->tx([&] {
-    auto app = impl_->begin(a, id, "close");
-    impl_->move(a, app, "close", AppState::done);
+    auto app = impl_->begin(a, id, Action::close);
+    impl_->move(a, app, Action::close, AppState::done);
     return impl_->view(app);
   });
 }
@@ -1773,15 +1756,15 @@ SlaReport Office::sla_report() const {
   while (s.step()) ids.push_back(s.text(0));
   for (const auto& id : ids) {
     const auto app = impl_->must_load(id);
-    if (is_final(app.state) || app.state == AppState::issued) continue;
-    const auto next = next_of(app.state);
+    if (is_final(app.state) || app.state == AppState::issued) continue;  // issued: the card is out
+    const Transition* next = main_transition(app.state);
     if (!next) continue;
     const double waited = static_cast<double>(impl_->now() - app.data.value("last_step_end", app.created_at)) / 60.0;
     const double total = static_cast<double>(impl_->now() - app.created_at) / 60.0;
-    // Waiting for the applicant (a resubmission, an appointment day) is not the office's time.
-    const bool office_step = role_from_string(to_string(impl_->role_of(*next))) != Role::applicant &&
-                             app.state != AppState::scheduled && app.state != AppState::confirmed;
-    if ((office_step && waited > sla_minutes(*next)) || total > kWorkingDayMinutes) r.overdue.push_back(id);
+    // Waiting for the applicant (a resubmission, a confirmation, the
+    // appointment day) is not the office's time: the table says whose it is.
+    const bool office_step = next->waits == Waits::office && impl_->role_of(next->step) != Role::applicant;
+    if ((office_step && waited > sla_minutes(next->step)) || total > kWorkingDayMinutes) r.overdue.push_back(id);
   }
   return r;
 }
@@ -1793,13 +1776,10 @@ std::vector<std::string> Office::escalate_overdue() {
       auto app = impl_->must_load(id);
       app.data["escalated"] = app.data.value("escalated", 0) + 1;
       impl_->save(app);
-      const auto next = next_of(app.state);
-      const Role head = next && (*next == SopStep::check_documents || *next == SopStep::check_population ||
-                                 *next == SopStep::validate_data || *next == SopStep::send_schedule)
-                            ? Role::head_population
-                            : Role::head_identity;
+      const Transition* next = main_transition(app.state);
+      const Role head = next ? next->escalate_to : Role::head_identity;
       impl_->audit(system(), id, "escalate", to_string(app.state), to_string(app.state),
-                   {{"to", to_string(head)}, {"step", next ? static_cast<int>(*next) : 0}});
+                   {{"to", to_string(head)}, {"step", next ? static_cast<int>(next->step) : 0}});
     });
   }
   return report.overdue;

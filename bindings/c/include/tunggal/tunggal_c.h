@@ -36,6 +36,7 @@ typedef enum tg_status {
   TG_LIMIT_EXCEEDED = 7,
   TG_BUSY = 8,
   TG_DENIED = 9, /* a service refused the credentials or the role of the caller */
+  TG_CONFLICT = 10, /* not now: another state or version than the request assumed */
   TG_INTERNAL = 99
 } tg_status;
 

@@ -24,37 +24,15 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <variant>
 #include <vector>
 
 #include "tunggal/sdk/printing.h"
 #include "tunggal/sdk/session.h"
+#include "tunggal/workflow/actions.h"
 #include "tunggal/workflow/sop.h"
 
 namespace tunggal::workflow {
-
-enum class AppState {
-  submitted,               // step 1 done: awaiting the document check
-  documents_rejected,      // returned to the applicant with reasons (may resubmit)
-  documents_checked,       // step 2 done
-  biodata_mismatch,        // step 3 found the form and the population database apart (may resubmit)
-  population_checked,      // step 3 done
-  ready_to_record,         // step 4 done: NIK "ready to record"
-  scheduled,               // step 5 done: an appointment
-  confirmed,               // step 6 done
-  no_show,                 // the appointment was missed: to be rescheduled
-  recapture_needed,        // step 7's quality gate or enrolment failed: record again
-  awaiting_consolidation,  // step 7 done: the capture waits in the outbox for deduplication
-  deduplication_answered,  // consolidation answered; the identity section head checks it
-  possible_duplicate,      // adjudication by the identity section head
-  duplicate,               // decided a duplicate: stopped, linked to the existing NIK (final)
-  cleared,                 // step 8 done: unique, or not a duplicate after adjudication
-  print_ready,             // step 9 done: the print-ready record (PRR)
-  printed,                 // step 10 done
-  issued,                  // step 11 done: handed over
-  done,                    // step 12: closed
-};
-std::string_view to_string(AppState s) noexcept;
-std::optional<AppState> state_from_string(std::string_view name) noexcept;
 
 enum class DocumentKind { f102_form, family_card, birth_certificate, diploma, marriage_certificate };
 std::string_view to_string(DocumentKind k) noexcept;
@@ -73,6 +51,33 @@ struct ApplicantForm {
   std::string sex;  // LAKI-LAKI / PEREMPUAN
   std::string address, rt_rw, village, district, regency, province;
   std::string religion, marital_status, occupation, blood_type;
+};
+
+// The form's fields, written once: its JSON names, the member, and the
+// bytes each may take (checked at step 1 and at resubmission, before a
+// document is stored; the NIK and the birth date have their own rules too).
+struct FormField {
+  std::string_view name;
+  std::string ApplicantForm::*member;
+  std::size_t min_bytes, max_bytes;
+};
+inline constexpr FormField kFormFields[] = {
+    {"nik", &ApplicantForm::nik, 16, 16},
+    {"family_card", &ApplicantForm::family_card, 0, 16},
+    {"name", &ApplicantForm::name, 1, 100},
+    {"birth_place", &ApplicantForm::birth_place, 0, 100},
+    {"birth_date", &ApplicantForm::birth_date, 10, 10},
+    {"sex", &ApplicantForm::sex, 0, 20},
+    {"address", &ApplicantForm::address, 0, 200},
+    {"rt_rw", &ApplicantForm::rt_rw, 0, 16},
+    {"village", &ApplicantForm::village, 0, 100},
+    {"district", &ApplicantForm::district, 0, 100},
+    {"regency", &ApplicantForm::regency, 0, 100},
+    {"province", &ApplicantForm::province, 0, 100},
+    {"religion", &ApplicantForm::religion, 0, 50},
+    {"marital_status", &ApplicantForm::marital_status, 0, 50},
+    {"occupation", &ApplicantForm::occupation, 0, 100},
+    {"blood_type", &ApplicantForm::blood_type, 0, 3},
 };
 
 // A row of the population database the office checks against (step 3).
@@ -139,6 +144,15 @@ struct AdjudicationSheet {
   std::size_t candidates = 0;              // shown (the best five at most)
   std::size_t candidates_with_images = 0;  // whose images this office holds
 };
+
+// Step 8's decision on a possible duplicate.
+struct DuplicateOf {
+  std::string nik;  // the existing NIK the applicant already holds
+};
+struct NotDuplicate {
+  std::string reason;  // what the adjudicator saw
+};
+using AdjudicationDecision = std::variant<DuplicateOf, NotDuplicate>;
 
 struct ApplicationView {
   std::string id, nik, name;
@@ -247,7 +261,11 @@ class Office {
   // ---- the steps ----------------------------------------------------------
   std::string apply(const Actor& applicant, const ApplyRequest& request);                   // 1
   void resubmit(const Actor& applicant, const std::string& app, const ApplyRequest& request);
-  void take(const Actor& officer, const std::string& app);
+  // Takes the hold, for an action this officer's role may do on the
+  // application now (Error(denied) for another desk's, Error(conflict) when
+  // no officer acts on it now, Error(busy) while another holds it); true
+  // when the hold was not already this officer's (renewed otherwise).
+  bool take(const Actor& officer, const std::string& app);
   void release(const Actor& officer, const std::string& app);
   ApplicationView check_documents(const Actor& officer, const std::string& app);           // 2
   ApplicationView check_population(const Actor& officer, const std::string& app);          // 3
@@ -272,8 +290,11 @@ class Office {
   // this office, or kept as references, show their images; others say that
   // the images are not held here. Who looked is audited.
   AdjudicationSheet adjudication_sheet(const Actor& head, const std::string& app, const std::filesystem::path& png);
-  ApplicationView adjudicate(const Actor& head, const std::string& app, bool is_duplicate,
-                             const std::string& linked_nik_or_reason);
+  // The decision, typed: a duplicate names the existing NIK; "not a
+  // duplicate" gives the reason (1-500 characters). The role, state and
+  // hold are checked before the gallery is touched; "not a duplicate"
+  // enrols the capture, once.
+  ApplicationView adjudicate(const Actor& head, const std::string& app, const AdjudicationDecision& decision);
   ApplicationView verify_print_request(const Actor& head, const std::string& app);         // 9
   PrintAttempt print_card(const Actor& officer, const std::string& app, const std::string& printer);  // 10
   std::vector<std::pair<std::string, PrintAttempt>> bulk_print(const Actor& officer, const std::string& printer);
@@ -283,6 +304,9 @@ class Office {
   void add_note(const Actor& officer, const std::string& app, const std::string& text);
 
   // ---- looking -------------------------------------------------------------
+  // What `actor` may do on `app` now (the console's buttons, the portal's
+  // next step), in the transition table's order; holds aside.
+  std::vector<Action> allowed(const Actor& actor, const std::string& app) const;
   ApplicationView application(const std::string& app) const;
   std::vector<ApplicationView> applications(std::optional<AppState> state = {}) const;
   std::vector<AuditEntry> history(const std::string& app) const;  // the register book
@@ -315,6 +339,15 @@ ApplicantForm form_of(const Resident& resident);
 // regency and district codes not 00, a birth date that exists (40 added to
 // the day for women), serial 0001-9999. Returns the problem ("" when fine).
 std::string nik_problem(std::string_view nik);
+// "" for a date that exists, written DD-MM-YYYY (years 1900-2199); else
+// what is wrong.
+std::string date_problem(std::string_view ddmmyyyy);
+// The same for a calendar day written YYYY-MM-DD (appointments, holidays).
+std::string iso_day_problem(std::string_view yyyy_mm_dd);
+// "" for text a person typed that the office may store and print: valid
+// UTF-8, no control characters, between min and max bytes; else what is
+// wrong ("is empty", "is 60000 bytes, over 200", ...).
+std::string text_problem(std::string_view text, std::size_t min_bytes, std::size_t max_bytes);
 // Age in whole years on `on` (both DD-MM-YYYY); -1 for a date that does not parse.
 int age_on(const std::string& birth_date, const std::string& on);
 
