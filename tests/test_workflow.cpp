@@ -8,6 +8,7 @@
 #include <fstream>
 #include <random>
 #include <set>
+#include <sstream>
 
 #include <opencv2/imgcodecs.hpp>
 
@@ -555,6 +556,7 @@ TEST(Nik, RulesFromTheData) {
 
 #include <atomic>
 #include <thread>
+#include <tuple>
 
 namespace tunggal {
 namespace {
@@ -599,6 +601,275 @@ TEST_F(OfficeTest, OfficersActingAtOnceNeverDoTheSameStepTwice) {
     EXPECT_EQ(office_->application(id).state, AppState::documents_checked);
   }
   EXPECT_TRUE(office_->verify_audit().intact);
+}
+
+// The transition table is walked whole through a real office: every edge
+// (action, from, to) of it is taken by some application below and found in
+// the register book, and nothing the book records as a state change lies
+// off the table.
+TEST_F(OfficeTest, EveryEdgeOfTheTransitionTableIsWalked) {
+  const auto step = [&](const std::string& who, const std::string& id, auto&& f) { return act(who, id, f); };
+  // Files rejected, then a mismatch, each resubmitted; then the way on.
+  const Resident r0 = resident_of(adult(0));
+  const Actor ap0 = office_->applicant(r0.nik);
+  auto q = request_of(r0);
+  q.documents.erase(q.documents.begin() + 1);
+  const std::string a0 = office_->apply(ap0, q);
+  step("svc", a0, [&](const Actor& a) { return office_->check_documents(a, a0); });
+  auto typo = request_of(r0);
+  typo.form.name += " X";
+  office_->resubmit(ap0, a0, typo);
+  step("svc", a0, [&](const Actor& a) { return office_->check_documents(a, a0); });
+  ASSERT_EQ(step("svc", a0, [&](const Actor& a) { return office_->check_population(a, a0); }).state, AppState::biodata_mismatch);
+  office_->resubmit(ap0, a0, request_of(r0));
+  step("svc", a0, [&](const Actor& a) { return office_->check_documents(a, a0); });
+  step("svc", a0, [&](const Actor& a) { return office_->check_population(a, a0); });
+  step("kasi_pd", a0, [&](const Actor& a) { return office_->validate_data(a, a0); });
+  // Scheduling: a reschedule, a no-show before and after confirming.
+  step("svc", a0, [&](const Actor& a) { return office_->send_schedule(a, a0); });
+  step("svc", a0, [&](const Actor& a) { return office_->send_schedule(a, a0); });
+  step("svc", a0, [&](const Actor& a) { return office_->mark_no_show(a, a0); });
+  step("svc", a0, [&](const Actor& a) { return office_->send_schedule(a, a0); });
+  office_->confirm_schedule(ap0, a0);
+  step("svc", a0, [&](const Actor& a) { return office_->mark_no_show(a, a0); });
+  step("svc", a0, [&](const Actor& a) { return office_->send_schedule(a, a0); });
+  office_->confirm_schedule(ap0, a0);
+  // Recording: two captures that fail the quality gate, then a good one.
+  const PersonRecord& p0 = adult(0);
+  PersonRecord poor = p0;
+  poor.attributes.clear();
+  for (auto& f : poor.fingers) f.quality = 0;
+  PersonRecord good = p0;
+  good.attributes.clear();
+  for (int i = 0; i < 2; ++i)
+    ASSERT_EQ(step("rekam", a0, [&](const Actor& a) { return office_->record_biometrics(a, a0, "REC1", poor, photo()); }).state,
+              AppState::recapture_needed);
+  ASSERT_EQ(step("rekam", a0, [&](const Actor& a) { return office_->record_biometrics(a, a0, "REC1", good, photo()); }).state,
+            AppState::awaiting_consolidation);
+  office_->process_outbox();
+  step("kasi_id", a0, [&](const Actor& a) { return office_->check_deduplication(a, a0); });
+  step("kasi_id", a0, [&](const Actor& a) { return office_->verify_print_request(a, a0); });
+  // Printing: a printer that takes no job, a spoiled card, a reprint.
+  office_->add_station(*admin_, {"PRNX", Station::Kind::printing, 0, true, "", "tunggal-no-such-queue", 0, 0});
+  office_->add_stock(*admin_, "PRNX", "X", 1, 1);
+  step("cetak", a0, [&](const Actor& a) { return office_->print_card(a, a0, "PRNX"); });
+  ASSERT_EQ(office_->application(a0).state, AppState::print_ready);
+  step("cetak", a0, [&](const Actor& a) { return office_->print_card(a, a0, "PRN1"); });
+  step("cetak", a0, [&](const Actor& a) { return office_->report_spoiled(a, a0, "chip unreadable"); });
+  step("cetak", a0, [&](const Actor& a) { return office_->print_card(a, a0, "PRN1"); });
+  PersonRecord pickup;
+  pickup.id = "pickup";
+  pickup.fingers = {p0.fingers.front()};
+  ASSERT_EQ(step("cetak", a0, [&](const Actor& a) { return office_->hand_over(a, a0, pickup); }).state, AppState::issued);
+  step("cetak", a0, [&](const Actor& a) { return office_->close(a, a0); });
+  // Possible duplicates: one decided a duplicate, one not.
+  std::vector<std::string> dups;
+  for (const auto& [probe_id, mate_id] : pop_.mate) {
+    if (dups.size() == 2) break;
+    const auto& enrolled = *std::find_if(pop_.gallery.begin(), pop_.gallery.end(), [&](const auto& g) { return g.id == mate_id; });
+    const auto& again = *std::find_if(pop_.probes.begin(), pop_.probes.end(), [&](const auto& p) { return p.id == probe_id; });
+    if (age_on(attr(again, "birth_date"), "01-12-2026") < 17) continue;
+    if (!office_->session().contains(enrolled.id)) office_->session().enrol(enrolled);
+    dups.push_back(to_recorded(again));
+  }
+  ASSERT_EQ(dups.size(), 2u);
+  office_->process_outbox();
+  for (const auto& id : dups)
+    ASSERT_EQ(step("kasi_id", id, [&](const Actor& a) { return office_->check_deduplication(a, id); }).state,
+              AppState::possible_duplicate);
+  step("kasi_id", dups[0], [&](const Actor& a) { return office_->adjudicate(a, dups[0], DuplicateOf{r0.nik}); });
+  step("kasi_id", dups[1], [&](const Actor& a) {
+    return office_->adjudicate(a, dups[1], NotDuplicate{"a relative: the faces and prints differ"});
+  });
+
+  // What the register book says, against the table.
+  std::set<std::tuple<Action, std::string, std::string>> walked;
+  for (const auto& v : office_->applications())
+    for (const auto& e : office_->history(v.id)) {
+      std::optional<Action> x = action_from_string(e.action);
+      if (e.action == "reschedule") x = Action::send_schedule;
+      if (e.action == "print_failed") x = Action::print_card;
+      if (!x) {
+        EXPECT_EQ(e.before, e.after) << e.action << " changed the state off the table";
+        continue;
+      }
+      walked.insert({*x, e.before, e.after});
+      const auto from = state_from_string(e.before), to = state_from_string(e.after);
+      ASSERT_TRUE(to) << e.action;
+      if (from) {
+        EXPECT_TRUE(is_edge(*x, *from, *to)) << e.action << ": " << e.before << " -> " << e.after;
+      }
+    }
+  std::size_t edges = 0;
+  for (const auto& t : transitions()) {
+    std::vector<std::string> froms;
+    if (t.from.empty()) froms.emplace_back("");
+    for (const auto s : t.from.states()) froms.emplace_back(to_string(s));
+    for (const auto& f : froms)
+      for (const auto to : t.to.states()) {
+        ++edges;
+        EXPECT_TRUE(walked.count({t.action, f, std::string(to_string(to))}))
+            << "never walked: " << to_string(t.action) << " " << f << " -> " << to_string(to);
+      }
+  }
+  EXPECT_EQ(edges, 29u);  // the table's edges, counted by hand from actions.h
+  EXPECT_TRUE(office_->verify_audit().intact);
+}
+
+// `tunggal office diagram` draws exactly the table's edges: each (from,
+// to, label) once, none missing (the hand-drawn one lacked the reschedule
+// and the second recapture), none added.
+TEST(OfficeTable, TheDiagramHasExactlyTheTablesEdges) {
+  FILE* p = ::popen((std::string(TUNGGAL_TOOL) + " office diagram").c_str(), "r");
+  ASSERT_NE(p, nullptr);
+  std::string dot;
+  char buf[4096];
+  for (std::size_t n; (n = std::fread(buf, 1, sizeof buf, p)) > 0;) dot.append(buf, n);
+  ASSERT_EQ(::pclose(p), 0);
+  std::multiset<std::tuple<std::string, std::string, std::string>> drawn, table;
+  std::istringstream in(dot);
+  for (std::string line; std::getline(in, line);) {
+    const auto arrow = line.find(" -> ");
+    if (arrow == std::string::npos) continue;
+    const auto open = line.find(" [label=\"");
+    const auto close = line.find('"', open + 9);
+    ASSERT_TRUE(open != std::string::npos && close != std::string::npos) << line;
+    const auto first = line.find_first_not_of(' ');
+    drawn.insert({line.substr(first, arrow - first), line.substr(arrow + 4, open - arrow - 4), line.substr(open + 9, close - open - 9)});
+  }
+  for (const auto& t : transitions()) {
+    std::vector<std::string> froms;
+    if (t.from.empty()) froms.emplace_back("start");
+    for (const auto st : t.from.states()) froms.emplace_back(to_string(st));
+    for (const auto& f : froms)
+      for (const auto to : t.to.states()) table.insert({f, std::string(to_string(to)), std::string(t.label)});
+  }
+  EXPECT_EQ(drawn, table);
+  EXPECT_EQ(drawn.count({"scheduled", "scheduled", "5 reschedule"}), 1u);
+  EXPECT_EQ(drawn.count({"recapture_needed", "recapture_needed", "7 record again"}), 1u);
+  // The derived rules agree with the procedure: final states, next steps.
+  EXPECT_TRUE(is_final(AppState::duplicate));
+  EXPECT_TRUE(is_final(AppState::done));
+  EXPECT_FALSE(is_final(AppState::issued));
+  EXPECT_EQ(next_step(AppState::scheduled), SopStep::confirm_schedule);
+  EXPECT_EQ(next_step(AppState::printed), SopStep::hand_over);
+  EXPECT_EQ(next_step(AppState::issued), SopStep::done);
+  EXPECT_EQ(next_step(AppState::awaiting_consolidation), SopStep::check_deduplication);
+  for (int s = 1; s <= kSopStepCount; ++s) EXPECT_NE(default_role(static_cast<SopStep>(s)), Role::administrator) << s;
+}
+
+// The review's finding: a service officer's refused adjudication enrolled
+// the capture, and the next outbox run took it for found unique. Now every
+// refusal (role, hold, bad reason) leaves the gallery as it was.
+TEST_F(OfficeTest, ARefusedAdjudicationLeavesTheGalleryAlone) {
+  const auto& [probe_id, mate_id] = *pop_.mate.begin();
+  const auto& enrolled = *std::find_if(pop_.gallery.begin(), pop_.gallery.end(), [&](const auto& g) { return g.id == mate_id; });
+  const auto& again = *std::find_if(pop_.probes.begin(), pop_.probes.end(), [&](const auto& p) { return p.id == probe_id; });
+  office_->session().enrol(enrolled);
+  const std::string id = to_recorded(again);
+  office_->process_outbox();
+  ASSERT_EQ(act("kasi_id", id, [&](const Actor& a) { return office_->check_deduplication(a, id); }).state,
+            AppState::possible_duplicate);
+  const auto log = dir_ / "gallery" / "gallery.wal";
+  const auto size = std::filesystem::file_size(log);
+  const auto version = office_->application(id).version;
+  const auto entries = office_->verify_audit().entries;
+  const auto expect_refused = [&](auto&& f, ErrorCode code) {
+    try {
+      f();
+      ADD_FAILURE() << "allowed";
+    } catch (const Error& e) {
+      EXPECT_EQ(e.code(), code) << e.what();
+    }
+    EXPECT_FALSE(office_->session().contains(id));
+    EXPECT_EQ(std::filesystem::file_size(log), size);
+    EXPECT_EQ(office_->application(id).version, version);
+    EXPECT_EQ(office_->verify_audit().entries, entries);
+  };
+  const NotDuplicate clear{"prints differ"};
+  expect_refused([&] { office_->adjudicate(as("svc"), id, clear); }, ErrorCode::denied);
+  expect_refused([&] { office_->adjudicate(as("kasi_id"), id, NotDuplicate{""}); }, ErrorCode::invalid_argument);
+  expect_refused([&] { office_->adjudicate(as("kasi_id"), id, NotDuplicate{"bad\x01reason"}); }, ErrorCode::invalid_argument);
+  expect_refused([&] { office_->adjudicate(as("kasi_id"), id, DuplicateOf{"not a nik"}); }, ErrorCode::invalid_argument);
+  // Held by nobody (the step above gave the hold back).
+  expect_refused([&] { office_->adjudicate(as("kasi_id"), id, clear); }, ErrorCode::busy);
+  // Done right: enrolled once, cleared.
+  EXPECT_EQ(act("kasi_id", id, [&](const Actor& a) { return office_->adjudicate(a, id, clear); }).state, AppState::cleared);
+  EXPECT_TRUE(office_->session().contains(id));
+}
+
+// Dates that do not exist, and text that cannot be stored or printed, are
+// refused at step 1 naming the field, before a document is stored.
+TEST_F(OfficeTest, TheFormIsCheckedWholeAtTheDoor) {
+  const Resident r = resident_of(adult());
+  const Actor applicant = office_->applicant(r.nik);
+  const auto docs_before = [&] {
+    std::size_t n = 0;
+    if (std::filesystem::exists(dir_ / "documents"))
+      for ([[maybe_unused]] const auto& e : std::filesystem::directory_iterator(dir_ / "documents")) ++n;
+    return n;
+  };
+  const std::size_t stored = docs_before();
+  const auto refused = [&](auto&& change, const char* want) {
+    auto q = request_of(r);
+    change(q.form);
+    try {
+      office_->apply(applicant, q);
+      ADD_FAILURE() << "accepted: " << want;
+    } catch (const Error& e) {
+      EXPECT_EQ(e.code(), ErrorCode::invalid_argument) << e.what();
+      EXPECT_NE(std::string(e.what()).find(want), std::string::npos) << e.what();
+    }
+    EXPECT_EQ(docs_before(), stored) << want;
+  };
+  refused([](ApplicantForm& f) { f.birth_date = "not a date"; }, "birth_date 'not a date' is not a date");
+  refused([](ApplicantForm& f) { f.birth_date = "31-02-1990"; }, "is not a date");
+  refused([](ApplicantForm& f) { f.birth_date = "01-01-2300"; }, "year 2300");
+  refused([](ApplicantForm& f) { f.birth_date = "01-01-2100"; }, "after today");
+  refused([](ApplicantForm& f) { f.address = std::string(60000, 'A'); }, "address is 60000 bytes, over the limit of 200");
+  refused([](ApplicantForm& f) { f.name = "BUDI\nSANTOSO"; }, "name holds a control character");
+  refused([](ApplicantForm& f) { f.name = "BUDI \xC3\x28"; }, "name is not valid UTF-8");
+  refused([](ApplicantForm& f) { f.name.clear(); }, "name is empty");
+  refused([](ApplicantForm& f) { f.family_card = "12345"; }, "family_card has 16 digits");
+  // Holidays: a day that exists, named when it does not.
+  for (const char* bad : {"abcd-ef-gh", "2026-02-31", "2026-13-01", "26-12-01"}) {
+    try {
+      office_->add_holiday(*admin_, bad);
+      ADD_FAILURE() << "accepted holiday " << bad;
+    } catch (const Error& e) {
+      EXPECT_EQ(e.code(), ErrorCode::invalid_argument) << e.what();
+      EXPECT_NE(std::string(e.what()).find(bad), std::string::npos) << e.what();
+    }
+  }
+  // A second application by the same NIK is refused before its documents are stored.
+  office_->apply(applicant, request_of(r));
+  const std::size_t after_first = docs_before();
+  auto other = request_of(r);
+  other.documents[0].bytes = bytes("%PDF-1.4\n% another scan, never stored\n");
+  try {
+    office_->apply(applicant, other);
+    ADD_FAILURE() << "a second application";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::conflict) << e.what();
+  }
+  EXPECT_EQ(docs_before(), after_first);
+}
+
+// Who may do what now: the table and the configured roles, per actor.
+TEST_F(OfficeTest, AllowedFollowsTheTableAndTheRoles) {
+  const Resident r = resident_of(adult());
+  const Actor applicant = office_->applicant(r.nik);
+  const std::string id = office_->apply(applicant, request_of(r));
+  EXPECT_EQ(office_->allowed(as("svc"), id), std::vector<Action>{Action::check_documents});
+  EXPECT_TRUE(office_->allowed(as("rekam"), id).empty());
+  EXPECT_TRUE(office_->allowed(applicant, id).empty());
+  EXPECT_THROW(office_->allowed(office_->applicant(resident_of(adult(1)).nik), id), Error);
+  // Step 2 given to the recording officers: the buttons move with it.
+  office_->set_step_role(*admin_, SopStep::check_documents, Role::recording_officer);
+  EXPECT_TRUE(office_->allowed(as("svc"), id).empty());
+  EXPECT_EQ(office_->allowed(as("rekam"), id), std::vector<Action>{Action::check_documents});
+  EXPECT_EQ(act("rekam", id, [&](const Actor& a) { return office_->check_documents(a, id); }).state,
+            AppState::documents_checked);
 }
 
 std::vector<std::string> split_lines(const std::string& s) {

@@ -55,6 +55,7 @@ void print_view(const ApplicationView& v) {
   std::cout << v.id << ": " << to_string(v.state);
   if (v.next) std::cout << " (next: step " << static_cast<int>(*v.next) << ", " << to_string(*v.next) << ")";
   if (!v.appointment_day.empty()) std::cout << "; appointment " << v.appointment_day << " at " << v.station;
+  if (!v.holder.empty()) std::cout << "; held by " << v.holder;
   if (!v.card_serial.empty()) std::cout << "; card " << v.card_serial;
   if (!v.dedup.empty()) std::cout << "; consolidation: " << v.dedup << " (" << v.candidates.size() << " candidates)";
   std::cout << "\n";

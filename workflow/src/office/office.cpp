@@ -1553,9 +1553,9 @@ PrintAttempt Office::print_card(const Actor& a, const std::string& id, const std
       }
       app.holder.clear();
       app.hold_until = 0;
-      impl_->save(app);
-      impl_->audit(a, id, "print_failed", to_string(app.state), to_string(app.state),
-                   {{"printer", printer}, {"serial", serial}, {"blank", consumed ? "spoiled" : "kept"}, {"why", failure}});
+      impl_->move(a, app, Action::print_card, AppState::print_ready,
+                  {{"printer", printer}, {"serial", serial}, {"blank", consumed ? "spoiled" : "kept"}, {"why", failure}},
+                  "print_failed");
       out.message = failure;
       out.serial = consumed ? serial : "";
     }
