@@ -12,6 +12,8 @@ find_package(OpenCV REQUIRED COMPONENTS core imgproc imgcodecs dnn videoio)
 find_package(nlohmann_json 3 REQUIRED)
 find_package(PkgConfig REQUIRED)
 find_package(OpenSSL REQUIRED)
+# Inflating PDF streams when uploaded documents are checked for active content.
+find_package(ZLIB REQUIRED)
 pkg_check_modules(FPRINT REQUIRED IMPORTED_TARGET libfprint-2)
 # Card rendering: cairo (PDF and image surfaces) with pango for text layout.
 pkg_check_modules(PANGOCAIRO REQUIRED IMPORTED_TARGET pangocairo cairo-pdf cairo-png)

@@ -3,6 +3,8 @@
 // rules, stock, the outbox, and the audit chain.
 #include <gtest/gtest.h>
 #include <sqlite3.h>
+#include <zlib.h>
+#include <sys/stat.h>
 
 #include <algorithm>
 #include <fstream>
@@ -15,6 +17,7 @@
 #include "gallery_support.h"
 #include "tunggal/error.h"
 #include "tunggal/workflow/office.h"
+#include "../workflow/src/office/documents.h"
 
 namespace tunggal {
 namespace {
@@ -26,8 +29,17 @@ using test::make_population;
 constexpr std::int64_t kMorning = 1796112000 + 8 * 3600;
 
 std::vector<std::uint8_t> bytes(const std::string& s) { return {s.begin(), s.end()}; }
-std::vector<std::uint8_t> pdf() { return bytes("%PDF-1.4\n% a scanned form\n"); }
-std::vector<std::uint8_t> png() { return {0x89, 'P', 'N', 'G', 0x0D, 0x0A, 0x1A, 0x0A, 0, 0, 0, 13}; }
+std::vector<std::uint8_t> pdf(const std::string& what = "a scanned form") {
+  return bytes("%PDF-1.4\n% " + what + "\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n");
+}
+// A real PNG (a scanned card, small): documents are decoded when uploaded.
+std::vector<std::uint8_t> png() {
+  cv::Mat m(40, 60, CV_8UC3);
+  cv::randu(m, 0, 255);
+  std::vector<std::uint8_t> out;
+  cv::imencode(".png", m, out);
+  return out;
+}
 
 std::string attr(const PersonRecord& r, const char* k) {
   const std::string* v = r.attribute(k);
@@ -528,6 +540,151 @@ TEST_F(OfficeTest, ATamperedAuditEntryOrDocumentIsFound) {
   EXPECT_NE(v.reasons.at(0).find("cannot be read"), std::string::npos);
 }
 
+// Two changes the chain alone cannot see (noted when it was built, and
+// by the review): its last entries deleted, and an application's state set
+// straight in office.db. The published anchor finds the first; each
+// application's last audited transition finds the second.
+TEST_F(OfficeTest, ACutTailAndAStateSetByHandAreFound) {
+  const Resident r = resident_of(adult());
+  const std::string id = office_->apply(office_->applicant(r.nik), request_of(r));
+  const auto published = office_->verify_audit();
+  ASSERT_TRUE(published.intact);
+  ASSERT_EQ(published.head.size(), 64u);
+  const AuditAnchor anchor{published.entries, published.head};
+  act("svc", id, [&](const Actor& a) { return office_->check_documents(a, id); });
+  EXPECT_TRUE(office_->verify_audit(anchor).intact) << office_->verify_audit(anchor).problem;
+  const auto sql = [&](const std::string& q) {
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open((dir_ / "office.db").c_str(), &db), SQLITE_OK);
+    ASSERT_EQ(sqlite3_exec(db, q.c_str(), nullptr, nullptr, nullptr), SQLITE_OK) << q;
+    sqlite3_close(db);
+  };
+  // The state set by hand: the chain verifies, the state does not.
+  sql("UPDATE applications SET state='done' WHERE id='" + id + "'");
+  auto c = office_->verify_audit();
+  EXPECT_FALSE(c.intact);
+  EXPECT_NE(c.problem.find("application " + id + " is done in the store, but its last audited transition left it documents_checked"),
+            std::string::npos)
+      << c.problem;
+  sql("UPDATE applications SET state='documents_checked' WHERE id='" + id + "'");
+  EXPECT_TRUE(office_->verify_audit().intact);
+  // The tail cut back to before the anchor: alone it verifies (apart from
+  // the state it no longer explains); against the anchor it does not.
+  sql("DELETE FROM audit WHERE seq >= " + std::to_string(anchor.entries));
+  c = office_->verify_audit(anchor);
+  EXPECT_FALSE(c.intact);
+  EXPECT_NE(c.problem.find("its tail was cut"), std::string::npos) << c.problem;
+  // A rewritten entry under the anchor's count: its hash is not the one published.
+  EXPECT_FALSE(office_->verify_audit(AuditAnchor{1, published.head}).intact);
+}
+
+// Sign-in: five wrong passwords lock the id for 15 minutes (the right
+// password then too), an unknown id the same way, every failure audited.
+TEST_F(OfficeTest, GuessingPasswordsIsSlowedAndAudited) {
+  const auto entries = office_->verify_audit().entries;
+  for (const char* who : {"svc", "nobody"}) {
+    for (int i = 0; i < 5; ++i) EXPECT_THROW(office_->authenticate(who, "guess-" + std::to_string(i)), Error);
+    try {
+      office_->authenticate(who, std::string(who) + "-password");
+      ADD_FAILURE() << who << " signed in while locked";
+    } catch (const Error& e) {
+      EXPECT_EQ(e.code(), ErrorCode::denied);
+      EXPECT_NE(std::string(e.what()).find("locked for 15 more minutes"), std::string::npos) << e.what();
+    }
+  }
+  EXPECT_EQ(office_->verify_audit().entries, entries + 10);
+  now_ += 15 * 60 + 1;
+  EXPECT_EQ(as("svc").role(), Role::service_officer);  // and the count starts again
+  EXPECT_THROW(office_->authenticate("svc", "one-more-guess"), Error);
+  EXPECT_EQ(as("svc").role(), Role::service_officer);
+  EXPECT_TRUE(office_->verify_audit().intact);
+}
+
+// The store is the owner's alone, and a refused `init` leaves nothing.
+TEST(OfficeStore, FilesAreOwnerOnlyAndARefusedInitCreatesNothing) {
+  const auto dir = test::fresh_dir("office_modes");
+  std::filesystem::remove_all(dir);
+  OfficeConfig c;
+  c.dir = dir;
+  c.session.face = false;
+  try {
+    Office::open(c, "admin", "short");
+    ADD_FAILURE() << "a 5-character password";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::invalid_argument) << e.what();
+  }
+  EXPECT_FALSE(std::filesystem::exists(dir / "office.db"));
+  {
+    auto office = Office::open(c, "admin", "long-enough-password");
+    office->authenticate("admin", "long-enough-password");
+  }
+  const auto mode = [](const std::filesystem::path& p) {
+    struct stat st {};
+    EXPECT_EQ(::stat(p.c_str(), &st), 0) << p;
+    return st.st_mode & 0777;
+  };
+  EXPECT_EQ(mode(dir), 0700u);
+  EXPECT_EQ(mode(dir / "office.db"), 0600u);
+  for (const char* sub : {"documents", "captures", "cards", "gallery"}) EXPECT_EQ(mode(dir / sub), 0700u) << sub;
+  // A store made loose by an older version is tightened when opened.
+  ::chmod((dir / "office.db").c_str(), 0644);
+  ::chmod((dir / "documents").c_str(), 0755);
+  Office::open(c);
+  EXPECT_EQ(mode(dir / "office.db"), 0600u);
+  EXPECT_EQ(mode(dir / "documents"), 0700u);
+  std::filesystem::remove_all(dir);
+}
+
+// Uploads are checked by what they are, not by their first bytes: a PDF
+// with a script (plain, hidden by #-escapes or in a compressed object
+// stream), a PNG with a PDF after its end, a PNG that does not decode.
+TEST(OfficeDocuments, HostileUploadsAreRefusedByContent) {
+  using workflow::detail::check_document;
+  const auto doc = [](const std::string& s) { return std::vector<std::uint8_t>(s.begin(), s.end()); };
+  const std::string tail = "trailer << /Root 1 0 R >>\n%%EOF\n";
+  EXPECT_EQ(check_document(doc("%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\n" + tail)).problem, "");
+  EXPECT_EQ(check_document(doc("%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\n" + tail)).type, "application/pdf");
+  const auto refused = [&](const std::vector<std::uint8_t>& bytes, const char* want) {
+    const auto c = check_document(bytes);
+    EXPECT_NE(c.problem.find(want), std::string::npos) << "'" << c.problem << "' lacks '" << want << "'";
+  };
+  refused(doc("%PDF-1.4\n1 0 obj << /OpenAction << /S /JavaScript /JS (app.alert(1)) >> >> endobj\n" + tail), "active content");
+  refused(doc("%PDF-1.4\n1 0 obj << /S /J#61vaScript >> endobj\n" + tail), "/JavaScript");
+  refused(doc("%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\n"), "end-of-file marker");
+  // A script inside a Flate-compressed object stream.
+  const std::string hidden = "2 0 obj << /S /Launch /F (cmd.exe) >> endobj";
+  std::vector<std::uint8_t> z(compressBound(hidden.size()));
+  uLongf zn = z.size();
+  ASSERT_EQ(compress(z.data(), &zn, reinterpret_cast<const Bytef*>(hidden.data()), hidden.size()), Z_OK);
+  std::string packed = "%PDF-1.5\n3 0 obj << /Type /ObjStm /Filter /FlateDecode /Length " + std::to_string(zn) + " >>\nstream\n";
+  packed.append(reinterpret_cast<const char*>(z.data()), zn);
+  packed += "\nendstream\nendobj\n" + tail;
+  refused(doc(packed), "/Launch, in a compressed stream");
+  // A compression bomb: expands past 8 times its size.
+  const std::string zeros(4 << 20, '\0');
+  std::vector<std::uint8_t> zb(compressBound(zeros.size()));
+  uLongf zbn = zb.size();
+  ASSERT_EQ(compress2(zb.data(), &zbn, reinterpret_cast<const Bytef*>(zeros.data()), zeros.size(), 9), Z_OK);
+  std::string bomb = "%PDF-1.5\n4 0 obj << /Filter /FlateDecode >>\nstream\n";
+  bomb.append(reinterpret_cast<const char*>(zb.data()), zbn);
+  bomb += "\nendstream\nendobj\n" + tail;
+  refused(doc(bomb), "expand past 8 times");
+  // Images: whole, decodable, nothing after their end.
+  auto image = png();
+  EXPECT_EQ(check_document(image).problem, "");
+  EXPECT_EQ(check_document(image).type, "image/png");
+  auto polyglot = image;
+  const std::string extra = "%PDF-1.4\n1 0 obj << >> endobj\n" + tail;
+  polyglot.insert(polyglot.end(), extra.begin(), extra.end());
+  refused(polyglot, "does not end with its IEND chunk");
+  auto broken = image;
+  broken[40] ^= 0xFF;  // inside the image data: its CRC fails
+  refused(broken, "does not decode");
+  refused(doc("\x89PNG\r\n\x1A\n not really"), "IEND");
+  refused(doc("MZ\x90 an executable"), "not a PDF, JPEG or PNG");
+  refused(doc(""), "not a PDF, JPEG or PNG");
+}
+
 TEST(Nik, RulesFromTheData) {
   EXPECT_EQ(nik_problem("3273014508900001"), "");  // a woman: day 05 + 40
   EXPECT_NE(nik_problem("3273013208900001"), "");  // day 32
@@ -845,7 +1002,7 @@ TEST_F(OfficeTest, TheFormIsCheckedWholeAtTheDoor) {
   office_->apply(applicant, request_of(r));
   const std::size_t after_first = docs_before();
   auto other = request_of(r);
-  other.documents[0].bytes = bytes("%PDF-1.4\n% another scan, never stored\n");
+  other.documents[0].bytes = pdf("another scan, never stored");
   try {
     office_->apply(applicant, other);
     ADD_FAILURE() << "a second application";

@@ -110,12 +110,21 @@ Runner add_office(CLI::App& app) {
     audit->require_subcommand(1);
     auto* c = audit->add_subcommand("verify", "Check the hash chain; exit 0 when intact, 1 naming the first broken entry");
     c->add_option("--store", *store, "The office store")->required();
-    verbs.emplace_back(c, [store] {
+    auto head = std::make_shared<std::string>();
+    auto entries = std::make_shared<std::int64_t>(0);
+    auto* h = c->add_option("--expect-head", *head, "The head hash published earlier (a day's report: audit.head)");
+    auto* n = c->add_option("--expect-entries", *entries, "The entry count published with it (audit.entries)")
+                  ->check(CLI::PositiveNumber);
+    h->needs(n);
+    n->needs(h);
+    verbs.emplace_back(c, [store, head, entries] {
       OfficeArgs a;
       a.store = *store;
-      const auto check = open_store(a)->verify_audit();
+      std::optional<AuditAnchor> anchor;
+      if (!head->empty()) anchor = AuditAnchor{*entries, *head};
+      const auto check = open_store(a)->verify_audit(anchor);
       if (check.intact) {
-        std::cout << "audit intact: " << check.entries << " entries\n";
+        std::cout << "audit intact: " << check.entries << " entries, head " << check.head << "\n";
         return 0;
       }
       std::cout << "audit BROKEN: " << check.problem << "\n";

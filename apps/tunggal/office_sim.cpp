@@ -65,7 +65,8 @@ struct Applicant {
 
 // A scanned document, as the portal stores it (a PDF by its content).
 std::vector<std::uint8_t> document(const std::string& what, std::size_t i) {
-  const std::string text = "%PDF-1.4\n% " + what + " of applicant " + std::to_string(i) + "\n";
+  const std::string text = "%PDF-1.4\n% " + what + " of applicant " + std::to_string(i) +
+                           "\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n";
   return {text.begin(), text.end()};
 }
 
@@ -764,7 +765,7 @@ class Day {
                                {"enrolled_before", plan_.gallery}};
     report["outcomes"] = outcomes;
     report["blanks_left"] = office_->blanks_left();
-    report["audit"] = {{"intact", audit.intact}, {"entries", audit.entries}};
+    report["audit"] = {{"intact", audit.intact}, {"entries", audit.entries}, {"head", audit.head}};
     report["errors"] = errors_;
     report["applications"] = per;
     write_file_durably(p_.out / "report.json", as_bytes(report.dump(2) + "\n"));

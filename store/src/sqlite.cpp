@@ -1,5 +1,7 @@
 #include "tunggal/store/sqlite.h"
 
+#include <unistd.h>
+
 #include <utility>
 
 namespace tunggal::store::sql {
@@ -26,7 +28,19 @@ Db::Db(const std::filesystem::path& path) : path_(path) {
 Db::~Db() { sqlite3_close(db_); }
 
 void Db::fail(const std::string& what, int rc) const {
-  const std::string msg = sqlite3_errmsg(db_);
+  std::string msg = sqlite3_errmsg(db_);
+  if ((rc & 0xFF) == SQLITE_READONLY) {
+    // Name the file that cannot be written: the database or one of the
+    // files SQLite keeps beside it (a -wal or -shm left read-only by
+    // someone is otherwise a mystery).
+    for (const char* side : {"", "-wal", "-shm"}) {
+      const std::string f = path_.string() + side;
+      if (::access(f.c_str(), F_OK) == 0 && ::access(f.c_str(), W_OK) != 0) {
+        throw Error(ErrorCode::io, path_.string() + ": " + what + ": " + f + " is read-only (make it writable by " +
+                                       "the office's user, mode 0600)");
+      }
+    }
+  }
   const ErrorCode code = rc == SQLITE_BUSY || rc == SQLITE_LOCKED    ? ErrorCode::busy
                          : rc == SQLITE_CORRUPT || rc == SQLITE_NOTADB ? ErrorCode::checksum_mismatch
                          : rc == SQLITE_CONSTRAINT                    ? ErrorCode::invalid_argument

@@ -83,14 +83,30 @@ std::vector<std::uint8_t> seal_with(const std::array<std::uint8_t, 32>& key, std
 }
 }  // namespace
 
+// A content address that says nothing to whoever lacks the key: "m" and a
+// BLAKE2b of the content under a key derived from the store's (an unkeyed
+// SHA-256 would let anyone holding a candidate document confirm it is
+// here). Files named by a plain SHA-256 (stores before 2026-12-08) still read.
+std::string Vault::content_name(std::span<const std::uint8_t> plain) const {
+  std::array<std::uint8_t, 32> sub{};
+  crypto_kdf_derive_from_key(sub.data(), sub.size(), 2, "tgdocnm1", key_.data());
+  std::array<std::uint8_t, 32> mac{};
+  crypto_generichash(mac.data(), mac.size(), plain.data(), plain.size(), sub.data(), sub.size());
+  sodium_memzero(sub.data(), sub.size());
+  return "m" + hex(mac.data(), mac.size());
+}
+
 std::string Vault::put(const std::string& sub, std::span<const std::uint8_t> plain) {
-  const std::string name = sha256_hex(plain);
+  const std::string name = content_name(plain);
   if (!has(sub, name)) put_named(sub, name, plain);
   return name;
 }
 
 void Vault::put_named(const std::string& sub, const std::string& name, std::span<const std::uint8_t> plain) {
-  std::filesystem::create_directories(dir_ / sub);
+  if (!std::filesystem::exists(dir_ / sub)) {
+    std::filesystem::create_directories(dir_ / sub);
+    std::filesystem::permissions(dir_ / sub, std::filesystem::perms::owner_all, std::filesystem::perm_options::replace);
+  }
   write_file_durably(dir_ / sub / name, seal_with(key_, plain));
 }
 
@@ -115,7 +131,7 @@ std::vector<std::uint8_t> Vault::open(std::span<const std::uint8_t> box, const s
 std::vector<std::uint8_t> Vault::get(const std::string& sub, const std::string& name, bool content_addressed) const {
   const auto path = dir_ / sub / name;
   const auto plain = open(read_file(path), path.string());
-  if (content_addressed && sha256_hex(plain) != name)
+  if (content_addressed && (name.size() == 65 ? content_name(plain) : sha256_hex(plain)) != name)
     throw Error(ErrorCode::checksum_mismatch, path.string() + ": its content does not match its name");
   return plain;
 }

@@ -224,5 +224,37 @@ int main(int argc, char** argv) {
     const std::string xml = "x" + abis::encode_cbeff(doc);
     write("abis/cbeff", std::vector<std::uint8_t>(xml.begin(), xml.end()));
   }
+  // Uploads for fuzz_upload: a plain PDF, one with a compressed stream,
+  // a PNG and a JPEG.
+  {
+    std::filesystem::create_directories(dir / "upload");
+    const std::string tail = "trailer << /Root 1 0 R >>\n%%EOF\n";
+    const std::string plain = "%PDF-1.4\n1 0 obj << /Type /Catalog /AA << >> >> endobj\n" + tail;
+    write("upload/plain.pdf", std::vector<std::uint8_t>(plain.begin(), plain.end()));
+    // A stored (uncompressed) deflate block: zlib header 78 01, then
+    // final-block bit, length, its complement, the bytes, Adler-32.
+    const std::string body = "2 0 obj << /S /JavaScript >> endobj";
+    std::string z = "\x78\x01\x01";
+    z.push_back(static_cast<char>(body.size() & 0xFF));
+    z.push_back(static_cast<char>(body.size() >> 8));
+    z.push_back(static_cast<char>(~body.size() & 0xFF));
+    z.push_back(static_cast<char>((~body.size() >> 8) & 0xFF));
+    z += body;
+    std::uint32_t a = 1, b = 0;
+    for (const unsigned char c : body) {
+      a = (a + c) % 65521;
+      b = (b + a) % 65521;
+    }
+    const std::uint32_t adler = (b << 16) | a;
+    for (int k = 3; k >= 0; --k) z.push_back(static_cast<char>(adler >> (8 * k)));
+    const std::string packed = "%PDF-1.5\n3 0 obj << /Type /ObjStm /Filter /FlateDecode >>\nstream\n" + z +
+                               "\nendstream\nendobj\n" + tail;
+    write("upload/objstm.pdf", std::vector<std::uint8_t>(packed.begin(), packed.end()));
+    std::vector<std::uint8_t> buf;
+    cv::imencode(".png", ridges, buf);
+    write("upload/scan.png", buf);
+    cv::imencode(".jpg", ridges, buf);
+    write("upload/scan.jpg", buf);
+  }
   return 0;
 }

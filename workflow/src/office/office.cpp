@@ -8,7 +8,13 @@
 // middle is seen and accounted for on restart.
 #include "tunggal/workflow/office.h"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
 #include <chrono>
 #include <cmath>
 #include <ctime>
@@ -22,6 +28,7 @@
 
 #include "tunggal/store/sqlite.h"
 #include "adjudication_sheet.h"
+#include "documents.h"
 #include "tunggal/calibration.h"
 #include "tunggal/files.h"
 #include "tunggal/sdk/card.h"
@@ -167,18 +174,13 @@ bool ever_married(const std::string& status) {
   return status == "KAWIN" || status == "CERAI HIDUP" || status == "CERAI MATI";
 }
 
-// What a document's bytes are, by content (not by name).
-std::string content_type(std::span<const std::uint8_t> b) {
-  if (b.size() >= 5 && std::equal(b.begin(), b.begin() + 5, "%PDF-")) return "application/pdf";
-  if (b.size() >= 3 && b[0] == 0xFF && b[1] == 0xD8 && b[2] == 0xFF) return "image/jpeg";
-  if (b.size() >= 8 && b[0] == 0x89 && b[1] == 'P' && b[2] == 'N' && b[3] == 'G') return "image/png";
-  return "";
-}
-
 // 1: the first; 2: audit entries from `audit_keyed_from` on are chained
 // with a keyed hash (the store's key), so that whoever can write the
 // database but not read the key cannot rewrite the chain to match.
-constexpr int kSchemaVersion = 2;
+// 3: sign-in failures per claimed officer id (the lockout).
+constexpr int kSchemaVersion = 3;
+constexpr int kSignInFailuresBeforeLock = 5;
+constexpr std::int64_t kSignInLockSeconds = 15 * 60;
 
 const char* kSchema = R"SQL(
 CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -288,6 +290,10 @@ struct Office::Impl {
             .bind(1, std::to_string(last.integer(0) + 1))
             .run();
         db.prepare("UPDATE meta SET value='2' WHERE key='schema_version'").run();
+      }
+      if (version < 3) {
+        db.exec("CREATE TABLE signin(officer TEXT PRIMARY KEY, failures INTEGER NOT NULL, locked_until INTEGER NOT NULL)");
+        db.prepare("UPDATE meta SET value='3' WHERE key='schema_version'").run();
       }
       // Later versions: each migration here, in order, in this transaction.
       {
@@ -597,20 +603,52 @@ std::unique_ptr<Office> Office::open(OfficeConfig config, const std::string& adm
   const bool existed = std::filesystem::exists(config.dir / "office.db");
   if (!existed && admin_password.empty())
     throw Error(ErrorCode::not_found, config.dir.string() + ": no office store here (create it with an administrator)");
+  // The administrator's id and password are checked before anything is
+  // created: a refused `init` leaves no store behind it.
+  std::string admin_hash;
+  if (!admin_password.empty()) {
+    if (const auto p = text_problem(admin_id, 1, 64); !p.empty()) refuse("office: the administrator's id " + p);
+    admin_hash = store::hash_password(admin_password);
+  }
+  // Owner-only: the folder, the database (and its -wal and -shm, which
+  // SQLite creates with the database's mode), and every folder of sealed
+  // files, including those of stores made before this was enforced.
   std::filesystem::create_directories(config.dir);
   std::filesystem::permissions(config.dir, std::filesystem::perms::owner_all, std::filesystem::perm_options::replace);
+  {
+    const auto db = config.dir / "office.db";
+    const int fd = ::open(db.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (fd < 0) throw Error(ErrorCode::io, db.string() + ": cannot open the store: " + std::strerror(errno));
+    (void)::fchmod(fd, 0600);
+    ::close(fd);
+    for (const char* side : {"office.db-wal", "office.db-shm"})
+      if (std::filesystem::exists(config.dir / side)) (void)::chmod((config.dir / side).c_str(), 0600);
+  }
+  for (const char* sub : {"documents", "captures", "cards", "gallery", "references", "officers"}) {
+    std::filesystem::create_directories(config.dir / sub);
+    std::filesystem::permissions(config.dir / sub, std::filesystem::perms::owner_all, std::filesystem::perm_options::replace);
+  }
   auto impl = std::make_unique<Impl>(std::move(config));
   impl->migrate();
   std::unique_ptr<Office> office(new Office(std::move(impl)));
-  if (!existed) {
+  bool has_admin = existed;
+  if (existed) {
+    // A store an older `init` left without its administrator may get one.
+    std::lock_guard lock(office->impl_->mu);
+    auto q = office->impl_->db.prepare("SELECT count(*) FROM officers WHERE role='administrator'");
+    q.step();
+    has_admin = q.integer(0) > 0;
+  }
+  if (!has_admin && admin_hash.empty())
+    throw Error(ErrorCode::not_found, office->impl_->config.dir.string() + ": the store has no administrator (run init)");
+  if (!has_admin) {
     Impl& m = *office->impl_;
-    if (admin_id.empty()) refuse("office: the first administrator needs an id");
     m.tx([&] {
       m.db.prepare("INSERT INTO officers(id, name, role, password, active) VALUES(?, ?, ?, ?, 1)")
           .bind(1, admin_id)
           .bind(2, admin_id)
           .bind(3, to_string(Role::administrator))
-          .bind(4, store::hash_password(admin_password))
+          .bind(4, admin_hash)
           .run();
       m.audit(office->system(), "", "create_office", "", "", {{"administrator", admin_id}});
     });
@@ -619,8 +657,11 @@ std::unique_ptr<Office> Office::open(OfficeConfig config, const std::string& adm
 }
 
 Actor Office::authenticate(const std::string& id, const std::string& password) const {
+  if (!text_problem(id, 1, 64).empty() || password.size() > 1024)
+    throw Error(ErrorCode::denied, "office: unknown officer or wrong password");
   std::string hash, role;
   bool active = false;
+  std::int64_t locked_until = 0;
   {
     std::lock_guard lock(impl_->mu);
     auto s = impl_->db.prepare("SELECT password, role, active FROM officers WHERE id=?");
@@ -630,10 +671,38 @@ Actor Office::authenticate(const std::string& id, const std::string& password) c
       role = s.text(1);
       active = s.integer(2) != 0;
     }
+    auto l = impl_->db.prepare("SELECT locked_until FROM signin WHERE officer=?");
+    l.bind(1, id);
+    if (l.step()) locked_until = l.integer(0);
   }
+  // Guessing is slowed: after five failures in a row an id (known or not,
+  // so that the answer tells nothing) is locked for 15 minutes, and every
+  // failure is in the register book.
+  const std::int64_t now = impl_->now();
+  if (locked_until > now)
+    throw Error(ErrorCode::denied, "office: sign-in for " + id + " is locked for " +
+                                       std::to_string((locked_until - now + 59) / 60) + " more minutes after " +
+                                       std::to_string(kSignInFailuresBeforeLock) + " failed attempts");
   // The same answer for an unknown officer and a wrong password.
-  if (hash.empty() || !active || !store::check_password(hash, password))
-    throw Error(ErrorCode::denied, "office: unknown officer or wrong password");
+  const bool ok = !hash.empty() && active && store::check_password(hash, password);
+  impl_->tx([&] {
+    if (ok) {
+      impl_->db.prepare("DELETE FROM signin WHERE officer=?").bind(1, id).run();
+      return;
+    }
+    auto f = impl_->db.prepare("SELECT failures FROM signin WHERE officer=?");
+    f.bind(1, id);
+    const std::int64_t failures = (f.step() ? f.integer(0) : 0) + 1;
+    const std::int64_t until = failures % kSignInFailuresBeforeLock == 0 ? now + kSignInLockSeconds : 0;
+    impl_->db.prepare("INSERT INTO signin(officer, failures, locked_until) VALUES(?, ?, ?) "
+                      "ON CONFLICT(officer) DO UPDATE SET failures=excluded.failures, locked_until=excluded.locked_until")
+        .bind(1, id)
+        .bind(2, failures)
+        .bind(3, until)
+        .run();
+    impl_->audit(system(), "", "sign_in_refused", "", "", {{"officer", id}, {"failures", failures}, {"locked", until > 0}});
+  });
+  if (!ok) throw Error(ErrorCode::denied, "office: unknown officer or wrong password");
   const auto r = role_from_string(role);
   if (!r) throw Error(ErrorCode::malformed_data, "office: officer " + id + " has an unknown role");
   return Actor(id, *r);
@@ -788,10 +857,10 @@ Json store_documents(store::Vault& vault, const std::vector<Document>& docs) {
       throw Error(ErrorCode::limit_exceeded, "document " + std::string(to_string(d.kind)) + " is " +
                                                  std::to_string(d.bytes.size()) + " bytes, over the limit of " +
                                                  std::to_string(kMaxDocumentBytes));
-    const std::string type = content_type(d.bytes);
-    if (type.empty())
-      throw Error(ErrorCode::malformed_data, "document " + std::string(to_string(d.kind)) +
-                                                 " is not a PDF, JPEG or PNG (by its content)");
+    const auto check = detail::check_document(d.bytes);
+    if (!check.problem.empty())
+      throw Error(ErrorCode::malformed_data, "document " + std::string(to_string(d.kind)) + " is " + check.problem);
+    const std::string& type = check.type;
     out.push_back({{"kind", to_string(d.kind)}, {"type", type}, {"size", d.bytes.size()},
                    {"hash", vault.put("documents", d.bytes)}});
   }
@@ -941,7 +1010,7 @@ ApplicationView Office::check_documents(const Actor& a, const std::string& id) {
       try {
         // Checked on read: the file must still be what was uploaded.
         const auto bytes = impl_->vault.get("documents", d.value("hash", ""), true);
-        if (content_type(bytes) != d.value("type", "")) reasons.push_back(kind + ": its content changed type");
+        if (detail::check_document(bytes).type != d.value("type", "")) reasons.push_back(kind + ": its content changed type");
         kinds.insert(kind);
       } catch (const Error& e) {
         reasons.push_back(kind + ": cannot be read (" + e.what() + ")");
@@ -1687,29 +1756,54 @@ std::vector<AuditEntry> Office::history(const std::string& id) const {
   return out;
 }
 
-AuditCheck Office::verify_audit() const {
+AuditCheck Office::verify_audit(const std::optional<AuditAnchor>& anchor) const {
   std::lock_guard lock(impl_->mu);
   AuditCheck c;
-  auto s = impl_->db.prepare(
-      "SELECT seq, at, actor, role, application, action, before, after, details, prev, hash FROM audit ORDER BY seq");
-  std::string prev = "0";
-  std::int64_t expect = 1;
-  while (s.step()) {
-    const AuditEntry e = entry_from(s);
-    ++c.entries;
-    std::string problem;
-    if (e.seq != expect) problem = "sequence " + std::to_string(e.seq) + " where " + std::to_string(expect) + " was expected (entries missing)";
-    else if (s.text(9) != prev) problem = "its link to the entry before it is broken";
-    else if (impl_->link_hash(e, prev) != e.hash)
-      problem = "its content does not match its hash (changed after it was written)";
-    if (!problem.empty()) {
-      c.intact = false;
-      c.first_broken = e.seq;
-      c.problem = "audit entry " + std::to_string(e.seq) + ": " + problem;
-      return c;
+  const auto broken = [&](std::int64_t seq, const std::string& problem) {
+    c.intact = false;
+    c.first_broken = seq;
+    c.problem = problem;
+    return c;
+  };
+  std::map<std::string, std::string> last_state;  // application -> the state its last transition left
+  std::string anchored_hash;
+  {
+    auto s = impl_->db.prepare(
+        "SELECT seq, at, actor, role, application, action, before, after, details, prev, hash FROM audit ORDER BY seq");
+    std::string prev = "0";
+    std::int64_t expect = 1;
+    while (s.step()) {
+      const AuditEntry e = entry_from(s);
+      ++c.entries;
+      std::string problem;
+      if (e.seq != expect) problem = "sequence " + std::to_string(e.seq) + " where " + std::to_string(expect) + " was expected (entries missing)";
+      else if (s.text(9) != prev) problem = "its link to the entry before it is broken";
+      else if (impl_->link_hash(e, prev) != e.hash)
+        problem = "its content does not match its hash (changed after it was written)";
+      if (!problem.empty()) return broken(e.seq, "audit entry " + std::to_string(e.seq) + ": " + problem);
+      if (!e.application.empty() && !e.after.empty()) last_state[e.application] = e.after;
+      if (anchor && e.seq == anchor->entries) anchored_hash = e.hash;
+      prev = e.hash;
+      ++expect;
     }
-    prev = e.hash;
-    ++expect;
+    c.head = prev == "0" ? "" : prev;
+  }
+  if (anchor) {
+    if (c.entries < anchor->entries)
+      return broken(c.entries + 1, "the chain ends at entry " + std::to_string(c.entries) + " but " +
+                                       std::to_string(anchor->entries) + " were published: its tail was cut");
+    if (anchored_hash != anchor->head)
+      return broken(anchor->entries, "audit entry " + std::to_string(anchor->entries) +
+                                         " is not the one published (its hash differs): the chain was rewritten");
+  }
+  auto s = impl_->db.prepare("SELECT id, state FROM applications ORDER BY id");
+  while (s.step()) {
+    const std::string id = s.text(0), state = s.text(1);
+    const auto it = last_state.find(id);
+    const std::string audited = it == last_state.end() ? "(no audited transition)" : it->second;
+    if (audited != state)
+      return broken(0, "application " + id + " is " + state + " in the store, but its last audited transition left it " +
+                           audited + ": changed outside the office");
   }
   return c;
 }

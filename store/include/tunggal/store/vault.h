@@ -27,7 +27,8 @@ class Vault {
   // The same with the key at `key_file` (created if absent); an existing
   // key others may read is refused (Error(invalid_argument)).
   Vault(const std::filesystem::path& dir, const std::filesystem::path& key_file);
-  // Stores `plain` under sub/<sha256>, encrypted; returns the name (the hash).
+  // Stores `plain` under sub/<keyed hash of it>, encrypted, in a folder
+  // only the owner may open; returns the name.
   std::string put(const std::string& sub, std::span<const std::uint8_t> plain);
   // Stores under a fixed name (captures: by application id), replacing.
   void put_named(const std::string& sub, const std::string& name, std::span<const std::uint8_t> plain);
@@ -44,6 +45,7 @@ class Vault {
   std::string mac_hex(const std::string& text) const;
 
  private:
+  std::string content_name(std::span<const std::uint8_t> plain) const;
   std::filesystem::path dir_;
   std::array<std::uint8_t, 32> key_{};
 };

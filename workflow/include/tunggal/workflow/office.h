@@ -183,6 +183,15 @@ struct AuditCheck {
   std::int64_t entries = 0;
   std::int64_t first_broken = 0;  // seq of the first entry that does not verify (0: none)
   std::string problem;
+  std::string head;  // the last entry's hash: with `entries`, the anchor to publish
+};
+
+// What was published about the chain at some time (a day's report, a
+// message to consolidation): a chain that verifies on its own but is
+// shorter, or whose entry `entries` has another hash, lost its tail.
+struct AuditAnchor {
+  std::int64_t entries = 0;
+  std::string head;
 };
 
 struct StepStats {
@@ -310,7 +319,10 @@ class Office {
   ApplicationView application(const std::string& app) const;
   std::vector<ApplicationView> applications(std::optional<AppState> state = {}) const;
   std::vector<AuditEntry> history(const std::string& app) const;  // the register book
-  AuditCheck verify_audit() const;
+  // The chain entry by entry; then, against `anchor`, that no tail was cut;
+  // then that every application's state is the one its last audited
+  // transition left (a state changed in the database by hand is found).
+  AuditCheck verify_audit(const std::optional<AuditAnchor>& anchor = {}) const;
   SlaReport sla_report() const;
   // Flags open applications past a step's limit (audit entry, escalated
   // counter); returns their ids.
