@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <fstream>
+#include <functional>
 #include <random>
 #include <set>
 #include <sstream>
@@ -152,7 +153,7 @@ TEST_F(OfficeTest, AnApplicationGoesThroughAllTwelveSteps) {
   now_ += 60;
   EXPECT_EQ(office_->process_outbox(), 1u);
   EXPECT_EQ(office_->process_outbox(), 0u);  // exactly once
-  EXPECT_EQ(office_->application(id).dedup, "unique");
+  EXPECT_EQ(office_->application(*admin_, id).dedup, "unique");
   EXPECT_EQ(act("kasi_id", id, [&](const Actor& a) { return office_->check_deduplication(a, id); }).state, AppState::cleared);
   EXPECT_EQ(act("kasi_id", id, [&](const Actor& a) { return office_->verify_print_request(a, id); }).prr, "PRR-" + id);
   const auto printed = act("cetak", id, [&](const Actor& a) { return office_->print_card(a, id, "PRN1"); });
@@ -174,7 +175,7 @@ TEST_F(OfficeTest, AnApplicationGoesThroughAllTwelveSteps) {
   EXPECT_EQ(act("cetak", id, [&](const Actor& a) { return office_->close(a, id); }).state, AppState::done);
   // The register book holds every step, and the chain verifies.
   std::vector<std::string> actions;
-  for (const auto& e : office_->history(id)) actions.push_back(e.action);
+  for (const auto& e : office_->history(*admin_, id)) actions.push_back(e.action);
   for (const char* want : {"apply", "check_documents", "check_population", "validate_data", "send_schedule",
                            "confirm_schedule", "record_biometrics", "consolidation_answer", "check_deduplication",
                            "verify_print_request", "print_started", "print_card", "hand_over", "close"})
@@ -195,7 +196,7 @@ TEST_F(OfficeTest, RolesHoldsAndForgedJumpsAreRefusedAndChangeNothing) {
   // A refused call changes nothing: not the state, not the version, and no
   // audit entry.
   const auto refused = [&](auto&& f, const char* want, ErrorCode code = ErrorCode::ok) {
-    const auto before = office_->application(id);
+    const auto before = office_->application(*admin_, id);
     const auto entries = office_->verify_audit().entries;
     try {
       f();
@@ -206,9 +207,9 @@ TEST_F(OfficeTest, RolesHoldsAndForgedJumpsAreRefusedAndChangeNothing) {
         EXPECT_EQ(e.code(), code) << e.what();
       }
     }
-    EXPECT_EQ(office_->application(id).holder, before.holder) << want;
-    EXPECT_EQ(office_->application(id).version, before.version) << want;
-    EXPECT_EQ(office_->application(id).state, AppState::submitted);
+    EXPECT_EQ(office_->application(*admin_, id).holder, before.holder) << want;
+    EXPECT_EQ(office_->application(*admin_, id).version, before.version) << want;
+    EXPECT_EQ(office_->application(*admin_, id).state, AppState::submitted);
     EXPECT_EQ(office_->verify_audit().entries, entries) << want;
   };
   // Not held yet.
@@ -265,7 +266,7 @@ TEST_F(OfficeTest, FilesRejectedAgeRuleMismatchAndResubmission) {
   auto fixed = request_of(r);
   fixed.form.name += " X";
   office_->resubmit(applicant, id, fixed);
-  EXPECT_EQ(office_->application(id).state, AppState::submitted);
+  EXPECT_EQ(office_->application(*admin_, id).state, AppState::submitted);
   act("svc", id, [&](const Actor& a) { return office_->check_documents(a, id); });
   v = act("svc", id, [&](const Actor& a) { return office_->check_population(a, id); });
   EXPECT_EQ(v.state, AppState::biodata_mismatch);
@@ -280,7 +281,7 @@ TEST_F(OfficeTest, FilesRejectedAgeRuleMismatchAndResubmission) {
     EXPECT_EQ(e.code(), ErrorCode::malformed_data);
     EXPECT_NE(std::string(e.what()).find("not a PDF, JPEG or PNG"), std::string::npos);
   }
-  EXPECT_EQ(office_->application(id).state, AppState::biodata_mismatch);
+  EXPECT_EQ(office_->application(*admin_, id).state, AppState::biodata_mismatch);
   // An NIK that breaks the rules never gets in.
   EXPECT_THROW(office_->applicant("9912345678901234"), Error);
 }
@@ -379,16 +380,16 @@ TEST_F(OfficeTest, APlantedDuplicateIsAdjudicatedAndTheNetworkOutageLosesNothing
   const PersonRecord& enrolled = *std::find_if(pop_.gallery.begin(), pop_.gallery.end(), [&](const auto& g) { return g.id == mate_id; });
   const PersonRecord& again = *std::find_if(pop_.probes.begin(), pop_.probes.end(), [&](const auto& p) { return p.id == probe_id; });
   // The person is enrolled already (the existing gallery).
-  office_->session().enrol(enrolled);
+  office_->enrol_existing(*admin_, std::vector<PersonRecord>{enrolled});
   office_->set_consolidation_online(false);
   const std::string id = to_recorded(again);
   EXPECT_EQ(office_->process_outbox(), 0u);  // offline: it waits
   EXPECT_EQ(office_->outbox_pending(), 1u);
-  EXPECT_EQ(office_->application(id).state, AppState::awaiting_consolidation);
+  EXPECT_EQ(office_->application(*admin_, id).state, AppState::awaiting_consolidation);
   office_->set_consolidation_online(true);
   EXPECT_EQ(office_->process_outbox(), 1u);
   EXPECT_EQ(office_->outbox_pending(), 0u);
-  const auto answered = office_->application(id);
+  const auto answered = office_->application(*admin_, id);
   EXPECT_EQ(answered.dedup, "duplicate");
   ASSERT_FALSE(answered.candidates.empty());
   EXPECT_EQ(answered.candidates.front().ref, enrolled.id);
@@ -399,7 +400,7 @@ TEST_F(OfficeTest, APlantedDuplicateIsAdjudicatedAndTheNetworkOutageLosesNothing
   });
   EXPECT_EQ(decided.state, AppState::duplicate);
   EXPECT_EQ(decided.linked_nik, attr(enrolled, "nik"));
-  EXPECT_FALSE(office_->session().contains(id));  // a duplicate does not join the gallery
+  EXPECT_FALSE(office_->in_gallery(*admin_, id));  // a duplicate does not join the gallery
   EXPECT_THROW(office_->take(as("kasi_id"), id), Error);  // final
 }
 
@@ -407,7 +408,7 @@ TEST_F(OfficeTest, TheAdjudicationSheetShowsTheCaptureBesideEachCandidate) {
   const auto& [probe_id, mate_id] = *pop_.mate.begin();
   const PersonRecord& enrolled = *std::find_if(pop_.gallery.begin(), pop_.gallery.end(), [&](const auto& g) { return g.id == mate_id; });
   const PersonRecord& again = *std::find_if(pop_.probes.begin(), pop_.probes.end(), [&](const auto& p) { return p.id == probe_id; });
-  office_->session().enrol(enrolled);
+  office_->enrol_existing(*admin_, std::vector<PersonRecord>{enrolled});
   // The capture's images: one grey level per finger; the enrolled
   // person's, kept as a reference, other levels.
   FingerImages mine, theirs;
@@ -428,7 +429,7 @@ TEST_F(OfficeTest, TheAdjudicationSheetShowsTheCaptureBesideEachCandidate) {
 
   const std::string id = to_recorded(again, mine);
   office_->process_outbox();
-  ASSERT_EQ(office_->application(id).candidates.front().ref, enrolled.id);
+  ASSERT_EQ(office_->application(*admin_, id).candidates.front().ref, enrolled.id);
   const auto png = dir_ / "sheet.png";
   // Only the role of step 8 looks, and the look is audited.
   const auto entries = office_->verify_audit().entries;
@@ -437,7 +438,7 @@ TEST_F(OfficeTest, TheAdjudicationSheetShowsTheCaptureBesideEachCandidate) {
   EXPECT_EQ(office_->verify_audit().entries, entries);
   const auto sheet = office_->adjudication_sheet(as("kasi_id"), id, png);
   EXPECT_EQ(office_->verify_audit().entries, entries + 1);
-  EXPECT_EQ(office_->history(id).back().action, "adjudication_sheet");
+  EXPECT_EQ(office_->history(*admin_, id).back().action, "adjudication_sheet");
   EXPECT_GE(sheet.candidates, 1u);
   EXPECT_GE(sheet.candidates_with_images, 1u);
   EXPECT_EQ(std::filesystem::status(png).permissions() & std::filesystem::perms::all,
@@ -489,7 +490,7 @@ TEST_F(OfficeTest, StockHoldsSpoiledCardsAndReprints) {
   ASSERT_EQ(bulk.size(), 2u);
   EXPECT_EQ(bulk[0].second.outcome, sdk::PrintOutcome::completed);
   EXPECT_TRUE(bulk[1].second.held);
-  EXPECT_EQ(office_->application(ids[1]).state, AppState::print_ready);
+  EXPECT_EQ(office_->application(*admin_, ids[1]).state, AppState::print_ready);
   // The printed card is spoiled at hand-over: back for a reprint, on PRN1.
   const auto sp = act("cetak", ids[0], [&](const Actor& a) { return office_->report_spoiled(a, ids[0], "chip unreadable"); });
   EXPECT_EQ(sp.state, AppState::print_ready);
@@ -753,9 +754,9 @@ TEST_F(OfficeTest, OfficersActingAtOnceNeverDoTheSameStepTwice) {
   EXPECT_EQ(done.load() + refused.load(), 20);
   for (const auto& id : ids) {
     int checks = 0;
-    for (const auto& e : office_->history(id)) checks += e.action == "check_documents";
+    for (const auto& e : office_->history(*admin_, id)) checks += e.action == "check_documents";
     EXPECT_EQ(checks, 1) << id;
-    EXPECT_EQ(office_->application(id).state, AppState::documents_checked);
+    EXPECT_EQ(office_->application(*admin_, id).state, AppState::documents_checked);
   }
   EXPECT_TRUE(office_->verify_audit().intact);
 }
@@ -810,7 +811,7 @@ TEST_F(OfficeTest, EveryEdgeOfTheTransitionTableIsWalked) {
   office_->add_station(*admin_, {"PRNX", Station::Kind::printing, 0, true, "", "tunggal-no-such-queue", 0, 0});
   office_->add_stock(*admin_, "PRNX", "X", 1, 1);
   step("cetak", a0, [&](const Actor& a) { return office_->print_card(a, a0, "PRNX"); });
-  ASSERT_EQ(office_->application(a0).state, AppState::print_ready);
+  ASSERT_EQ(office_->application(*admin_, a0).state, AppState::print_ready);
   step("cetak", a0, [&](const Actor& a) { return office_->print_card(a, a0, "PRN1"); });
   step("cetak", a0, [&](const Actor& a) { return office_->report_spoiled(a, a0, "chip unreadable"); });
   step("cetak", a0, [&](const Actor& a) { return office_->print_card(a, a0, "PRN1"); });
@@ -826,7 +827,7 @@ TEST_F(OfficeTest, EveryEdgeOfTheTransitionTableIsWalked) {
     const auto& enrolled = *std::find_if(pop_.gallery.begin(), pop_.gallery.end(), [&](const auto& g) { return g.id == mate_id; });
     const auto& again = *std::find_if(pop_.probes.begin(), pop_.probes.end(), [&](const auto& p) { return p.id == probe_id; });
     if (age_on(attr(again, "birth_date"), "01-12-2026") < 17) continue;
-    if (!office_->session().contains(enrolled.id)) office_->session().enrol(enrolled);
+    if (!office_->in_gallery(*admin_, enrolled.id)) office_->enrol_existing(*admin_, std::vector<PersonRecord>{enrolled});
     dups.push_back(to_recorded(again));
   }
   ASSERT_EQ(dups.size(), 2u);
@@ -841,8 +842,8 @@ TEST_F(OfficeTest, EveryEdgeOfTheTransitionTableIsWalked) {
 
   // What the register book says, against the table.
   std::set<std::tuple<Action, std::string, std::string>> walked;
-  for (const auto& v : office_->applications())
-    for (const auto& e : office_->history(v.id)) {
+  for (const auto& v : office_->applications(*admin_))
+    for (const auto& e : office_->history(*admin_, v.id)) {
       std::optional<Action> x = action_from_string(e.action);
       if (e.action == "reschedule") x = Action::send_schedule;
       if (e.action == "print_failed") x = Action::print_card;
@@ -922,14 +923,14 @@ TEST_F(OfficeTest, ARefusedAdjudicationLeavesTheGalleryAlone) {
   const auto& [probe_id, mate_id] = *pop_.mate.begin();
   const auto& enrolled = *std::find_if(pop_.gallery.begin(), pop_.gallery.end(), [&](const auto& g) { return g.id == mate_id; });
   const auto& again = *std::find_if(pop_.probes.begin(), pop_.probes.end(), [&](const auto& p) { return p.id == probe_id; });
-  office_->session().enrol(enrolled);
+  office_->enrol_existing(*admin_, std::vector<PersonRecord>{enrolled});
   const std::string id = to_recorded(again);
   office_->process_outbox();
   ASSERT_EQ(act("kasi_id", id, [&](const Actor& a) { return office_->check_deduplication(a, id); }).state,
             AppState::possible_duplicate);
   const auto log = dir_ / "gallery" / "gallery.wal";
   const auto size = std::filesystem::file_size(log);
-  const auto version = office_->application(id).version;
+  const auto version = office_->application(*admin_, id).version;
   const auto entries = office_->verify_audit().entries;
   const auto expect_refused = [&](auto&& f, ErrorCode code) {
     try {
@@ -938,9 +939,9 @@ TEST_F(OfficeTest, ARefusedAdjudicationLeavesTheGalleryAlone) {
     } catch (const Error& e) {
       EXPECT_EQ(e.code(), code) << e.what();
     }
-    EXPECT_FALSE(office_->session().contains(id));
+    EXPECT_FALSE(office_->in_gallery(*admin_, id));
     EXPECT_EQ(std::filesystem::file_size(log), size);
-    EXPECT_EQ(office_->application(id).version, version);
+    EXPECT_EQ(office_->application(*admin_, id).version, version);
     EXPECT_EQ(office_->verify_audit().entries, entries);
   };
   const NotDuplicate clear{"prints differ"};
@@ -952,7 +953,7 @@ TEST_F(OfficeTest, ARefusedAdjudicationLeavesTheGalleryAlone) {
   expect_refused([&] { office_->adjudicate(as("kasi_id"), id, clear); }, ErrorCode::busy);
   // Done right: enrolled once, cleared.
   EXPECT_EQ(act("kasi_id", id, [&](const Actor& a) { return office_->adjudicate(a, id, clear); }).state, AppState::cleared);
-  EXPECT_TRUE(office_->session().contains(id));
+  EXPECT_TRUE(office_->in_gallery(*admin_, id));
 }
 
 // Dates that do not exist, and text that cannot be stored or printed, are
@@ -1010,6 +1011,48 @@ TEST_F(OfficeTest, TheFormIsCheckedWholeAtTheDoor) {
     EXPECT_EQ(e.code(), ErrorCode::conflict) << e.what();
   }
   EXPECT_EQ(docs_before(), after_first);
+}
+
+// Reads name who reads: an applicant sees only their own file, and every
+// read of personal data is in the access log. The gallery is reached only
+// through the office's steps and the administrator's import: a desk's
+// SDK session enrols into a gallery of its own.
+TEST_F(OfficeTest, ReadsAreCheckedAndLoggedAndTheGalleryHasOneDoor) {
+  const Resident r = resident_of(adult());
+  const Actor mine = office_->applicant(r.nik);
+  const Actor other = office_->applicant(resident_of(adult(1)).nik);
+  const std::string id = office_->apply(mine, request_of(r));
+  EXPECT_EQ(office_->application(mine, id).nik, r.nik);
+  EXPECT_EQ(office_->applications(mine).size(), 1u);
+  EXPECT_TRUE(office_->applications(other).empty());
+  for (auto&& read : std::vector<std::function<void()>>{[&] { office_->application(other, id); },
+                                                         [&] { office_->history(other, id); }}) {
+    try {
+      read();
+      ADD_FAILURE() << "another applicant read the file";
+    } catch (const Error& e) {
+      EXPECT_EQ(e.code(), ErrorCode::denied) << e.what();
+    }
+  }
+  office_->application(as("svc"), id);
+  office_->history(as("kasi_id"), id);
+  const auto log = office_->access_log(*admin_, id);
+  std::vector<std::string> readers;
+  for (const auto& e : log) readers.push_back(e.actor + ":" + e.what);
+  EXPECT_NE(std::find(readers.begin(), readers.end(), "applicant:" + r.nik + ":application"), readers.end());
+  EXPECT_NE(std::find(readers.begin(), readers.end(), "svc:application"), readers.end());
+  EXPECT_NE(std::find(readers.begin(), readers.end(), "kasi_id:history"), readers.end());
+  EXPECT_THROW(office_->access_log(as("svc"), id), Error);
+  // The gallery's doors.
+  const PersonRecord& p = adult(2);
+  EXPECT_THROW(office_->enrol_existing(as("kasi_id"), std::vector<PersonRecord>{p}), Error);
+  EXPECT_THROW(office_->in_gallery(as("svc"), p.id), Error);
+  office_->desk_session(as("rekam")).enrol(p);
+  EXPECT_FALSE(office_->in_gallery(*admin_, p.id));
+  const auto entries = office_->verify_audit().entries;
+  office_->enrol_existing(*admin_, std::vector<PersonRecord>{p});
+  EXPECT_TRUE(office_->in_gallery(as("kasi_id"), p.id));
+  EXPECT_EQ(office_->verify_audit().entries, entries + 1);  // audited, with the count
 }
 
 // Who may do what now: the table and the configured roles, per actor.
@@ -1095,8 +1138,9 @@ TEST(OfficeCrash, AKilledDayRestartsWithEverythingItAcknowledged) {
     auto office = Office::open(c);
     const auto audit = office->verify_audit();
     ASSERT_TRUE(audit.intact) << audit.problem;
+    const Actor admin = office->authenticate("admin", "administrator-pass");
     for (const auto& [app, state] : acks) {
-      const auto h = office->history(app);
+      const auto h = office->history(admin, app);
       EXPECT_TRUE(std::any_of(h.begin(), h.end(), [&](const AuditEntry& e) { return e.after == state; }))
           << "acknowledged " << app << " -> " << state << " is not in the register";
     }
@@ -1107,7 +1151,7 @@ TEST(OfficeCrash, AKilledDayRestartsWithEverythingItAcknowledged) {
   c.dir = dir;
   c.session.face = false;
   auto office = Office::open(c);
-  const auto apps = office->applications();
+  const auto apps = office->applications(office->authenticate("admin", "administrator-pass"));
   std::set<std::string> niks;
   for (const auto& v : apps) EXPECT_TRUE(niks.insert(v.nik).second) << "two applications for " << v.nik;
   EXPECT_EQ(apps.size(), 8u);

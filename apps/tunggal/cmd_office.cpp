@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <fstream>
 #include <iomanip>
+#include <ctime>
 #include <iostream>
 #include <tuple>
 
@@ -49,6 +50,16 @@ void add_auth(CLI::App* cmd, OfficeArgs& a, bool application) {
   cmd->add_option("--as", a.as, "The acting officer's id")->required();
   cmd->add_option("--password-file", a.password_file, "A file whose first line is the password (else $TUNGGAL_PASSWORD)");
   if (application) cmd->add_option("--application", a.application, "The application's id")->required();
+}
+
+// A time as the office reads it: its local time zone (TZ), to the minute.
+std::string local_time(std::int64_t t) {
+  const std::time_t tt = static_cast<std::time_t>(t);
+  std::tm tm{};
+  localtime_r(&tt, &tm);
+  char buf[40];
+  std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M %Z", &tm);
+  return buf;
 }
 
 void print_view(const ApplicationView& v) {
@@ -356,7 +367,7 @@ Runner add_office(CLI::App& app) {
       auto off = open_store(*a);
       const Actor who = off->authenticate(a->as, password_of(*a));
       if (who.role() == Role::applicant) throw Error(ErrorCode::invalid_argument, "show: for officers");
-      const auto v = off->application(a->application);
+      const auto v = off->application(who, a->application);
       print_view(v);
       // What the identity section head sees: each candidate's scores.
       for (const auto& k : v.candidates) {
@@ -365,8 +376,8 @@ Runner add_office(CLI::App& app) {
         if (k.face) std::cout << ", face " << *k.face;
         std::cout << "\n";
       }
-      for (const auto& e : off->history(a->application))
-        std::cout << "  #" << e.seq << " " << e.at << " " << e.actor << " (" << e.role << ") " << e.action << ": "
+      for (const auto& e : off->history(who, a->application))
+        std::cout << "  #" << e.seq << " " << local_time(e.at) << " " << e.actor << " (" << e.role << ") " << e.action << ": "
                   << e.before << " -> " << e.after << "\n";
       return 0;
     });
@@ -396,13 +407,13 @@ Runner add_office(CLI::App& app) {
     c->add_option("--state", *state, "Only this state");
     verbs.emplace_back(c, [a, state] {
       auto off = open_store(*a);
-      off->authenticate(a->as, password_of(*a));
+      const Actor who = off->authenticate(a->as, password_of(*a));
       std::optional<AppState> s;
       if (!state->empty()) {
         s = state_from_string(*state);
         if (!s) throw Error(ErrorCode::invalid_argument, "unknown state " + *state);
       }
-      for (const auto& v : off->applications(s)) print_view(v);
+      for (const auto& v : off->applications(who, s)) print_view(v);
       return 0;
     });
   }
@@ -418,8 +429,9 @@ Runner add_office(CLI::App& app) {
     verbs.emplace_back(c, [a, rec, docs] {
       auto off = open_store(*a);
       const auto q = request_from(*rec, *docs);
-      const std::string id = off->apply(off->applicant(q.form.nik), q);
-      print_view(off->application(id));
+      const Actor applicant = off->applicant(q.form.nik);
+      const std::string id = off->apply(applicant, q);
+      print_view(off->application(applicant, id));
       return 0;
     });
   }
@@ -450,7 +462,7 @@ Runner add_office(CLI::App& app) {
         off->take(who, a->application);
       else
         off->release(who, a->application);
-      print_view(off->application(a->application));
+      print_view(off->application(who, a->application));
       return 0;
     });
   }
@@ -531,7 +543,7 @@ Runner add_office(CLI::App& app) {
          const auto r = o.print_card(w, a.o.application, a.printer);
          std::cout << "print: " << sdk::to_string(r.outcome) << (r.serial.empty() ? "" : ", blank " + r.serial)
                    << (r.message.empty() ? "" : "; " + r.message) << "\n";
-         return o.application(a.o.application);
+         return o.application(w, a.o.application);
        },
        [](CLI::App* c, StepArgs& a) { c->add_option("--printer", a.printer, "Printing station")->required(); });
   step("spoiled", "A printed card is spoiled: back for a reprint (card printing officer)",

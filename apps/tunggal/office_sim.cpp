@@ -242,7 +242,7 @@ class Day {
 
   std::int64_t last_audit_time() {
     std::int64_t t = 0;
-    for (const auto& v : office_->applications()) t = std::max(t, v.updated_at);
+    for (const auto& v : office_->applications(*admin_)) t = std::max(t, v.updated_at);
     return t;
   }
 
@@ -251,10 +251,10 @@ class Day {
   // Their images are kept as references, as the consolidation center's
   // repository would serve them to an adjudicator.
   void enrol_gallery() {
-    auto& session = office_->session();
+    auto& session = office_->desk_session(*admin_);  // extraction only: enrolment goes through the office
     std::vector<const datasets::RecordPlan*> todo;
     for (const auto& r : plan_.records)
-      if (!r.probe && !session.contains(r.record_id)) todo.push_back(&r);
+      if (!r.probe && !office_->in_gallery(*admin_, r.record_id)) todo.push_back(&r);
     // Rendering and extraction in parallel, enrolment in batches (one group
     // commit each).
     for (std::size_t from = 0; from < todo.size(); from += 64) {
@@ -281,7 +281,7 @@ class Day {
           office_->keep_reference_images(*admin_, batch[k].id, labels[k], photo_for(photos_, todo[from + k]->person, 0),
                                          images[k]);
       std::erase_if(batch, [](const PersonRecord& r) { return r.fingers.empty(); });
-      session.enrol(std::span<const PersonRecord>(batch));
+      office_->enrol_existing(*admin_, std::span<const PersonRecord>(batch));
     }
   }
 
@@ -295,12 +295,12 @@ class Day {
   // store, then kept as applications are made).
   std::optional<ApplicationView> find(const Applicant& a) {
     if (!ids_loaded_) {
-      for (const auto& v : office_->applications()) ids_[v.nik] = v.id;
+      for (const auto& v : office_->applications(*admin_)) ids_[v.nik] = v.id;
       ids_loaded_ = true;
     }
     const auto it = ids_.find(a.resident.nik);
     if (it == ids_.end()) return std::nullopt;
-    return office_->application(it->second);
+    return office_->application(*admin_, it->second);
   }
 
   ApplyRequest request(const Applicant& a, bool complete, bool typo) {
@@ -399,7 +399,7 @@ class Day {
     }
     auto reader = sdk::FingerprintReader::open_virtual(std::move(script));
     o.timeout = std::chrono::seconds(20);
-    sdk::TenPrintSession tp(office_->session(), reader, o);
+    sdk::TenPrintSession tp(office_->desk_session(*admin_), reader, o);
     while (auto pos = tp.next()) {
       const auto step = tp.capture();
       // One touch per finger here: a finger the gate refuses is marked
@@ -417,13 +417,13 @@ class Day {
     incidents();
     if (office_->process_outbox() > 0) {
       // The answers came now: their next step cannot start before.
-      for (const auto& v : office_->applications(AppState::deduplication_answered))
+      for (const auto& v : office_->applications(*admin_, AppState::deduplication_answered))
         if (const auto i = applicant_of(v.nik)) ready_[*i] = std::max(ready_[*i], now_);
     }
     // The day's print-ready records, one card after another at the printer.
     if (held_ && now_ >= kDayStart + 5 * 3600) restock();
     if (held_) return;
-    for (const auto& v : office_->applications(AppState::print_ready)) {
+    for (const auto& v : office_->applications(*admin_, AppState::print_ready)) {
       const auto i = applicant_of(v.nik);
       if (!i || busy_.count(*i)) continue;
       const std::string id = v.id;
@@ -488,7 +488,7 @@ class Day {
     // Nobody can start before the jobs are due; with nobody at work and
     // nothing for the jobs either, the day is over.
     const bool waiting = first || ends || office_->outbox_pending() > 0 ||
-                         !office_->applications(AppState::print_ready).empty();
+                         !office_->applications(*admin_, AppState::print_ready).empty();
     if (!waiting || now_ > kDayStart + 12 * 3600) return false;
     now_ = std::max(now_, next_jobs_);
     next_jobs_ = now_ + 5 * 60;
@@ -629,7 +629,7 @@ class Day {
         const bool rec2 = !rec2_broken_ && a.index % 2 == 0;
         const std::string station = rec2 ? "REC2" : "REC1";
         int attempt = 0;
-        for (const auto& e : office_->history(app)) attempt += e.action == "record_biometrics";
+        for (const auto& e : office_->history(*admin_, app)) attempt += e.action == "record_biometrics";
         auto rec = std::make_shared<Captured>(capture(a, attempt));
         auto photo = std::make_shared<ColorImage>(photo_for(photos_, a.plan.person, 1 + attempt));
         return desk(rec2 ? "rekam2" : "rekam1", a, SopStep::record_biometrics, app, [o_, app, station, rec, photo](const Actor& o) {
@@ -690,7 +690,7 @@ class Day {
     PersonRecord r;
     r.id = "pickup-" + a.plan.record_id;
     for (std::size_t f = 0; f < g.images.size() && r.fingers.size() < 2; ++f) {
-      auto s = office_->session().extract_finger(g.images[f], g.record.fingers[f].position);
+      auto s = office_->desk_session(*admin_).extract_finger(g.images[f], g.record.fingers[f].position);
       if (!s.finger.minutiae.empty()) r.fingers.push_back(s.finger);
     }
     return r;
@@ -713,7 +713,7 @@ class Day {
       if (v && v->state == AppState::duplicate) ++duplicates;
       bool ever_rejected = false;
       if (v)
-        for (const auto& e : office_->history(v->id))
+        for (const auto& e : office_->history(*admin_, v->id))
           if (e.after == "documents_rejected" || e.after == "biodata_mismatch") ever_rejected = true;
       rejected += ever_rejected;
       if (v && !(v->state == AppState::done || v->state == AppState::duplicate)) ++pending;

@@ -178,7 +178,8 @@ bool ever_married(const std::string& status) {
 // with a keyed hash (the store's key), so that whoever can write the
 // database but not read the key cannot rewrite the chain to match.
 // 3: sign-in failures per claimed officer id (the lockout).
-constexpr int kSchemaVersion = 3;
+// 4: the access log: who read which application's personal data, when.
+constexpr int kSchemaVersion = 4;
 constexpr int kSignInFailuresBeforeLock = 5;
 constexpr std::int64_t kSignInLockSeconds = 15 * 60;
 
@@ -224,6 +225,7 @@ struct Office::Impl {
   mutable std::mutex mu;  // one transaction at a time on this connection
   std::mutex session_mu;
   std::unique_ptr<sdk::Session> session_;
+  std::unique_ptr<sdk::Session> desk_;  // the devices' session: no gallery
   bool online = true;
 
   Impl(OfficeConfig c) : config(std::move(c)), db(config.dir / "office.db"), vault(config.dir) {}
@@ -294,6 +296,12 @@ struct Office::Impl {
       if (version < 3) {
         db.exec("CREATE TABLE signin(officer TEXT PRIMARY KEY, failures INTEGER NOT NULL, locked_until INTEGER NOT NULL)");
         db.prepare("UPDATE meta SET value='3' WHERE key='schema_version'").run();
+      }
+      if (version < 4) {
+        db.exec("CREATE TABLE access_log(at INTEGER NOT NULL, actor TEXT NOT NULL, role TEXT NOT NULL, "
+                "application TEXT NOT NULL, what TEXT NOT NULL)");
+        db.exec("CREATE INDEX access_log_app ON access_log(application)");
+        db.prepare("UPDATE meta SET value='4' WHERE key='schema_version'").run();
       }
       // Later versions: each migration here, in order, in this transaction.
       {
@@ -585,6 +593,25 @@ struct Office::Impl {
     return photo;
   }
 
+  // Reads: an applicant sees only their own application; officers and
+  // the administrator see what the office holds (their queues need it).
+  void may_read(const Actor& who, const App& app, std::string_view what) const {
+    if (who.role() == Role::applicant && app.nik != who.id().substr(std::string("applicant:").size()))
+      deny(std::string(what) + ": application " + app.id + " is not this applicant's");
+  }
+  // Who read personal data (not what they saw), beside the register book:
+  // the book is the file's transitions, this is its readers.
+  void accessed(const Actor& who, const std::string& app, const std::string& what) {
+    if (who.id() == "system") return;
+    db.prepare("INSERT INTO access_log(at, actor, role, application, what) VALUES(?, ?, ?, ?, ?)")
+        .bind(1, now())
+        .bind(2, who.id())
+        .bind(3, to_string(who.role()))
+        .bind(4, app)
+        .bind(5, what)
+        .run();
+  }
+
   void require_admin(const Actor& a) const {
     if (a.role() != Role::administrator) deny("only an administrator may change the office's configuration");
   }
@@ -715,7 +742,29 @@ Actor Office::applicant(const std::string& nik) const {
 
 Actor Office::system() const { return Actor("system", Role::administrator); }
 
-sdk::Session& Office::session() { return impl_->session(); }
+void Office::enrol_existing(const Actor& admin, std::span<const PersonRecord> people) {
+  impl_->require_admin(admin);
+  impl_->session().enrol(people);
+  impl_->tx([&] { impl_->audit(admin, "", "enrol_existing", "", "", {{"people", people.size()}}); });
+}
+
+bool Office::in_gallery(const Actor& who, const std::string& ref) const {
+  if (who.role() != Role::administrator && who.role() != impl_->role_of(SopStep::check_deduplication))
+    deny("in_gallery: for the administrator and the identity section");
+  return impl_->session().contains(ref);
+}
+
+sdk::Session& Office::desk_session(const Actor& officer) {
+  if (officer.role() == Role::applicant) deny("desk_session: for officers at a recording or printing desk");
+  std::lock_guard lock(impl_->session_mu);
+  if (!impl_->desk_) {
+    sdk::SessionConfig sc = impl_->config.session;
+    sc.gallery.clear();  // in memory: nothing done through it reaches the office's gallery
+    sc.gallery_key_file.clear();
+    impl_->desk_ = std::make_unique<sdk::Session>(sc);
+  }
+  return *impl_->desk_;
+}
 
 void Office::set_consolidation_online(bool online) {
   std::lock_guard lock(impl_->mu);
@@ -1634,7 +1683,7 @@ PrintAttempt Office::print_card(const Actor& a, const std::string& id, const std
 
 std::vector<std::pair<std::string, PrintAttempt>> Office::bulk_print(const Actor& a, const std::string& printer) {
   std::vector<std::pair<std::string, PrintAttempt>> out;
-  for (const auto& v : applications(AppState::print_ready)) {
+  for (const auto& v : applications(a, AppState::print_ready)) {
     take(a, v.id);
     auto r = print_card(a, v.id, printer);
     const bool held = r.held;
@@ -1711,21 +1760,32 @@ void Office::add_note(const Actor& a, const std::string& id, const std::string& 
 
 // ---- looking --------------------------------------------------------------------------
 
-ApplicationView Office::application(const std::string& id) const {
-  std::lock_guard lock(impl_->mu);
-  return impl_->view(impl_->must_load(id));
+ApplicationView Office::application(const Actor& who, const std::string& id) const {
+  return impl_->tx([&] {
+    const auto app = impl_->must_load(id);
+    impl_->may_read(who, app, "application");
+    impl_->accessed(who, id, "application");
+    return impl_->view(app);
+  });
 }
 
-std::vector<ApplicationView> Office::applications(std::optional<AppState> state) const {
-  std::lock_guard lock(impl_->mu);
-  std::vector<std::string> ids;
-  auto s = state ? impl_->db.prepare("SELECT id FROM applications WHERE state=? ORDER BY id")
-                 : impl_->db.prepare("SELECT id FROM applications ORDER BY id");
-  if (state) s.bind(1, to_string(*state));
-  while (s.step()) ids.push_back(s.text(0));
-  std::vector<ApplicationView> out;
-  for (const auto& id : ids) out.push_back(impl_->view(impl_->must_load(id)));
-  return out;
+std::vector<ApplicationView> Office::applications(const Actor& who, std::optional<AppState> state) const {
+  return impl_->tx([&] {
+    std::vector<std::string> ids;
+    auto s = state ? impl_->db.prepare("SELECT id FROM applications WHERE state=? ORDER BY id")
+                   : impl_->db.prepare("SELECT id FROM applications ORDER BY id");
+    if (state) s.bind(1, to_string(*state));
+    while (s.step()) ids.push_back(s.text(0));
+    std::vector<ApplicationView> out;
+    for (const auto& id : ids) {
+      const auto app = impl_->must_load(id);
+      // An applicant's list is their own applications; an officer's, all.
+      if (who.role() == Role::applicant && app.nik != who.id().substr(std::string("applicant:").size())) continue;
+      out.push_back(impl_->view(app));
+    }
+    if (!out.empty()) impl_->accessed(who, "", "list of " + std::to_string(out.size()));
+    return out;
+  });
 }
 
 namespace {
@@ -1745,14 +1805,27 @@ AuditEntry entry_from(sql::Stmt& s) {
 }
 }  // namespace
 
-std::vector<AuditEntry> Office::history(const std::string& id) const {
-  std::lock_guard lock(impl_->mu);
+std::vector<AuditEntry> Office::history(const Actor& who, const std::string& id) const {
+  return impl_->tx([&] {
+  impl_->may_read(who, impl_->must_load(id), "history");
+  impl_->accessed(who, id, "history");
   auto s = impl_->db.prepare(
       "SELECT seq, at, actor, role, application, action, before, after, details, prev, hash FROM audit "
       "WHERE application=? ORDER BY seq");
   s.bind(1, id);
   std::vector<AuditEntry> out;
   while (s.step()) out.push_back(entry_from(s));
+  return out;
+  });
+}
+
+std::vector<AccessEntry> Office::access_log(const Actor& admin, const std::string& id) const {
+  impl_->require_admin(admin);
+  std::lock_guard lock(impl_->mu);
+  auto s = impl_->db.prepare("SELECT at, actor, role, application, what FROM access_log WHERE application=? ORDER BY rowid");
+  s.bind(1, id);
+  std::vector<AccessEntry> out;
+  while (s.step()) out.push_back({s.integer(0), s.text(1), s.text(2), s.text(3), s.text(4)});
   return out;
 }
 

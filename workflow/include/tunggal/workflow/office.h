@@ -178,6 +178,11 @@ struct AuditEntry {
   std::string hash;  // hex SHA-256 of the previous hash and this entry's fields
 };
 
+struct AccessEntry {
+  std::int64_t at = 0;
+  std::string actor, role, application, what;
+};
+
 struct AuditCheck {
   bool intact = true;
   std::int64_t entries = 0;
@@ -244,7 +249,7 @@ class Office {
   Actor authenticate(const std::string& officer_id, const std::string& password) const;
   // The online portal authenticated the applicant; the NIK names them.
   Actor applicant(const std::string& nik) const;
-  Actor system() const;  // the office's own jobs (outbox, escalation)
+
 
   // ---- configuration (administrator) -------------------------------------
   void add_officer(const Actor& admin, const Officer& officer, const std::string& password,
@@ -316,9 +321,13 @@ class Office {
   // What `actor` may do on `app` now (the console's buttons, the portal's
   // next step), in the transition table's order; holds aside.
   std::vector<Action> allowed(const Actor& actor, const std::string& app) const;
-  ApplicationView application(const std::string& app) const;
-  std::vector<ApplicationView> applications(std::optional<AppState> state = {}) const;
-  std::vector<AuditEntry> history(const std::string& app) const;  // the register book
+  // Reads are checked (an applicant sees only their own applications;
+  // officers and the administrator what the office holds) and logged in the
+  // access log (who read which file when; not what they saw).
+  ApplicationView application(const Actor& who, const std::string& app) const;
+  std::vector<ApplicationView> applications(const Actor& who, std::optional<AppState> state = {}) const;
+  std::vector<AuditEntry> history(const Actor& who, const std::string& app) const;  // the register book
+  std::vector<AccessEntry> access_log(const Actor& admin, const std::string& app) const;
   // The chain entry by entry; then, against `anchor`, that no tail was cut;
   // then that every application's state is the one its last audited
   // transition left (a state changed in the database by hand is found).
@@ -330,12 +339,21 @@ class Office {
   std::map<std::string, int> blanks_left() const;  // per printer
   std::vector<Station> stations() const;
   std::size_t outbox_pending() const;
-  sdk::Session& session();
+  // The people consolidation already holds, enrolled into the office's
+  // gallery (administrator; audited with the count).
+  void enrol_existing(const Actor& admin, std::span<const PersonRecord> people);
+  // Whether the office's gallery holds `ref` (administrator, identity section).
+  bool in_gallery(const Actor& who, const std::string& ref) const;
+  // An SDK session for a desk's devices (capture, extraction, quality),
+  // with a gallery of its own in memory: nothing enrolled through it
+  // reaches the office's gallery.
+  sdk::Session& desk_session(const Actor& officer);
 
   struct Impl;
 
  private:
   explicit Office(std::unique_ptr<Impl> impl);
+  Actor system() const;  // the office's own jobs (outbox, escalation): never handed out
   std::unique_ptr<Impl> impl_;
 };
 
