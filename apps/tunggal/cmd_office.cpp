@@ -515,7 +515,9 @@ Runner add_office(CLI::App& app) {
   step("record", "Step 7: the capture and photo (recording officer)",
        [](Office& o, const Actor& w, StepArgs& a) {
          const PersonRecord capture = decode_person_record(read_file(a.record, kMaxTemplateBytes));
-         return o.record_biometrics(w, a.o.application, a.station, capture, read_color_image(a.photo));
+         auto v = o.record_biometrics(w, a.o.application, a.station, capture, read_color_image(a.photo));
+         if (v.state == AppState::recapture_needed) a.rc = 1;  // the office's "no": record again
+         return v;
        },
        [](CLI::App* c, StepArgs& a) {
          c->add_option("--station", a.station, "Recording station")->required();

@@ -73,6 +73,11 @@ namespace {
 // Not now: the application is in another state (or version) than the
 // action needs.
 [[noreturn]] void conflict(const std::string& what) { throw Error(ErrorCode::conflict, what); }
+// What a file waiting on the office's own jobs waits for, for a refusal's message.
+std::string waiting_for_jobs(AppState s) {
+  const Transition* next = main_transition(s);
+  return next && next->system ? " (it waits for the office's jobs: `tunggal office jobs` sends the outbox)" : "";
+}
 
 // ---- images kept for adjudication (PNG, sealed in the vault) ----
 
@@ -445,7 +450,7 @@ struct Office::Impl {
       for (const auto* t : rows_of(action))
         for (const auto st : t->from.states()) need_states += (need_states.empty() ? "" : " or ") + std::string(to_string(st));
       conflict(name + ": application " + id + " is " + std::string(to_string(app.state)) + "; this step needs it " +
-               need_states);
+               need_states + waiting_for_jobs(app.state));
     }
     if (any.hold && a.role() != Role::applicant && !by_system) {
       if (app.holder != a.id() || app.hold_until < now())
@@ -1011,7 +1016,7 @@ bool Office::take(const Actor& a, const std::string& id) {
                                            std::string(to_string(impl_->role_of(next->step)))
                                      : "");
       if (someone) deny(what + ", not " + std::string(to_string(a.role())));
-      conflict(what + ": nothing for an officer to take it for");
+      conflict(what + ": nothing for an officer to take it for" + waiting_for_jobs(app.state));
     }
     const auto now = impl_->now();
     if (!app.holder.empty() && app.holder != a.id() && app.hold_until >= now)
@@ -1251,8 +1256,11 @@ ApplicationView Office::record_biometrics(const Actor& a, const std::string& id,
     if (!st || st->kind != Station::Kind::recording) throw Error(ErrorCode::not_found, "no recording station " + station_id);
     if (!st->in_service) refuse("record_biometrics: station " + station_id + " is out of service (" + st->out_of_service_reason + ")");
     if (st->last_sync < impl_->now() - impl_->config.max_unsynced_hours * 3600)
-      refuse("record_biometrics: station " + station_id + " has not synchronised with the consolidation center for more than " +
-             std::to_string(impl_->config.max_unsynced_hours) + " hours: it takes no new recordings until it does");
+      conflict("record_biometrics: station " + station_id +
+               (st->last_sync == 0 ? std::string(" has never synchronised with the consolidation center")
+                                   : " has not synchronised with the consolidation center for more than " +
+                                         std::to_string(impl_->config.max_unsynced_hours) + " hours") +
+               ": it takes no new recordings until it does (`tunggal office station sync --id " + station_id + "`)");
     if (st->free_disk_mb < impl_->config.min_free_disk_mb)
       refuse("record_biometrics: station " + station_id + " is low on disk (" + std::to_string(st->free_disk_mb) +
              " MB free): it takes no new recordings");
