@@ -17,6 +17,8 @@
 
 #include "gallery_support.h"
 #include "tunggal/error.h"
+#include "tunggal/text.h"
+#include "tunggal/workflow/commands.h"
 #include "tunggal/workflow/office.h"
 #include "../workflow/src/office/documents.h"
 
@@ -1053,6 +1055,129 @@ TEST_F(OfficeTest, ReadsAreCheckedAndLoggedAndTheGalleryHasOneDoor) {
   office_->enrol_existing(*admin_, std::vector<PersonRecord>{p});
   EXPECT_TRUE(office_->in_gallery(as("kasi_id"), p.id));
   EXPECT_EQ(office_->verify_audit().entries, entries + 1);  // audited, with the count
+}
+
+// One request per action, read from JSON: every field checked and named
+// when wrong, before anything is touched.
+TEST(OfficeCommands, ParsingNamesTheFieldThatIsWrong) {
+  const auto refused = [](const std::string& json, const char* want) {
+    try {
+      parse_command(json);
+      ADD_FAILURE() << "accepted: " << json.substr(0, 120);
+    } catch (const Error& e) {
+      EXPECT_EQ(e.code(), ErrorCode::invalid_argument) << e.what();
+      EXPECT_NE(std::string(e.what()).find(want), std::string::npos) << "'" << e.what() << "' lacks '" << want << "'";
+    }
+  };
+  refused("{", "not JSON");
+  refused("[]", "not a JSON object");
+  refused(R"({"action": "fly"})", "action 'fly' is not one the office takes");
+  refused(R"({"action": "check_documents", "expected_version": 1})", "application is missing");
+  refused(R"({"action": "check_documents", "application": "../etc", "expected_version": 1})", "application");
+  refused(R"({"action": "check_documents", "application": "A000001", "expected_version": -1})", "expected_version");
+  refused(R"({"action": "check_documents", "application": "A000001", "expected_version": "3"})", "expected_version");
+  refused(R"({"action": "check_documents", "application": "A000001", "expected_version": 1, "role": "administrator"})",
+          "role is not a field of check_documents");
+  refused(R"({"action": "send_schedule", "application": "A000001", "expected_version": 1, "day": "2026-02-31"})",
+          "day '2026-02-31' is not a day that exists");
+  refused(R"({"action": "adjudicate", "application": "A000001", "expected_version": 1})", "one of duplicate_of");
+  refused(R"({"action": "adjudicate", "application": "A000001", "expected_version": 1, "duplicate_of": "1234567890123456"})",
+          "duplicate_of");
+  refused(R"({"action": "adjudicate", "application": "A000001", "expected_version": 1, "not_duplicate": ""})",
+          "not_duplicate is empty");
+  refused(R"({"action": "record_biometrics", "application": "A000001", "expected_version": 1, "station": "REC1",
+              "capture": "not base64!", "photo": ""})", "capture");
+  refused(std::string(R"({"action": "apply", "form": {"nik": "3273014508900001", "name": "BUDI )") + "\xC3\x28" +
+              R"(", "birth_date": "01-01-1990"}, "documents": []})",
+          "not JSON");
+  refused(R"({"action": "apply", "form": {"nik": "3273014508900001", "name": "BUDI", "birth_date": "01-01-1990",
+              "address": ")" + std::string(60000, 'A') + R"("}, "documents": []})",
+          "form.address is 60000 bytes");
+  refused(R"({"action": "apply", "form": {"nik": "3273014508900001", "name": "BUDI", "birth_date": "01-01-1990",
+              "salary": "1"}, "documents": []})", "form.salary is not a field of the form");
+  refused(R"({"action": "apply", "form": {"nik": "3273014508900001", "name": "BUDI", "birth_date": "01-01-1990"},
+              "documents": [{"kind": "passport", "content": ""}]})", "documents[0].kind 'passport'");
+  // A good one.
+  const auto c = parse_command(R"({"action": "adjudicate", "application": "A000012", "expected_version": 7,
+                                   "not_duplicate": "prints differ"})");
+  const auto* adj = std::get_if<command::Adjudicate>(&c.body);
+  ASSERT_NE(adj, nullptr);
+  EXPECT_EQ(adj->target.application, "A000012");
+  EXPECT_EQ(adj->target.expected_version, 7);
+  EXPECT_EQ(std::get<NotDuplicate>(adj->decision).reason, "prints differ");
+  EXPECT_EQ(action_name(c), "adjudicate");
+}
+
+// Commands run with the version the caller saw: a stale one is refused
+// with nothing changed; a wrong role leaves no hold; every step command on
+// a file in the wrong state changes nothing.
+TEST_F(OfficeTest, CommandsCarryTheVersionTheCallerSaw) {
+  const Resident r = resident_of(adult());
+  const Actor applicant = office_->applicant(r.nik);
+  std::string json = R"({"action": "apply", "form": {)";
+  bool first = true;
+  const ApplicantForm form = request_of(r).form;
+  for (const auto& f : kFormFields) {
+    json += std::string(first ? "" : ", ") + "\"" + std::string(f.name) + "\": \"" + form.*f.member + "\"";
+    first = false;
+  }
+  json += R"(}, "documents": [)";
+  first = true;
+  for (const auto& d : request_of(r).documents) {
+    json += std::string(first ? "" : ", ") + R"({"kind": ")" + std::string(to_string(d.kind)) + R"(", "content": ")" +
+            encode_base64(d.bytes) + "\"}";
+    first = false;
+  }
+  json += "]}";
+  const auto applied = office_->execute(applicant, parse_command(json));
+  const std::string id = applied.application;
+  EXPECT_EQ(applied.view.state, AppState::submitted);
+  const auto cmd = [&](const std::string& action, std::int64_t version, const std::string& more = "") {
+    return parse_command(R"({"action": ")" + action + R"(", "application": ")" + id +
+                         R"(", "expected_version": )" + std::to_string(version) + more + "}");
+  };
+  const auto unchanged = [&](auto&& f, ErrorCode code, const char* want) {
+    const auto before = office_->application(*admin_, id);
+    const auto entries = office_->verify_audit().entries;
+    try {
+      f();
+      ADD_FAILURE() << "allowed: " << want;
+    } catch (const Error& e) {
+      EXPECT_EQ(e.code(), code) << e.what();
+      EXPECT_NE(std::string(e.what()).find(want), std::string::npos) << e.what();
+    }
+    const auto after = office_->application(*admin_, id);
+    EXPECT_EQ(after.version, before.version) << want;
+    EXPECT_EQ(after.state, before.state) << want;
+    EXPECT_EQ(after.holder, before.holder) << want;
+    EXPECT_EQ(office_->verify_audit().entries, entries) << want;
+  };
+  const std::int64_t v = applied.view.version;
+  // A stale form, the wrong desk, and every other step on a submitted file.
+  unchanged([&] { office_->execute(as("svc"), cmd("check_documents", v - 1)); }, ErrorCode::conflict, "changed since it was shown");
+  unchanged([&] { office_->execute(as("rekam"), cmd("check_documents", v)); }, ErrorCode::denied, "service_officer");
+  // The service officer's own later steps: not in this state; others' steps: not this role.
+  for (const char* own : {"check_population", "mark_no_show"})
+    unchanged([&] { office_->execute(as("svc"), cmd(own, v)); }, ErrorCode::conflict, "is submitted; this step needs it");
+  for (const char* other : {"validate_data", "check_deduplication", "verify_print_request", "close"})
+    unchanged([&] { office_->execute(as("svc"), cmd(other, v)); }, ErrorCode::denied, ", not service_officer");
+  unchanged([&] { office_->execute(as("svc"), cmd("send_schedule", v)); }, ErrorCode::conflict, "needs it");
+  unchanged([&] { office_->execute(applicant, cmd("confirm_schedule", v)); }, ErrorCode::conflict, "needs it scheduled");
+  unchanged([&] { office_->execute(as("kasi_id"), cmd("adjudicate", v, R"(, "not_duplicate": "x")")); },
+            ErrorCode::conflict, "needs it possible_duplicate");
+  unchanged([&] { office_->execute(as("cetak"), cmd("print_card", v, R"(, "printer": "PRN1")")); }, ErrorCode::conflict,
+            "needs it print_ready");
+  // The right desk at the right version: done, and the view says so.
+  const auto done = office_->execute(as("svc"), cmd("check_documents", v));
+  EXPECT_EQ(done.view.state, AppState::documents_checked);
+  EXPECT_GT(done.view.version, v);
+  // The same form sent again (a double click): stale now.
+  unchanged([&] { office_->execute(as("svc"), cmd("check_documents", v)); }, ErrorCode::conflict, "");
+  // Take and release by command, each at the version shown.
+  const auto taken = office_->execute(as("svc"), cmd("take", done.view.version));
+  EXPECT_EQ(taken.view.holder, "svc");
+  unchanged([&] { office_->execute(as("svc"), cmd("release", done.view.version)); }, ErrorCode::conflict, "changed since");
+  EXPECT_EQ(office_->execute(as("svc"), cmd("release", taken.view.version)).view.holder, "");
 }
 
 // Who may do what now: the table and the configured roles, per actor.

@@ -12,6 +12,7 @@
 #include <tuple>
 
 #include "commands.h"
+#include "tunggal/workflow/commands.h"
 #include "json_out.h"
 #include "office_sim.h"
 #include "tunggal/sdk.h"
@@ -466,17 +467,15 @@ Runner add_office(CLI::App& app) {
       return 0;
     });
   }
-  // The step verbs: take the application, act, print its new state.
+  // The step verbs: each builds the action's request (commands.h) and the
+  // office executes it at the version it has now: the step takes the hold
+  // itself, so a refused step leaves no hold and no audit entry.
   struct StepArgs {
     OfficeArgs o;
     std::string record, photo, station, day, printer, reason, linked, finger, text;
-    std::vector<std::string> documents;
-    bool duplicate = false;
-    int rc = 0;  // a step the office refused on its merits (e.g. the finger at pickup): exit 1
   };
-  const auto step = [&](const char* name, const char* help,
-                        std::function<ApplicationView(Office&, const Actor&, StepArgs&)> body,
-                        std::function<void(CLI::App*, StepArgs&)> extra = {}) {
+  using Body = std::function<command::Body(StepArgs&, const Target&)>;
+  const auto step = [&](const char* name, const char* help, Body body, std::function<void(CLI::App*, StepArgs&)> extra = {}) {
     auto a = std::make_shared<StepArgs>();
     auto* c = office->add_subcommand(name, help);
     add_auth(c, a->o, true);
@@ -484,75 +483,61 @@ Runner add_office(CLI::App& app) {
     verbs.emplace_back(c, [a, body] {
       auto off = open_store(a->o);
       const Actor who = off->authenticate(a->o.as, password_of(a->o));
-      // The hold only for a step this officer may do now (take checks the
-      // role and the state), and given back when the step is refused.
-      const bool took = off->take(who, a->o.application);
-      try {
-        print_view(body(*off, who, *a));
-      } catch (const Error&) {
-        if (took) {
-          try {
-            off->release(who, a->o.application);
-          } catch (const Error&) {
-          }
-        }
-        throw;
-      }
-      return a->rc;
+      const Target target{a->o.application, off->application(who, a->o.application).version};
+      const Command request{body(*a, target)};
+      const Outcome out = off->execute(who, request);
+      if (out.print)
+        std::cout << "print: " << sdk::to_string(out.print->outcome)
+                  << (out.print->serial.empty() ? "" : ", blank " + out.print->serial)
+                  << (out.print->message.empty() ? "" : "; " + out.print->message) << "\n";
+      print_view(out.view);
+      // The office's own "no" on the merits: a recapture, a finger that did not match at pickup.
+      const std::string_view done = action_name(request);
+      if (done == "record_biometrics" && out.view.state == AppState::recapture_needed) return 1;
+      if (done == "hand_over" && out.view.state != AppState::issued) return 1;
+      return 0;
     });
   };
-  step("check-documents", "Step 2: the files (service officer)",
-       [](Office& o, const Actor& w, StepArgs& a) { return o.check_documents(w, a.o.application); });
-  step("check-population", "Step 3: the population database (service officer)",
-       [](Office& o, const Actor& w, StepArgs& a) { return o.check_population(w, a.o.application); });
-  step("validate", "Step 4: NIK ready to record (section head, population data)",
-       [](Office& o, const Actor& w, StepArgs& a) { return o.validate_data(w, a.o.application); });
+  const auto plain = [](Action x) { return Body([x](StepArgs&, const Target& t) { return command::Step{x, t}; }); };
+  step("check-documents", "Step 2: the files (service officer)", plain(Action::check_documents));
+  step("check-population", "Step 3: the population database (service officer)", plain(Action::check_population));
+  step("validate", "Step 4: NIK ready to record (section head, population data)", plain(Action::validate_data));
   step("schedule", "Step 5: the recording appointment (service officer)",
-       [](Office& o, const Actor& w, StepArgs& a) { return o.send_schedule(w, a.o.application, a.day); },
+       [](StepArgs& a, const Target& t) { return command::SendSchedule{t, a.day}; },
        [](CLI::App* c, StepArgs& a) { c->add_option("--day", a.day, "From this day (YYYY-MM-DD)"); });
-  step("no-show", "The applicant did not come (service officer)",
-       [](Office& o, const Actor& w, StepArgs& a) { return o.mark_no_show(w, a.o.application); });
+  step("no-show", "The applicant did not come (service officer)", plain(Action::mark_no_show));
   step("record", "Step 7: the capture and photo (recording officer)",
-       [](Office& o, const Actor& w, StepArgs& a) {
-         const PersonRecord capture = decode_person_record(read_file(a.record, kMaxTemplateBytes));
-         auto v = o.record_biometrics(w, a.o.application, a.station, capture, read_color_image(a.photo));
-         if (v.state == AppState::recapture_needed) a.rc = 1;  // the office's "no": record again
-         return v;
+       [](StepArgs& a, const Target& t) {
+         return command::RecordBiometrics{t, a.station, decode_person_record(read_file(a.record, kMaxTemplateBytes)),
+                                          read_color_image(a.photo)};
        },
        [](CLI::App* c, StepArgs& a) {
          c->add_option("--station", a.station, "Recording station")->required();
          c->add_option("--capture", a.record, "The capture as a person record (.tgr)")->required();
          c->add_option("--photo", a.photo, "The photo for the card")->required();
        });
-  step("check-dedup", "Step 8: the consolidation answer (section head, identity)",
-       [](Office& o, const Actor& w, StepArgs& a) { return o.check_deduplication(w, a.o.application); });
+  step("check-dedup", "Step 8: the consolidation answer (section head, identity)", plain(Action::check_deduplication));
   step("adjudicate", "Step 8: a possible duplicate decided (section head, identity)",
-       [](Office& o, const Actor& w, StepArgs& a) {
+       [](StepArgs& a, const Target& t) {
          if (a.linked.empty() == a.reason.empty())
            throw Error(ErrorCode::invalid_argument,
                        "adjudicate: give --duplicate-of NIK (the existing NIK) or --not-duplicate REASON, one of them");
-         if (!a.linked.empty()) return o.adjudicate(w, a.o.application, DuplicateOf{a.linked});
-         return o.adjudicate(w, a.o.application, NotDuplicate{a.reason});
+         return command::Adjudicate{t, a.linked.empty() ? AdjudicationDecision{NotDuplicate{a.reason}}
+                                                        : AdjudicationDecision{DuplicateOf{a.linked}}};
        },
        [](CLI::App* c, StepArgs& a) {
          c->add_option("--duplicate-of", a.linked, "A duplicate: the existing NIK");
          c->add_option("--not-duplicate", a.reason, "Not a duplicate: the reason");
        });
-  step("verify-print", "Step 9: the print-ready record (section head, identity)",
-       [](Office& o, const Actor& w, StepArgs& a) { return o.verify_print_request(w, a.o.application); });
+  step("verify-print", "Step 9: the print-ready record (section head, identity)", plain(Action::verify_print_request));
   step("print", "Step 10: print the card (card printing officer)",
-       [](Office& o, const Actor& w, StepArgs& a) {
-         const auto r = o.print_card(w, a.o.application, a.printer);
-         std::cout << "print: " << sdk::to_string(r.outcome) << (r.serial.empty() ? "" : ", blank " + r.serial)
-                   << (r.message.empty() ? "" : "; " + r.message) << "\n";
-         return o.application(w, a.o.application);
-       },
+       [](StepArgs& a, const Target& t) { return command::PrintCard{t, a.printer}; },
        [](CLI::App* c, StepArgs& a) { c->add_option("--printer", a.printer, "Printing station")->required(); });
   step("spoiled", "A printed card is spoiled: back for a reprint (card printing officer)",
-       [](Office& o, const Actor& w, StepArgs& a) { return o.report_spoiled(w, a.o.application, a.reason); },
+       [](StepArgs& a, const Target& t) { return command::ReportSpoiled{t, a.reason}; },
        [](CLI::App* c, StepArgs& a) { c->add_option("--reason", a.reason, "What is wrong with it")->required(); });
   step("hand-over", "Step 11: the card to the applicant, their finger verified (card printing officer)",
-       [](Office& o, const Actor& w, StepArgs& a) {
+       [](StepArgs& a, const Target& t) {
          PersonRecord finger;
          const auto bytes = read_file(a.finger, kMaxTemplateBytes);
          if (bytes.size() >= 4 && std::equal(bytes.begin(), bytes.begin() + 4, "TGPR")) {
@@ -563,15 +548,12 @@ Runner add_office(CLI::App& app) {
            finger.fingers = sdk::load_template_file(a.finger).views;
          }
          finger.id = "pickup";
-         auto v = o.hand_over(w, a.o.application, finger);
-         if (v.state != AppState::issued) a.rc = 1;
-         return v;
+         return command::HandOver{t, finger};
        },
        [](CLI::App* c, StepArgs& a) {
          c->add_option("--finger", a.finger, "The applicant's finger: a template, or a person record (.tgr)")->required();
        });
-  step("close", "Step 12: done (card printing officer)",
-       [](Office& o, const Actor& w, StepArgs& a) { return o.close(w, a.o.application); });
+  step("close", "Step 12: done (card printing officer)", plain(Action::close));
 
   return [verbs] {
     for (const auto& [cmd, run] : verbs)

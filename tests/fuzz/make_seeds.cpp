@@ -256,5 +256,24 @@ int main(int argc, char** argv) {
     cv::imencode(".jpg", ridges, buf);
     write("upload/scan.jpg", buf);
   }
+  // Office requests for fuzz_office_command: one per kind of field.
+  {
+    std::filesystem::create_directories(dir / "office");
+    const char* requests[] = {
+        R"({"action": "check_documents", "application": "A000001", "expected_version": 3})",
+        R"({"action": "send_schedule", "application": "A000002", "expected_version": 0, "day": "2026-12-09"})",
+        R"({"action": "adjudicate", "application": "A000003", "expected_version": 5, "duplicate_of": "3273014508900001"})",
+        R"({"action": "adjudicate", "application": "A000003", "expected_version": 5, "not_duplicate": "prints differ"})",
+        R"({"action": "add_note", "application": "A000004", "expected_version": 1, "text": "called"})",
+        R"({"action": "apply", "form": {"nik": "3273014508900001", "name": "BUDI", "birth_date": "05-08-1990"},
+            "documents": [{"kind": "family_card", "content": "JVBERi0xLjQKJSVFT0YK"}], "started_at": 1796112000})",
+        R"({"action": "hand_over", "application": "A000005", "expected_version": 9, "finger": "VEdQUg=="})",
+    };
+    int k = 0;
+    for (const char* r : requests) {
+      const std::string text = r;
+      write("office/r" + std::to_string(k++), std::vector<std::uint8_t>(text.begin(), text.end()));
+    }
+  }
   return 0;
 }

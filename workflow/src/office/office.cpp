@@ -29,6 +29,7 @@
 #include "tunggal/store/sqlite.h"
 #include "adjudication_sheet.h"
 #include "documents.h"
+#include "request_scope.h"
 #include "tunggal/calibration.h"
 #include "tunggal/files.h"
 #include "tunggal/sdk/card.h"
@@ -73,6 +74,17 @@ namespace {
 // Not now: the application is in another state (or version) than the
 // action needs.
 [[noreturn]] void conflict(const std::string& what) { throw Error(ErrorCode::conflict, what); }
+thread_local std::optional<std::int64_t> t_expected_version;
+thread_local bool t_hold_on_act = false;
+
+// A stale form: the caller saw another version of the file.
+void check_version(const std::string& what, const std::string& id, std::int64_t version) {
+  const auto expected = detail::ExpectedVersion::current();
+  if (expected && *expected != version)
+    conflict(what + ": application " + id + " changed since it was shown (version " + std::to_string(version) +
+             ", the request's " + std::to_string(*expected) + "): look at it again");
+}
+
 // What a file waiting on the office's own jobs waits for, for a refusal's message.
 std::string waiting_for_jobs(AppState s) {
   const Transition* next = main_transition(s);
@@ -452,7 +464,15 @@ struct Office::Impl {
       conflict(name + ": application " + id + " is " + std::string(to_string(app.state)) + "; this step needs it " +
                need_states + waiting_for_jobs(app.state));
     }
+    check_version(name, id, app.version);
     if (any.hold && a.role() != Role::applicant && !by_system) {
+      // A request that acts at once takes the hold in this transaction:
+      // nobody else may hold the file now.
+      if (detail::HoldOnAct::active() && (app.holder.empty() || app.holder == a.id() || app.hold_until < now())) {
+        if (app.holder != a.id() || app.hold_until < now()) app.data["taken_at"] = now();
+        app.holder = a.id();
+        app.hold_until = now() + config.hold_minutes * 60;
+      }
       if (app.holder != a.id() || app.hold_until < now())
         throw Error(ErrorCode::busy, name + ": take application " + id + " first (`tunggal office take`)" +
                                          (app.holder.empty() || app.hold_until < now()
@@ -1022,12 +1042,14 @@ bool Office::take(const Actor& a, const std::string& id) {
     if (!app.holder.empty() && app.holder != a.id() && app.hold_until >= now)
       throw Error(ErrorCode::busy, "take: application " + id + " is held by " + app.holder + " until " +
                                        utc_date(app.hold_until, "%H:%M"));
+    check_version("take", id, app.version);
     const bool fresh = app.holder != a.id() || app.hold_until < now;
     app.holder = a.id();
     app.hold_until = now + impl_->config.hold_minutes * 60;
     app.data["taken_at"] = now;
     impl_->save(app);
     impl_->audit(a, id, "take", to_string(app.state), to_string(app.state));
+    detail::ExpectedVersion::advance();
     return fresh;
   });
 }
@@ -1044,6 +1066,7 @@ void Office::release(const Actor& a, const std::string& id) {
   impl_->tx([&] {
     auto app = impl_->must_load(id);
     if (app.holder != a.id()) conflict("release: application " + id + " is not held by " + a.id());
+    check_version("release", id, app.version);
     app.holder.clear();
     app.hold_until = 0;
     app.data.erase("taken_at");
@@ -1501,6 +1524,7 @@ ApplicationView Office::adjudicate(const Actor& a, const std::string& id, const 
     if (clear && !before) {
       app.data["enrolling"] = true;
       impl_->save(app);
+      detail::ExpectedVersion::advance();
     }
     return before;
   });
@@ -1752,7 +1776,8 @@ ApplicationView Office::close(const Actor& a, const std::string& id) {
 }
 
 void Office::add_note(const Actor& a, const std::string& id, const std::string& text) {
-  if (text.empty() || text.size() > 2000) refuse("note: 1-2000 characters");
+  if (a.role() == Role::applicant) deny("note: officers write notes on a file");
+  if (const auto p = text_problem(text, 1, 2000); !p.empty()) refuse("note: the text " + p);
   impl_->tx([&] {
     auto app = impl_->must_load(id);
     impl_->db.prepare("INSERT INTO notes(application, at, actor, text) VALUES(?,?,?,?)")
@@ -1997,5 +2022,19 @@ ApplicantForm form_of(const Resident& r) {
           r.address, r.rt_rw,       r.village,  r.district,    r.regency,    r.province,
           r.religion, r.marital_status, r.occupation, r.blood_type};
 }
+
+namespace detail {
+ExpectedVersion::ExpectedVersion(std::optional<std::int64_t> version) : before_(t_expected_version) {
+  t_expected_version = version;
+}
+ExpectedVersion::~ExpectedVersion() { t_expected_version = before_; }
+std::optional<std::int64_t> ExpectedVersion::current() noexcept { return t_expected_version; }
+void ExpectedVersion::advance() noexcept {
+  if (t_expected_version) ++*t_expected_version;
+}
+HoldOnAct::HoldOnAct() : before_(t_hold_on_act) { t_hold_on_act = true; }
+HoldOnAct::~HoldOnAct() { t_hold_on_act = before_; }
+bool HoldOnAct::active() noexcept { return t_hold_on_act; }
+}  // namespace detail
 
 }  // namespace tunggal::workflow

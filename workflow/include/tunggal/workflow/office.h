@@ -235,6 +235,9 @@ struct OfficeConfig {
   sdk::SessionConfig session;        // the SDK session; gallery defaults to dir/gallery
 };
 
+struct Command;  // commands.h
+struct Outcome;
+
 class Office {
  public:
   // Opens the store in config.dir, creating it (schema, default roles, the
@@ -271,6 +274,14 @@ class Office {
                              const ColorImage& photo, const FingerImages& fingers);
   // The consolidation center's reachability (the network incident).
   void set_consolidation_online(bool online);
+
+  // ---- one request per action (commands.h) ---------------------------------
+  // Runs a parsed command as `who`: for a step on an application, the
+  // version the caller saw is checked and the hold taken in one
+  // transaction (Error(conflict) for a stale version), then the step, and
+  // the hold given back when the step is refused. Nothing changes for a
+  // refused command.
+  Outcome execute(const Actor& who, const Command& command);
 
   // ---- the steps ----------------------------------------------------------
   std::string apply(const Actor& applicant, const ApplyRequest& request);                   // 1
