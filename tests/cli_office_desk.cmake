@@ -49,7 +49,7 @@ if(NOT out MATCHES "REC1 recording in service, 30 a day" OR NOT out MATCHES "PRN
   message(FATAL_ERROR "station list: ${out}")
 endif()
 # The population database is the generator's people; apply as one of them.
-run(0 ${TUNGGAL} gen --people 3 --seed 41 --out ${WORK}/pop)
+run(0 ${TUNGGAL} gen --people 3 --seed 41 --images --out ${WORK}/pop)
 # A picture for the card's photo (any image will do here): a rendered print.
 run(0 ${TUNGGAL} gen --people 1 --seed 42 --images --out ${WORK}/pictures)
 file(GLOB pictures ${WORK}/pictures/records/*.png)
@@ -124,9 +124,21 @@ if(NOT err MATCHES "has never synchronised" OR NOT err MATCHES "tunggal office s
   message(FATAL_ERROR "an unsynchronised station, not named with its remedy: ${err}")
 endif()
 run(0 ${TUNGGAL} office station sync --store ${store} --as rekam --password-file ${WORK}/rekam.pw --id REC1 --free-disk-mb 9000)
-run(0 ${TUNGGAL} office record ${W} --station REC1 --capture ${rec} --photo ${PHOTO})
-if(NOT out MATCHES "awaiting_consolidation")
-  message(FATAL_ERROR "record: ${out}")
+# At the desk: the ten-print sequence from the finger images, through the
+# SDK's reader (libfprint's virtual one), as the office's reader would give them.
+set(fingers "")
+foreach(n 01 02 03 04 05 06 07 08 09 10)
+  math(EXPR pos "${n}")
+  list(APPEND fingers --finger ${pos}=${WORK}/pop/records/R00000001.f${n}.png)
+endforeach()
+run(2 ${TUNGGAL} office record ${W} --station REC1 --photo ${PHOTO})
+if(NOT err MATCHES "give one of --capture")
+  message(FATAL_ERROR "record without a capture: ${err}")
+endif()
+run(2 ${TUNGGAL} office record ${W} --station REC1 --photo ${PHOTO} --finger 11=${PHOTO})
+run(0 ${TUNGGAL} office record ${W} --station REC1 --photo ${PHOTO} ${fingers})
+if(NOT out MATCHES "awaiting_consolidation" OR NOT err MATCHES "right thumb: captured")
+  message(FATAL_ERROR "record: ${out} ${err}")
 endif()
 # Step 8 before the outbox ran: refused, naming what to run.
 as(kasi_id)

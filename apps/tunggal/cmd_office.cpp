@@ -6,8 +6,9 @@
 #include <algorithm>
 #include <cstdlib>
 #include <fstream>
-#include <iomanip>
 #include <ctime>
+#include <iomanip>
+#include <map>
 #include <iostream>
 #include <tuple>
 
@@ -16,6 +17,7 @@
 #include "json_out.h"
 #include "office_sim.h"
 #include "tunggal/sdk.h"
+#include "tunggal/text.h"
 #include "tunggal/workflow/office.h"
 #include "tunggal/workflow/sla.h"
 
@@ -472,9 +474,11 @@ Runner add_office(CLI::App& app) {
   // itself, so a refused step leaves no hold and no audit entry.
   struct StepArgs {
     OfficeArgs o;
-    std::string record, photo, station, day, printer, reason, linked, finger, text;
+    std::string record, photo, station, day, printer, reason, linked, finger, text, reader;
+    std::vector<std::string> finger_images;  // POS=IMAGE
+    double timeout = 30;
   };
-  using Body = std::function<command::Body(StepArgs&, const Target&)>;
+  using Body = std::function<command::Body(Office&, const Actor&, StepArgs&, const Target&)>;
   const auto step = [&](const char* name, const char* help, Body body, std::function<void(CLI::App*, StepArgs&)> extra = {}) {
     auto a = std::make_shared<StepArgs>();
     auto* c = office->add_subcommand(name, help);
@@ -484,7 +488,7 @@ Runner add_office(CLI::App& app) {
       auto off = open_store(a->o);
       const Actor who = off->authenticate(a->o.as, password_of(a->o));
       const Target target{a->o.application, off->application(who, a->o.application).version};
-      const Command request{body(*a, target)};
+      const Command request{body(*off, who, *a, target)};
       const Outcome out = off->execute(who, request);
       if (out.print)
         std::cout << "print: " << sdk::to_string(out.print->outcome)
@@ -498,27 +502,76 @@ Runner add_office(CLI::App& app) {
       return 0;
     });
   };
-  const auto plain = [](Action x) { return Body([x](StepArgs&, const Target& t) { return command::Step{x, t}; }); };
+  const auto plain = [](Action x) {
+    return Body([x](Office&, const Actor&, StepArgs&, const Target& t) { return command::Step{x, t}; });
+  };
   step("check-documents", "Step 2: the files (service officer)", plain(Action::check_documents));
   step("check-population", "Step 3: the population database (service officer)", plain(Action::check_population));
   step("validate", "Step 4: NIK ready to record (section head, population data)", plain(Action::validate_data));
   step("schedule", "Step 5: the recording appointment (service officer)",
-       [](StepArgs& a, const Target& t) { return command::SendSchedule{t, a.day}; },
+       [](Office&, const Actor&, StepArgs& a, const Target& t) { return command::SendSchedule{t, a.day}; },
        [](CLI::App* c, StepArgs& a) { c->add_option("--day", a.day, "From this day (YYYY-MM-DD)"); });
   step("no-show", "The applicant did not come (service officer)", plain(Action::mark_no_show));
   step("record", "Step 7: the capture and photo (recording officer)",
-       [](StepArgs& a, const Target& t) {
-         return command::RecordBiometrics{t, a.station, decode_person_record(read_file(a.record, kMaxTemplateBytes)),
-                                          read_color_image(a.photo)};
+       [](Office& o, const Actor& w, StepArgs& a, const Target& t) {
+         command::RecordBiometrics r{t, a.station, {}, read_color_image(a.photo), {}};
+         const int given = !a.record.empty() + !a.finger_images.empty() + !a.reader.empty();
+         if (given != 1)
+           throw Error(ErrorCode::invalid_argument,
+                       "record: give one of --capture (a person record), --finger POS=IMAGE (repeated) or --reader ID");
+         if (!a.record.empty()) {
+           r.capture = decode_person_record(read_file(a.record, kMaxTemplateBytes));
+           return command::Body{std::move(r)};
+         }
+         // The desk's ten-print sequence through the SDK: the reader (or
+         // the images, through libfprint's virtual reader, one touch each).
+         sdk::TenPrintOptions tp_options;
+         tp_options.timeout = std::chrono::milliseconds(static_cast<long long>(a.timeout * 1000));
+         std::vector<sdk::VirtualTouch> script;
+         if (!a.finger_images.empty()) {
+           tp_options.order.clear();
+           for (const auto& f : a.finger_images) {
+             const auto eq = f.find('=');
+             if (eq == std::string::npos)
+               throw Error(ErrorCode::invalid_argument, "--finger wants POS=IMAGE with POS 1-10 (ISO), got '" + f + "'");
+             const auto pos = parse_integer(f.substr(0, eq), "--finger POS (ISO position)", 1, 10);
+             tp_options.order.push_back(static_cast<FingerPosition>(pos));
+             script.push_back(sdk::VirtualTouch::finger(read_gray_image(f.substr(eq + 1))));
+           }
+         }
+         auto reader = script.empty() ? sdk::FingerprintReader::open(a.reader)
+                                      : sdk::FingerprintReader::open_virtual(std::move(script));
+         sdk::TenPrintSession tp(o.desk_session(w), reader, tp_options);
+         std::map<FingerPosition, int> tries;
+         const int max_tries = script.empty() ? 3 : 1;  // one image per finger
+         while (const auto pos = tp.next()) {
+           const auto s = tp.capture();
+           std::cerr << to_string(*pos) << ": " << sdk::to_string(s.capture.status);
+           if (s.capture.sample) std::cerr << ", quality " << s.capture.sample->quality;
+           if (s.same_as) std::cerr << ", the same finger as " << to_string(*s.same_as);
+           for (const auto& why : s.capture.reasons) std::cerr << "; " << why;
+           std::cerr << "\n";
+           if (s.capture.status == sdk::CaptureStatus::unplugged || s.capture.status == sdk::CaptureStatus::no_reader)
+             throw Error(ErrorCode::io, "record: the reader is gone (" + std::string(sdk::to_string(s.capture.status)) + ")");
+           if (tp.next() == pos && ++tries[*pos] >= max_tries) tp.mark_absent(*pos, sdk::FingerAbsence::unable);
+         }
+         r.capture = tp.record(t.application);
+         r.images = tp.images();
+         return command::Body{std::move(r)};
        },
        [](CLI::App* c, StepArgs& a) {
          c->add_option("--station", a.station, "Recording station")->required();
-         c->add_option("--capture", a.record, "The capture as a person record (.tgr)")->required();
+         c->add_option("--capture", a.record, "The capture as a person record (.tgr)");
+         c->add_option("--finger", a.finger_images,
+                       "POS=IMAGE: a finger's image (ISO position 1-10), repeated; taken through the ten-print "
+                       "sequence as the reader's would be");
+         c->add_option("--reader", a.reader, "A fingerprint reader (tunggal capture finger --list): the ten-print sequence");
+         c->add_option("--timeout", a.timeout, "Seconds to wait for each touch on the reader")->capture_default_str();
          c->add_option("--photo", a.photo, "The photo for the card")->required();
        });
   step("check-dedup", "Step 8: the consolidation answer (section head, identity)", plain(Action::check_deduplication));
   step("adjudicate", "Step 8: a possible duplicate decided (section head, identity)",
-       [](StepArgs& a, const Target& t) {
+       [](Office&, const Actor&, StepArgs& a, const Target& t) {
          if (a.linked.empty() == a.reason.empty())
            throw Error(ErrorCode::invalid_argument,
                        "adjudicate: give --duplicate-of NIK (the existing NIK) or --not-duplicate REASON, one of them");
@@ -531,13 +584,13 @@ Runner add_office(CLI::App& app) {
        });
   step("verify-print", "Step 9: the print-ready record (section head, identity)", plain(Action::verify_print_request));
   step("print", "Step 10: print the card (card printing officer)",
-       [](StepArgs& a, const Target& t) { return command::PrintCard{t, a.printer}; },
+       [](Office&, const Actor&, StepArgs& a, const Target& t) { return command::PrintCard{t, a.printer}; },
        [](CLI::App* c, StepArgs& a) { c->add_option("--printer", a.printer, "Printing station")->required(); });
   step("spoiled", "A printed card is spoiled: back for a reprint (card printing officer)",
-       [](StepArgs& a, const Target& t) { return command::ReportSpoiled{t, a.reason}; },
+       [](Office&, const Actor&, StepArgs& a, const Target& t) { return command::ReportSpoiled{t, a.reason}; },
        [](CLI::App* c, StepArgs& a) { c->add_option("--reason", a.reason, "What is wrong with it")->required(); });
   step("hand-over", "Step 11: the card to the applicant, their finger verified (card printing officer)",
-       [](StepArgs& a, const Target& t) {
+       [](Office&, const Actor&, StepArgs& a, const Target& t) {
          PersonRecord finger;
          const auto bytes = read_file(a.finger, kMaxTemplateBytes);
          if (bytes.size() >= 4 && std::equal(bytes.begin(), bytes.begin() + 4, "TGPR")) {

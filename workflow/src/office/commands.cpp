@@ -266,7 +266,7 @@ Outcome Office::execute(const Actor& who, const Command& c) {
           using T = std::decay_t<decltype(x)>;
           if constexpr (std::is_same_v<T, command::SendSchedule>) send_schedule(who, id, x.day);
           else if constexpr (std::is_same_v<T, command::RecordBiometrics>)
-            record_biometrics(who, id, x.station, x.capture, x.photo);
+            record_biometrics(who, id, x.station, x.capture, x.photo, x.images);
           else if constexpr (std::is_same_v<T, command::Adjudicate>) adjudicate(who, id, x.decision);
           else if constexpr (std::is_same_v<T, command::PrintCard>) out.print = print_card(who, id, x.printer);
           else if constexpr (std::is_same_v<T, command::ReportSpoiled>) report_spoiled(who, id, x.reason);

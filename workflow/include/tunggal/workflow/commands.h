@@ -61,6 +61,7 @@ struct RecordBiometrics {
   std::string station;
   PersonRecord capture;  // the SDK's capture (native person record)
   ColorImage photo;      // the photo for the card
+  FingerImages images;   // the finger images the capture came from (kept for adjudication)
 };
 struct Adjudicate {
   Target target;
