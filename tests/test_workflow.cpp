@@ -58,7 +58,7 @@ Resident resident_of(const PersonRecord& r) {
 
 ApplyRequest request_of(const Resident& r) {
   ApplyRequest q;
-  q.form = form_of(r);
+  q.form = r;
   q.documents = {{DocumentKind::f102_form, pdf()}, {DocumentKind::family_card, png()},
                  {DocumentKind::birth_certificate, pdf()}};
   return q;

@@ -78,7 +78,7 @@ void print_view(const ApplicationView& v) {
 
 ApplyRequest request_from(const std::string& record_path, const std::vector<std::string>& documents) {
   ApplyRequest q;
-  q.form = form_of(resident_from_record(decode_person_record(read_file(record_path, kMaxTemplateBytes))));
+  q.form = resident_from_record(decode_person_record(read_file(record_path, kMaxTemplateBytes)));
   for (const auto& d : documents) {
     const auto eq = d.find('=');
     const auto kind = eq == std::string::npos ? std::nullopt : document_kind_from_string(d.substr(0, eq));

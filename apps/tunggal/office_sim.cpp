@@ -305,7 +305,7 @@ class Day {
 
   ApplyRequest request(const Applicant& a, bool complete, bool typo) {
     ApplyRequest q;
-    q.form = form_of(a.resident);
+    q.form = a.resident;
     if (typo) q.form.name += "H";
     q.documents.push_back({DocumentKind::f102_form, document("F1-02", a.index)});
     if (complete) q.documents.push_back({DocumentKind::family_card, document("KK", a.index)});

@@ -161,31 +161,11 @@ Json form_json(const ApplicantForm& f) {
 
 Resident resident_from(const Json& j) {
   Resident r;
-  r.nik = j.value("nik", "");
-  r.family_card = j.value("family_card", "");
-  r.name = j.value("name", "");
-  r.birth_place = j.value("birth_place", "");
-  r.birth_date = j.value("birth_date", "");
-  r.sex = j.value("sex", "");
-  r.address = j.value("address", "");
-  r.rt_rw = j.value("rt_rw", "");
-  r.village = j.value("village", "");
-  r.district = j.value("district", "");
-  r.regency = j.value("regency", "");
-  r.province = j.value("province", "");
-  r.religion = j.value("religion", "");
-  r.marital_status = j.value("marital_status", "");
-  r.occupation = j.value("occupation", "");
-  r.blood_type = j.value("blood_type", "");
+  for (const auto& f : kFormFields) r.*f.member = j.value(std::string(f.name), "");
   return r;
 }
 
-Json resident_json(const Resident& r) {
-  ApplicantForm f{r.nik,     r.family_card, r.name,     r.birth_place, r.birth_date, r.sex,
-                  r.address, r.rt_rw,       r.village,  r.district,    r.regency,    r.province,
-                  r.religion, r.marital_status, r.occupation, r.blood_type};
-  return form_json(f);
-}
+Json resident_json(const Resident& r) { return form_json(r); }
 
 bool ever_married(const std::string& status) {
   return status == "KAWIN" || status == "CERAI HIDUP" || status == "CERAI MATI";
@@ -1128,8 +1108,11 @@ ApplicationView Office::check_population(const Actor& a, const std::string& id) 
     } else {
       const Json& f = app.data["form"];
       const Json r = resident_json(*res);
-      for (const char* field : {"name", "birth_place", "birth_date", "sex", "family_card"})
-        if (f.value(field, "") != r.value(field, "")) mismatch.push_back(std::string(field) + " differs from the population database");
+      for (const auto& field : kFormFields) {
+        const std::string name(field.name);
+        if (field.identity && f.value(name, "") != r.value(name, ""))
+          mismatch.push_back(name + " differs from the population database");
+      }
     }
     app.data["reasons"] = mismatch;
     impl_->step_done(app, SopStep::check_population);
@@ -2006,21 +1989,11 @@ std::size_t Office::outbox_pending() const {
 }
 
 Resident resident_from_record(const PersonRecord& record) {
-  const auto get = [&](const char* k) {
-    const std::string* v = record.attribute(k);
-    return v ? *v : std::string();
-  };
-  Resident x{get("nik"),      get("family_card"), get("name"),     get("birth_place"), get("birth_date"), get("sex"),
-             get("address"),  get("rt_rw"),       get("village"),  get("district"),    get("regency"),    get("province"),
-             get("religion"), get("marital_status"), get("occupation"), get("blood_type")};
+  Resident x;
+  for (const auto& f : kFormFields)
+    if (const std::string* v = record.attribute(std::string(f.name))) x.*f.member = *v;
   if (x.family_card.empty() && x.nik.size() == 16) x.family_card = x.nik.substr(0, 6) + "0101" + x.nik.substr(12, 4) + "99";
   return x;
-}
-
-ApplicantForm form_of(const Resident& r) {
-  return {r.nik,     r.family_card, r.name,     r.birth_place, r.birth_date, r.sex,
-          r.address, r.rt_rw,       r.village,  r.district,    r.regency,    r.province,
-          r.religion, r.marital_status, r.occupation, r.blood_type};
 }
 
 namespace detail {

@@ -44,47 +44,45 @@ struct Document {
 };
 inline constexpr std::size_t kMaxDocumentBytes = 5u << 20;
 
-// What the applicant types online: compared with the population database,
-// never trusted for a rule.
-struct ApplicantForm {
+// A person's demographic data: what the applicant types online (the form,
+// compared with the population database and never trusted for a rule) and
+// what the population database holds (a resident): the same fields.
+struct Demographics {
   std::string nik, family_card, name, birth_place, birth_date;  // DD-MM-YYYY
   std::string sex;  // LAKI-LAKI / PEREMPUAN
   std::string address, rt_rw, village, district, regency, province;
   std::string religion, marital_status, occupation, blood_type;
 };
+using ApplicantForm = Demographics;
+using Resident = Demographics;  // a row of the population database (step 3)
 
-// The form's fields, written once: its JSON names, the member, and the
-// bytes each may take (checked at step 1 and at resubmission, before a
-// document is stored; the NIK and the birth date have their own rules too).
+// The fields, written once: their names (in JSON, in the store, in a
+// person record's attributes), the member, and the bytes each may take
+// (checked at step 1 and at resubmission, before a document is stored; the
+// NIK and the birth date have their own rules too).
 struct FormField {
   std::string_view name;
-  std::string ApplicantForm::*member;
+  std::string Demographics::*member;
   std::size_t min_bytes, max_bytes;
+  bool identity;  // compared with the population database at step 3
 };
 inline constexpr FormField kFormFields[] = {
-    {"nik", &ApplicantForm::nik, 16, 16},
-    {"family_card", &ApplicantForm::family_card, 0, 16},
-    {"name", &ApplicantForm::name, 1, 100},
-    {"birth_place", &ApplicantForm::birth_place, 0, 100},
-    {"birth_date", &ApplicantForm::birth_date, 10, 10},
-    {"sex", &ApplicantForm::sex, 0, 20},
-    {"address", &ApplicantForm::address, 0, 200},
-    {"rt_rw", &ApplicantForm::rt_rw, 0, 16},
-    {"village", &ApplicantForm::village, 0, 100},
-    {"district", &ApplicantForm::district, 0, 100},
-    {"regency", &ApplicantForm::regency, 0, 100},
-    {"province", &ApplicantForm::province, 0, 100},
-    {"religion", &ApplicantForm::religion, 0, 50},
-    {"marital_status", &ApplicantForm::marital_status, 0, 50},
-    {"occupation", &ApplicantForm::occupation, 0, 100},
-    {"blood_type", &ApplicantForm::blood_type, 0, 3},
-};
-
-// A row of the population database the office checks against (step 3).
-struct Resident {
-  std::string nik, family_card, name, birth_place, birth_date, sex;
-  std::string address, rt_rw, village, district, regency, province;
-  std::string religion, marital_status, occupation, blood_type;
+    {"nik", &Demographics::nik, 16, 16, false},  // the key the row is found by
+    {"family_card", &Demographics::family_card, 0, 16, true},
+    {"name", &Demographics::name, 1, 100, true},
+    {"birth_place", &Demographics::birth_place, 0, 100, true},
+    {"birth_date", &Demographics::birth_date, 10, 10, true},
+    {"sex", &Demographics::sex, 0, 20, true},
+    {"address", &Demographics::address, 0, 200, false},
+    {"rt_rw", &Demographics::rt_rw, 0, 16, false},
+    {"village", &Demographics::village, 0, 100, false},
+    {"district", &Demographics::district, 0, 100, false},
+    {"regency", &Demographics::regency, 0, 100, false},
+    {"province", &Demographics::province, 0, 100, false},
+    {"religion", &Demographics::religion, 0, 50, false},
+    {"marital_status", &Demographics::marital_status, 0, 50, false},
+    {"occupation", &Demographics::occupation, 0, 100, false},
+    {"blood_type", &Demographics::blood_type, 0, 3, false},
 };
 
 struct ApplyRequest {
@@ -373,8 +371,7 @@ class Office {
 // family-card number gets one derived from the NIK (the region, the
 // serial), the same every time.
 Resident resident_from_record(const PersonRecord& record);
-// The form an applicant would type from their own data.
-ApplicantForm form_of(const Resident& resident);
+
 
 // Checks a NIK against its rules: 16 digits, a province code that exists,
 // regency and district codes not 00, a birth date that exists (40 added to
