@@ -15,10 +15,10 @@
 #include "commands.h"
 #include "tunggal/workflow/commands.h"
 #include "json_out.h"
-#include "office_sim.h"
 #include "tunggal/sdk.h"
 #include "tunggal/text.h"
 #include "tunggal/workflow/office.h"
+#include "tunggal/workflow/simulation.h"
 #include "tunggal/workflow/sla.h"
 
 namespace tunggal::cli {
@@ -110,8 +110,17 @@ Runner add_office(CLI::App& app) {
     c->add_option("--printer", p->printer_queue, "A CUPS queue to print the cards on");
     c->add_option("--photos", p->photos, "A folder of face photos for the cards (e.g. ../shared/data/att_faces)");
     c->add_option("--max-actions", p->max_actions, "Stop after this many actions (a later run carries on)");
-    c->add_flag("--quiet", p->quiet, "No per-applicant messages");
-    verbs.emplace_back(c, [p] {
+    auto quiet = std::make_shared<bool>(false);
+    c->add_flag("--quiet", *quiet, "No per-applicant messages");
+    verbs.emplace_back(c, [p, quiet] {
+      if (!*quiet) p->account = &std::cout;
+      // With TUNGGAL_SIM_TRACE set, each action the office acknowledged is
+      // printed as it returns ("ack APPLICATION STATE"): the crash test
+      // checks that every one it saw survives a kill.
+      if (std::getenv("TUNGGAL_SIM_TRACE") != nullptr)
+        p->acknowledged = [](const std::string& application, AppState state) {
+          std::cout << "ack " << application << " " << to_string(state) << std::endl;
+        };
       const std::string summary = simulate_office_day(*p);
       std::cout << summary << "\n";
       return 0;

@@ -632,13 +632,22 @@ GalleryLogCheck check_gallery_log(const std::filesystem::path& dir, const MccPar
   return c;
 }
 
-std::vector<std::filesystem::path> set_aside_gallery_log(const std::filesystem::path& dir, std::uint64_t from,
-                                                         const MccParams& mcc, const FingerIndexParams& index) {
-  const auto path = dir / kLogName;
+namespace {
+// A repair holds the writer's lock for its whole length (Error(busy) while
+// a process has the gallery open for writing).
+storage::Fd lock_log_for_repair(const std::filesystem::path& path) {
   storage::Fd fd(::open(path.c_str(), O_RDWR | O_CLOEXEC));
   if (fd.get() < 0) storage::throw_errno(path, "cannot open the gallery log");
   if (::flock(fd.get(), LOCK_EX | LOCK_NB) != 0)
     throw Error(ErrorCode::busy, path.string() + ": another process has this gallery open for writing");
+  return fd;
+}
+}  // namespace
+
+std::vector<std::filesystem::path> set_aside_gallery_log(const std::filesystem::path& dir, std::uint64_t from,
+                                                         const MccParams& mcc, const FingerIndexParams& index) {
+  const auto path = dir / kLogName;
+  storage::Fd fd = lock_log_for_repair(path);
   const auto c = check_gallery_log(dir, mcc, index);
   // Never below an intact snapshot: the people only it holds would go.
   if (c.uses_snapshot && from < c.snapshot_covers)
@@ -683,10 +692,7 @@ std::vector<std::filesystem::path> set_aside_gallery_log(const std::filesystem::
 GallerySalvageReport salvage_gallery_log(const std::filesystem::path& dir, const MccParams& mcc,
                                          const FingerIndexParams& index) {
   const auto path = dir / kLogName;
-  storage::Fd fd(::open(path.c_str(), O_RDWR | O_CLOEXEC));
-  if (fd.get() < 0) storage::throw_errno(path, "cannot open the gallery log");
-  if (::flock(fd.get(), LOCK_EX | LOCK_NB) != 0)
-    throw Error(ErrorCode::busy, path.string() + ": another process has this gallery open for writing");
+  const storage::Fd lock = lock_log_for_repair(path);
   const auto c = check_gallery_log(dir, mcc, index);
   if (c.opens)
     throw Error(ErrorCode::invalid_argument,
@@ -709,15 +715,7 @@ GallerySalvageReport salvage_gallery_log(const std::filesystem::path& dir, const
   r.damaged_regions = salvaged.damaged_regions;
   // The old log, whole, beside the new one (nothing is deleted).
   const std::filesystem::path kept = path.string() + ".salvaged-" + std::to_string(salvaged.first_damage);
-  {
-    const std::filesystem::path tmp = kept.string() + ".tmp";
-    storage::Fd out(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600));
-    if (out.get() < 0) storage::throw_errno(tmp, "cannot create the copy of the old log");
-    storage::write_all(out.get(), file, tmp);
-    if (::fsync(out.get()) != 0) storage::throw_errno(tmp, "fsync failed");
-    if (::rename(tmp.c_str(), kept.c_str()) != 0) storage::throw_errno(kept, "cannot rename the copy of the old log");
-  }
-  storage::fsync_dir(dir);
+  write_file_durably(kept, file);  // owner-only, synced, renamed into place
   r.written.push_back(kept);
   // An unusable snapshot that claims more of the log than now remains.
   if (!c.uses_snapshot && std::filesystem::exists(dir / kSnapshotName) && c.snapshot_covers > start.offset) {
@@ -727,15 +725,7 @@ GallerySalvageReport salvage_gallery_log(const std::filesystem::path& dir, const
     r.written.push_back(aside);
   }
   // The new log, atomically in place.
-  {
-    const std::filesystem::path tmp = path.string() + ".salvage.tmp";
-    storage::Fd out(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600));
-    if (out.get() < 0) storage::throw_errno(tmp, "cannot create the new log");
-    storage::write_all(out.get(), salvaged.log, tmp);
-    if (::fsync(out.get()) != 0) storage::throw_errno(tmp, "fsync failed");
-    if (::rename(tmp.c_str(), path.c_str()) != 0) storage::throw_errno(path, "cannot put the new log in place");
-  }
-  storage::fsync_dir(dir);
+  write_file_durably(path, salvaged.log);
   const auto after = check_gallery_log(dir, mcc, index);
   r.people_after = after.opens ? after.people : 0;
   return r;

@@ -1,14 +1,19 @@
 // The simulated office day behind `tunggal office simulate` (and the main
 // job): generated residents, an enrolled gallery, N applicants of whom a
 // share are planted duplicates, going through every SOP step on the real
-// office store and SDK, with the incidents the SOP names.
+// office store and SDK, with the incidents the SOP names. Who acts next
+// follows the transition table (actions.h).
 #pragma once
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
+#include <ostream>
 #include <string>
 
-namespace tunggal::cli {
+#include "tunggal/workflow/actions.h"
+
+namespace tunggal::workflow {
 
 struct SimulationParams {
   std::size_t applicants = 40;
@@ -24,7 +29,12 @@ struct SimulationParams {
   std::string printer_queue;      // a CUPS queue to print on ("": cards as PDFs only)
   std::filesystem::path photos;   // a folder of face photos (e.g. the shared AT&T faces); "": drawn ones
   bool incidents = true;          // network outage, a broken recording device, blanks running out
-  bool quiet = false;
+  // The day told for people (each applicant's outcome, the SLA table, the
+  // deduplication figures, the refusals); nullptr: not told.
+  std::ostream* account = nullptr;
+  // Called as each action the office acknowledged returns: the application
+  // and the state it is in.
+  std::function<void(const std::string& application, AppState state)> acknowledged;
   // Stop after this many office actions (0: run the day out): the crash
   // test kills and restarts the day; a restarted day carries on from what
   // the store holds.
@@ -35,4 +45,4 @@ struct SimulationParams {
 // out/cards/*.pdf, out/credentials.json; returns the one-line summary.
 std::string simulate_office_day(const SimulationParams& params);
 
-}  // namespace tunggal::cli
+}  // namespace tunggal::workflow

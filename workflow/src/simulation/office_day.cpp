@@ -4,7 +4,7 @@
 // run again carries on where the store says it stands: the crash test
 // relies on that. The clock is the day's own (08:00 on a working day,
 // moving with each action), carried across restarts by the store.
-#include "office_sim.h"
+#include "tunggal/workflow/simulation.h"
 
 #include <tbb/parallel_for.h>
 
@@ -31,7 +31,7 @@
 #include "tunggal/workflow/office.h"
 #include "tunggal/workflow/sla.h"
 
-namespace tunggal::cli {
+namespace tunggal::workflow {
 namespace {
 
 // Burns "STAND-IN" across the foot of a photo (red band, white text).
@@ -496,12 +496,11 @@ class Day {
     return true;
   }
 
-  // With TUNGGAL_SIM_TRACE set, each action the office acknowledged is
-  // printed as it returns ("ack APPLICATION STATE"): the crash test checks
-  // that every one it saw survives a kill.
+  // Each action the office acknowledged, told as it returns (the crash
+  // test checks that every one it saw survives a kill).
   void trace(const Applicant& a) {
-    if (std::getenv("TUNGGAL_SIM_TRACE") == nullptr) return;
-    if (const auto v = find(a)) std::cout << "ack " << v->id << " " << to_string(v->state) << std::endl;
+    if (!p_.acknowledged) return;
+    if (const auto v = find(a)) p_.acknowledged(v->id, v->state);
   }
 
   void incidents() {
@@ -539,37 +538,28 @@ class Day {
   // consolidation or the printer, another day, or final).
   std::optional<std::string> officer_for(const Applicant& a, const ApplicationView* v) const {
     if (!v) return std::string();
-    const std::string svc = a.index % 2 ? "svc1" : "svc2";
-    switch (v->state) {
-      case AppState::submitted:
-      case AppState::documents_checked:
-      case AppState::ready_to_record:
-      case AppState::no_show:
-        return svc;
-      case AppState::documents_rejected:
-        if (a.minor) return std::nullopt;  // under 17 and unmarried: not eligible, the file stays returned
-        return std::string();
-      case AppState::biodata_mismatch:
-        return std::string();
-      case AppState::population_checked:
-        return std::string("kasi_pd");
-      case AppState::scheduled:
-        if (v->appointment_day != kToday) return std::nullopt;  // rescheduled: another day
-        return std::string();
-      case AppState::confirmed:
-      case AppState::recapture_needed:
-        if (no_show_now(a, *v)) return svc;
-        return std::string(!rec2_broken_ && a.index % 2 == 0 ? "rekam2" : "rekam1");
-      case AppState::deduplication_answered:
-      case AppState::possible_duplicate:
-      case AppState::cleared:
-        return std::string("kasi_id");
-      case AppState::printed:
-      case AppState::issued:
-        return std::string("cetak1");
-      default:
-        return std::nullopt;
+    // The transition table says what is next and whose desk it is; the
+    // day decides who at that desk, and when.
+    const Transition* next = main_transition(v->state);
+    if (!next || next->system) return std::nullopt;  // final, or the office's own jobs (the outbox)
+    if (next->action == Action::print_card) return std::nullopt;  // the jobs' bulk printing
+    if (v->state == AppState::documents_rejected && a.minor) return std::nullopt;  // not eligible: stays returned
+    if (next->action == Action::confirm_schedule && v->appointment_day != kToday) return std::nullopt;  // another day
+    if (next->action == Action::record_biometrics && no_show_now(a, *v)) return officer_of(Role::service_officer, a);
+    return officer_of(office_->step_role(next->step), a);
+  }
+  // Who sits at a role's desk today ("" for the applicant themself).
+  std::string officer_of(Role role, const Applicant& a) const {
+    switch (role) {
+      case Role::applicant: return "";
+      case Role::service_officer: return a.index % 2 ? "svc1" : "svc2";
+      case Role::head_population: return "kasi_pd";
+      case Role::recording_officer: return !rec2_broken_ && a.index % 2 == 0 ? "rekam2" : "rekam1";
+      case Role::head_identity: return "kasi_id";
+      case Role::printing_officer: return "cetak1";
+      case Role::administrator: return "admin";
     }
+    return "admin";
   }
   bool no_show_now(const Applicant& a, const ApplicationView& v) const {
     return uniform(a.index, 4) < p_.no_shows && v.reasons.empty() && v.state == AppState::confirmed &&
@@ -594,62 +584,61 @@ class Day {
       trace(a);
       return;
     }
-    const std::string svc = a.index % 2 ? "svc1" : "svc2";
+    // What comes next is the transition table's main way on from the
+    // file's state; at whose desk, the office's configured role for it.
+    const Transition* next = main_transition(v->state);
+    if (!next || next->system)
+      throw std::logic_error("simulation: no step to start for " + app + " in " + std::string(to_string(v->state)));
+    const std::string at = officer_of(office_->step_role(next->step), a);
+    // Closing is timed as part of the hand-over desk (step 12's limit is the whole day's).
+    const SopStep timed = next->step == SopStep::done ? SopStep::hand_over : next->step;
     Office* o_ = office_.get();
-    switch (v->state) {
-      case AppState::submitted:
-        return desk(svc, a, SopStep::check_documents, app, [o_, app](const Actor& o) { o_->check_documents(o, app); });
-      case AppState::documents_rejected:
-        ready_[a.index] += 20 * 60;  // home for the family card, and back
-        return own(a, SopStep::apply_online, [this, &a, o_, app, nik] {
-          o_->resubmit(o_->applicant(nik), app, request(a, true, false));
-        });
-      case AppState::biodata_mismatch:
-        ready_[a.index] += 10 * 60;
-        return own(a, SopStep::apply_online, [this, &a, o_, app, nik] {
-          o_->resubmit(o_->applicant(nik), app, request(a, true, false));
-        });
-      case AppState::documents_checked:
-        return desk(svc, a, SopStep::check_population, app, [o_, app](const Actor& o) { o_->check_population(o, app); });
-      case AppState::population_checked:
-        return desk("kasi_pd", a, SopStep::validate_data, app, [o_, app](const Actor& o) { o_->validate_data(o, app); });
-      case AppState::ready_to_record:
-        return desk(svc, a, SopStep::send_schedule, app, [o_, app](const Actor& o) { o_->send_schedule(o, app); });
-      case AppState::scheduled:
-        return own(a, SopStep::confirm_schedule, [this, &a, o_, app, nik] {
+    switch (next->action) {
+      case Action::resubmit:
+        // Home for the missing document (or to check the typing), and back.
+        ready_[a.index] += (v->state == AppState::documents_rejected ? 20 : 10) * 60;
+        return own(a, timed, [this, &a, o_, app, nik] { o_->resubmit(o_->applicant(nik), app, request(a, true, false)); });
+      case Action::check_documents:
+        return desk(at, a, timed, app, [o_, app](const Actor& o) { o_->check_documents(o, app); });
+      case Action::check_population:
+        return desk(at, a, timed, app, [o_, app](const Actor& o) { o_->check_population(o, app); });
+      case Action::validate_data:
+        return desk(at, a, timed, app, [o_, app](const Actor& o) { o_->validate_data(o, app); });
+      case Action::send_schedule: {
+        // After a no-show: the next working day (the file stays open tonight).
+        const std::string day = v->state == AppState::no_show ? kTomorrow : "";
+        return desk(at, a, timed, app, [o_, app, day](const Actor& o) { o_->send_schedule(o, app, day); });
+      }
+      case Action::confirm_schedule:
+        return own(a, timed, [this, &a, o_, app, nik] {
           o_->confirm_schedule(o_->applicant(nik), app);
           ready_[a.index] = now_ + 10 * 60;  // to the office, to the recording desk
         });
-      case AppState::confirmed:
-      case AppState::recapture_needed: {
+      case Action::record_biometrics: {
         if (no_show_now(a, *v)) {
           attempts_no_show_.insert(a.index);
-          return desk(svc, a, SopStep::send_schedule, app, [o_, app](const Actor& o) { o_->mark_no_show(o, app); });
+          const Transition* detour = transition_from(Action::mark_no_show, v->state);
+          return desk(officer_of(office_->step_role(detour->step), a), a, detour->step, app,
+                      [o_, app](const Actor& o) { o_->mark_no_show(o, app); });
         }
-        const bool rec2 = !rec2_broken_ && a.index % 2 == 0;
-        const std::string station = rec2 ? "REC2" : "REC1";
+        const std::string station = at == "rekam2" ? "REC2" : "REC1";
         int attempt = 0;
         for (const auto& e : office_->history(*admin_, app)) attempt += e.action == "record_biometrics";
         auto rec = std::make_shared<Captured>(capture(a, attempt));
         auto photo = std::make_shared<ColorImage>(photo_for(photos_, a.plan.person, 1 + attempt));
-        return desk(rec2 ? "rekam2" : "rekam1", a, SopStep::record_biometrics, app, [o_, app, station, rec, photo](const Actor& o) {
+        return desk(at, a, timed, app, [o_, app, station, rec, photo](const Actor& o) {
           o_->record_biometrics(o, app, station, rec->record, *photo, rec->images);
         });
       }
-      case AppState::no_show:
-        // Rescheduled for the next working day: the file stays open tonight.
-        return desk(svc, a, SopStep::send_schedule, app,
-                    [o_, app](const Actor& o) { o_->send_schedule(o, app, kTomorrow); });
-      case AppState::deduplication_answered:
-        return desk("kasi_id", a, SopStep::check_deduplication, app,
-                    [o_, app](const Actor& o) { o_->check_deduplication(o, app); });
-      case AppState::possible_duplicate: {
+      case Action::check_deduplication:
+        return desk(at, a, timed, app, [o_, app](const Actor& o) { o_->check_deduplication(o, app); });
+      case Action::adjudicate: {
         // The section head compares the prints and faces side by side: the
         // truth (the generator's plan) stands for what they see.
         const bool mated = a.mated;
         const std::string linked = mated ? mate_nik(a) : "";
         const auto sheet = p_.out / "adjudication" / (app + ".png");
-        return desk("kasi_id", a, SopStep::check_deduplication, app, [o_, app, mated, linked, sheet](const Actor& o) {
+        return desk(at, a, timed, app, [o_, app, mated, linked, sheet](const Actor& o) {
           std::filesystem::create_directories(sheet.parent_path());
           o_->adjudication_sheet(o, app, sheet);
           if (mated) {
@@ -659,17 +648,16 @@ class Day {
           }
         });
       }
-      case AppState::cleared:
-        return desk("kasi_id", a, SopStep::verify_print_request, app,
-                    [o_, app](const Actor& o) { o_->verify_print_request(o, app); });
-      case AppState::printed: {
+      case Action::verify_print_request:
+        return desk(at, a, timed, app, [o_, app](const Actor& o) { o_->verify_print_request(o, app); });
+      case Action::hand_over: {
         auto finger = std::make_shared<PersonRecord>(capture_pickup(a));
-        return desk("cetak1", a, SopStep::hand_over, app, [o_, app, finger](const Actor& o) { o_->hand_over(o, app, *finger); });
+        return desk(at, a, timed, app, [o_, app, finger](const Actor& o) { o_->hand_over(o, app, *finger); });
       }
-      case AppState::issued:
-        return desk("cetak1", a, SopStep::hand_over, app, [o_, app](const Actor& o) { o_->close(o, app); });
+      case Action::close:
+        return desk(at, a, timed, app, [o_, app](const Actor& o) { o_->close(o, app); });
       default:
-        throw std::logic_error("simulation: no step to start for " + app + " in " + std::string(to_string(v->state)));
+        throw std::logic_error("simulation: no way to do " + std::string(to_string(next->action)) + " for " + app);
     }
   }
 
@@ -769,7 +757,7 @@ class Day {
     report["errors"] = errors_;
     report["applications"] = per;
     write_file_durably(p_.out / "report.json", as_bytes(report.dump(2) + "\n"));
-    if (!p_.quiet) print_day(sla, report);
+    if (p_.account) print_day(*p_.account, sla, report);
     std::size_t within = 0;
     for (const auto& s : sla.steps)
       if (static_cast<int>(s.step) <= 11 && s.count > 0 && s.p95_minutes <= s.limit_minutes) ++within;
@@ -784,25 +772,25 @@ class Day {
 
   // The day for people: each applicant's outcome, the SLA table, the
   // deduplication figures against the generator's truth.
-  void print_day(const SlaReport& sla, const Json& report) {
-    std::cout << "== outcome per applicant\n";
+  void print_day(std::ostream& out, const SlaReport& sla, const Json& report) {
+    out << "== outcome per applicant\n";
     for (const auto& a : applicants_) {
       const auto v = find(a);
-      std::cout << "  applicant " << std::setw(3) << a.index << "  " << (v ? v->id : std::string("-")) << "  "
+      out << "  applicant " << std::setw(3) << a.index << "  " << (v ? v->id : std::string("-")) << "  "
                 << std::left << std::setw(20) << (v ? std::string(to_string(v->state)) : std::string("not_applied"))
                 << std::right;
-      if (v && !v->card_serial.empty()) std::cout << "  card " << v->card_serial;
-      if (v && !v->linked_nik.empty()) std::cout << "  linked to NIK " << v->linked_nik;
-      if (v && !v->dedup.empty()) std::cout << "  consolidation: " << v->dedup;
-      std::cout << (a.mated ? "  (planted duplicate)" : "") << (a.minor ? "  (under 17, unmarried)" : "");
+      if (v && !v->card_serial.empty()) out << "  card " << v->card_serial;
+      if (v && !v->linked_nik.empty()) out << "  linked to NIK " << v->linked_nik;
+      if (v && !v->dedup.empty()) out << "  consolidation: " << v->dedup;
+      out << (a.mated ? "  (planted duplicate)" : "") << (a.minor ? "  (under 17, unmarried)" : "");
       if (v && !v->reasons.empty() && v->state != AppState::done && v->state != AppState::issued)
-        std::cout << "  why: " << v->reasons.front();
-      std::cout << "\n";
+        out << "  why: " << v->reasons.front();
+      out << "\n";
     }
-    std::cout << "== SLA (simulated minutes per step against the SOP's limits)\n";
-    write_sla_table(sla, std::cout);
+    out << "== SLA (simulated minutes per step against the SOP's limits)\n";
+    write_sla_table(sla, out);
     const auto& d = report["deduplication"];
-    std::cout << "== deduplication against the generator's truth (" << d["enrolled_before"].get<std::size_t>()
+    out << "== deduplication against the generator's truth (" << d["enrolled_before"].get<std::size_t>()
               << " enrolled before the day, target FPIR " << d["target_fpir"].get<double>() << ")\n"
               << "  planted duplicates searched " << d["planted_duplicates_searched"].get<std::size_t>() << ", found "
               << d["found"].get<std::size_t>() << " (FNIR " << d["fnir"].get<double>() << ")\n"
@@ -810,13 +798,13 @@ class Day {
               << d["false_duplicates"].get<std::size_t>() << " (FPIR " << d["fpir"].get<double>() << ")\n"
               << "  the identity section head's desk at the end of the day: "
               << report["identity_head_queue"].size() << " application(s)";
-    for (const auto& id : report["identity_head_queue"]) std::cout << " " << id.get<std::string>();
-    std::cout << "\n  photos: " << report["photos"].get<std::string>() << "\n";
-    std::cout << "== actions the office refused (each retried later): " << errors_.size() << "\n";
-    for (const auto& e : errors_) std::cout << "  " << e << "\n";
-    std::cout << "  blanks left:";
-    for (const auto& [printer, n] : report["blanks_left"].items()) std::cout << " " << printer << " " << n.get<int>();
-    std::cout << "; report.json, sla.png and cards/ in " << p_.out.string() << "\n";
+    for (const auto& id : report["identity_head_queue"]) out << " " << id.get<std::string>();
+    out << "\n  photos: " << report["photos"].get<std::string>() << "\n";
+    out << "== actions the office refused (each retried later): " << errors_.size() << "\n";
+    for (const auto& e : errors_) out << "  " << e << "\n";
+    out << "  blanks left:";
+    for (const auto& [printer, n] : report["blanks_left"].items()) out << " " << printer << " " << n.get<int>();
+    out << "; report.json, sla.png and cards/ in " << p_.out.string() << "\n";
   }
 
   SimulationParams p_;
@@ -853,4 +841,4 @@ std::string simulate_office_day(const SimulationParams& params) {
   return day.run();
 }
 
-}  // namespace tunggal::cli
+}  // namespace tunggal::workflow
