@@ -633,6 +633,15 @@ GalleryLogCheck check_gallery_log(const std::filesystem::path& dir, const MccPar
 }
 
 namespace {
+// Where a repair reads the log from: after an intact snapshot's cover (what
+// opening reads from), else the first entry.
+detail::WalStart repair_start(const std::filesystem::path& dir, const GalleryLogCheck& c) {
+  if (!c.uses_snapshot) return {};
+  const detail::SnapshotReader reader(dir / kSnapshotName);
+  const auto& h = reader.header();
+  return {h.log_offset, h.log_last_seq, h.log_last_entry, h.log_last_crc, h.log_offset};
+}
+
 // A repair holds the writer's lock for its whole length (Error(busy) while
 // a process has the gallery open for writing).
 storage::Fd lock_log_for_repair(const std::filesystem::path& path) {
@@ -660,12 +669,7 @@ std::vector<std::filesystem::path> set_aside_gallery_log(const std::filesystem::
   // Only at the end of a committed group: a cut anywhere else would leave
   // half an entry or half a batch. The groups are those opening reads.
   const auto file = read_file(path, std::numeric_limits<std::size_t>::max());
-  detail::WalStart start;
-  if (c.uses_snapshot) {
-    const detail::SnapshotReader reader(dir / kSnapshotName);
-    const auto& h = reader.header();
-    start = {h.log_offset, h.log_last_seq, h.log_last_entry, h.log_last_crc, h.log_offset};
-  }
+  const detail::WalStart start = repair_start(dir, c);
   const auto scan = detail::scan_wal(file, start);
   const bool boundary = from == start.offset ||
                         std::find(scan.group_ends.begin(), scan.group_ends.end(), from) != scan.group_ends.end();
@@ -701,12 +705,7 @@ GallerySalvageReport salvage_gallery_log(const std::filesystem::path& dir, const
     throw Error(ErrorCode::invalid_argument, path.string() + ": " + c.opening_problem +
                                                  ": no damaged entry to skip (see `tunggal check`)");
   const auto file = read_file(path, std::numeric_limits<std::size_t>::max());
-  detail::WalStart start;
-  if (c.uses_snapshot) {
-    const detail::SnapshotReader reader(dir / kSnapshotName);
-    const auto& h = reader.header();
-    start = {h.log_offset, h.log_last_seq, h.log_last_entry, h.log_last_crc, h.log_offset};
-  }
+  const detail::WalStart start = repair_start(dir, c);
   auto salvaged = detail::salvage_wal(file, start);
   const auto header = detail::wal_file_header();
   std::copy(header.begin(), header.end(), salvaged.log.begin());  // a damaged file header mended
