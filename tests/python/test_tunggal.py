@@ -206,6 +206,35 @@ class SessionAndDevices(unittest.TestCase):
         self.assertIn("nothing to search with", str(e.exception))
         self.assertEqual(s.count(), 2)
 
+    @need_data
+    def test_ten_print_sequence_at_the_desk(self):
+        s = tunggal.Session(face=False)
+        # Right index, the right index again (the wrong finger for the
+        # middle), then another finger for the middle; the thumb is absent.
+        reader = tunggal.FingerprintReader.open_virtual(
+            [tunggal.load_image(fvc(n)) for n in ("101_1", "101_2", "102_1")])
+        fp = tunggal.FingerPosition
+        tp = tunggal.TenPrintSession(s, reader, order=[fp.right_thumb, fp.right_index, fp.right_middle],
+                                     timeout_ms=20000)
+        self.assertEqual(tp.next(), fp.right_thumb)
+        tp.mark_absent(fp.right_thumb, "injured")
+        first = tp.capture()
+        self.assertTrue(first.capture.accepted, first.capture.reasons)
+        self.assertEqual(tp.next(), fp.right_middle)
+        again = tp.capture()
+        self.assertEqual(again.same_as, fp.right_index)
+        self.assertEqual(tp.next(), fp.right_middle)
+        third = tp.capture()
+        self.assertTrue(third.capture.accepted, third.capture.reasons)
+        self.assertTrue(tp.complete)
+        self.assertIsNone(tp.next())
+        r = tp.record("DESK-1")
+        self.assertEqual(len(r.fingers), 2)
+        with self.assertRaises(tunggal.Error):
+            tp.mark_absent(fp.left_thumb, "asleep")
+        with self.assertRaises(tunggal.Error):
+            tunggal.TenPrintSession(s, reader, order=[])
+
     def test_card_and_printer_outcomes(self):
         r = tunggal.PersonRecord("R1")
         r.attributes = {

@@ -446,6 +446,50 @@ PYBIND11_MODULE(_tunggal, m) {
       py::arg("session"), py::arg("reader"), py::arg("position") = FingerPosition::unknown,
       py::arg("timeout_ms") = 30000);
 
+  // The recording desk's sequence: each finger in turn, the wrong finger
+  // (one already taken) refused, absent fingers marked.
+  py::class_<sdk::TenPrintStep>(m, "TenPrintStep")
+      .def_readonly("capture", &sdk::TenPrintStep::capture)
+      .def_readonly("asked", &sdk::TenPrintStep::asked)
+      .def_readonly("same_as", &sdk::TenPrintStep::same_as)
+      .def_readonly("same_score", &sdk::TenPrintStep::same_score);
+  py::class_<sdk::TenPrintSession>(m, "TenPrintSession")
+      .def(py::init([](const sdk::Session& s, sdk::FingerprintReader& r, std::optional<std::vector<FingerPosition>> order,
+                       int timeout_ms) {
+             if (timeout_ms <= 0) throw Error(ErrorCode::invalid_argument, "timeout_ms must be positive");
+             sdk::TenPrintOptions o;
+             if (order) {
+               if (order->empty()) throw Error(ErrorCode::invalid_argument, "order: at least one finger position");
+               o.order = *order;
+             }
+             o.timeout = std::chrono::milliseconds(timeout_ms);
+             return std::make_unique<sdk::TenPrintSession>(s, r, o);
+           }),
+           py::arg("session"), py::arg("reader"), py::arg("order") = py::none(), py::arg("timeout_ms") = 30000,
+           py::keep_alive<1, 2>(), py::keep_alive<1, 3>())
+      .def("next", &sdk::TenPrintSession::next, "The position to present now (None when complete).")
+      .def("capture",
+           [](sdk::TenPrintSession& t) {
+             py::gil_scoped_release unlocked;
+             return t.capture();
+           })
+      .def(
+          "mark_absent",
+          [](sdk::TenPrintSession& t, FingerPosition p, const std::string& why) {
+            static const std::pair<const char*, sdk::FingerAbsence> kWhy[] = {
+                {"missing", sdk::FingerAbsence::missing},
+                {"injured", sdk::FingerAbsence::injured},
+                {"bandaged", sdk::FingerAbsence::bandaged},
+                {"unable", sdk::FingerAbsence::unable}};
+            for (const auto& [name, value] : kWhy)
+              if (why == name) return t.mark_absent(p, value);
+            throw Error(ErrorCode::invalid_argument, "mark_absent: why is one of missing, injured, bandaged, unable");
+          },
+          py::arg("position"), py::arg("why"))
+      .def_property_readonly("complete", &sdk::TenPrintSession::complete)
+      .def("record", &sdk::TenPrintSession::record, py::arg("id"),
+           "The fingers taken as a person record (absent ones as attributes).");
+
   // Cards and printing.
   py::class_<sdk::RenderedCard>(m, "Card")
       .def_property_readonly("pdf", [](const sdk::RenderedCard& c) { return to_py(c.pdf); })
