@@ -991,6 +991,16 @@ TEST_F(OfficeTest, TheFormIsCheckedWholeAtTheDoor) {
   refused([](ApplicantForm& f) { f.name = "BUDI \xC3\x28"; }, "name is not valid UTF-8");
   refused([](ApplicantForm& f) { f.name.clear(); }, "name is empty");
   refused([](ApplicantForm& f) { f.family_card = "12345"; }, "family_card has 16 digits");
+  // The population database's rows are checked the same way, all before any is stored.
+  Resident bad_row = resident_of(adult(3));
+  bad_row.address = "JL. MERDEKA\x07";
+  try {
+    office_->import_residents(*admin_, std::vector<Resident>{resident_of(adult(4)), bad_row});
+    ADD_FAILURE() << "a resident with a control character was imported";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::invalid_argument);
+    EXPECT_NE(std::string(e.what()).find("address holds a control character"), std::string::npos) << e.what();
+  }
   // Holidays: a day that exists, named when it does not.
   for (const char* bad : {"abcd-ef-gh", "2026-02-31", "2026-13-01", "26-12-01"}) {
     try {

@@ -115,9 +115,17 @@ void Office::add_stock(const Actor& admin, const std::string& printer, const std
 
 void Office::import_residents(const Actor& admin, std::span<const Resident> residents) {
   impl_->require_admin(admin);
+  // The register's rows are checked as the form is (the card is printed
+  // from them): all of them before any is stored.
+  for (const auto& r : residents) {
+    if (const auto p = nik_problem(r.nik); !p.empty()) refuse("resident " + r.nik.substr(0, 20) + ": " + p);
+    for (const auto& f : kFormFields)
+      if (const auto p = text_problem(r.*f.member, f.min_bytes, f.max_bytes); !p.empty())
+        refuse("resident " + r.nik + ": " + std::string(f.name) + " " + p);
+    if (const auto p = date_problem(r.birth_date); !p.empty()) refuse("resident " + r.nik + ": birth_date " + p);
+  }
   impl_->tx([&] {
     for (const auto& r : residents) {
-      if (const auto p = nik_problem(r.nik); !p.empty()) refuse("resident " + r.nik + ": " + p);
       impl_->db.prepare("INSERT INTO residents(nik, data) VALUES(?, ?) ON CONFLICT(nik) DO UPDATE SET data=excluded.data")
           .bind(1, r.nik)
           .bind(2, resident_json(r).dump())
