@@ -991,6 +991,8 @@ TEST_F(OfficeTest, TheFormIsCheckedWholeAtTheDoor) {
   refused([](ApplicantForm& f) { f.name = "BUDI \xC3\x28"; }, "name is not valid UTF-8");
   refused([](ApplicantForm& f) { f.name.clear(); }, "name is empty");
   refused([](ApplicantForm& f) { f.family_card = "12345"; }, "family_card has 16 digits");
+  // Within the field's bytes but wider than the card's box: found now, not at the printer.
+  refused([](ApplicantForm& f) { f.name = std::string(100, 'W'); }, "it would not fit the printed card");
   // The population database's rows are checked the same way, all before any is stored.
   Resident bad_row = resident_of(adult(3));
   bad_row.address = "JL. MERDEKA\x07";

@@ -38,6 +38,27 @@ void check_form(const ApplicantForm& f, const std::string& today) {
     refuse("form: family_card has 16 digits");
   if (const auto p = date_problem(f.birth_date); !p.empty()) refuse("form: birth_date " + p);
   if (age_on(f.birth_date, today) < 0) refuse("form: birth_date " + f.birth_date + " is after today");
+  // What the card will print as typed (the fields step 3 holds equal to the
+  // register) must fit the card's boxes: laid out now, not at step 10.
+  Resident on_card = f;
+  for (const auto& field : kFormFields)
+    if (!field.identity && field.member != &Demographics::nik) on_card.*field.member = "-";
+  static const ColorImage stand_in = [] {
+    ColorImage p;
+    p.width = 64;
+    p.height = 80;
+    p.rgb.resize(64 * 80 * 3);
+    for (std::size_t i = 0; i < p.rgb.size(); ++i) p.rgb[i] = static_cast<std::uint8_t>(i / 3 % 64 * 4);
+    return p;
+  }();
+  sdk::CardRenderOptions layout;
+  layout.png_dpi = 72;  // the layout is what is checked, not the picture
+  try {
+    (void)sdk::render_card(card_data_of(on_card, "-", today), stand_in, nullptr, layout);
+  } catch (const Error& e) {
+    if (e.code() != ErrorCode::invalid_argument) throw;
+    refuse(std::string("form: ") + e.what() + ": it would not fit the printed card");
+  }
 }
 
 }  // namespace

@@ -137,6 +137,29 @@ inline Resident resident_from(const Json& j) {
 
 inline Json resident_json(const Resident& r) { return form_json(r); }
 
+// The card's fields from a resident's row (what step 10 prints).
+inline sdk::CardData card_data_of(const Resident& res, const std::string& issuing_office, const std::string& issued) {
+  sdk::CardData d;
+  d.provinsi = res.province;
+  d.kabupaten_kota = res.regency;
+  d.nik = res.nik;
+  d.nama = res.name;
+  d.tempat_lahir = res.birth_place;
+  d.tanggal_lahir = res.birth_date;
+  d.jenis_kelamin = res.sex;
+  d.gol_darah = res.blood_type.empty() ? "-" : res.blood_type;
+  d.alamat = res.address;
+  d.rt_rw = res.rt_rw;
+  d.kel_desa = res.village;
+  d.kecamatan = res.district;
+  d.agama = res.religion;
+  d.status_perkawinan = res.marital_status;
+  d.pekerjaan = res.occupation;
+  d.tempat_terbit = issuing_office.empty() ? res.regency : issuing_office;
+  d.tanggal_terbit = issued;
+  return d;
+}
+
 inline bool ever_married(const std::string& status) {
   return status == "KAWIN" || status == "CERAI HIDUP" || status == "CERAI MATI";
 }

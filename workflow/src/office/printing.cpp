@@ -81,24 +81,7 @@ PrintAttempt Office::print_card(const Actor& a, const std::string& id, const std
     photo.width = size.first;
     photo.height = size.second;
     photo.rgb = impl_->vault.get("captures", id + ".photo", false);
-    sdk::CardData d;
-    d.provinsi = res.province;
-    d.kabupaten_kota = res.regency;
-    d.nik = res.nik;
-    d.nama = res.name;
-    d.tempat_lahir = res.birth_place;
-    d.tanggal_lahir = res.birth_date;
-    d.jenis_kelamin = res.sex;
-    d.gol_darah = res.blood_type.empty() ? "-" : res.blood_type;
-    d.alamat = res.address;
-    d.rt_rw = res.rt_rw;
-    d.kel_desa = res.village;
-    d.kecamatan = res.district;
-    d.agama = res.religion;
-    d.status_perkawinan = res.marital_status;
-    d.pekerjaan = res.occupation;
-    d.tempat_terbit = impl_->config.issuing_office.empty() ? res.regency : impl_->config.issuing_office;
-    d.tanggal_terbit = impl_->today();
+    const sdk::CardData d = card_data_of(res, impl_->config.issuing_office, impl_->today());
     const auto card = sdk::render_card(d, photo);
     if (st.printer_queue.empty()) {
       out.outcome = sdk::PrintOutcome::completed;
